@@ -1,0 +1,3 @@
+from leropilot_gl.cli import main
+
+raise SystemExit(main())

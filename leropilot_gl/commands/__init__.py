@@ -1,0 +1,1 @@
+"""Headless subcommands of the `leropilot-gl` CLI, one module each."""

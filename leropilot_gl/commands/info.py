@@ -1,0 +1,56 @@
+"""`leropilot-gl info PATH`: what a dataset holds and every problem found in it."""
+
+from __future__ import annotations
+
+import argparse
+
+from leropilot_gl.dataset import DatasetIndex, DatasetOpenError, Severity, open_dataset
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("info", help="print a dataset's version, fps, cameras, features and problems")
+    parser.add_argument("path", help="dataset folder")
+    parser.set_defaults(func=run)
+
+
+def describe(ds: DatasetIndex) -> list[str]:
+    lines = [
+        f"dataset:  {ds.root}",
+        f"version:  {ds.version}",
+        f"fps:      {ds.fps:g}",
+        f"robot:    {ds.robot_type or 'unknown'}",
+        f"episodes: {len(ds.episodes)} ({ds.total_frames} frames)",
+        "cameras:",
+    ]
+    for cam in sorted(ds.cameras.values(), key=lambda c: c.key):
+        size = f"{cam.width}x{cam.height}" if cam.width and cam.height else "size unknown"
+        fps = f"{cam.fps:g} fps" if cam.fps else "fps unknown"
+        lines.append(f"  {cam.key}: {cam.storage}, {cam.codec or 'codec unknown'}, {size}, {fps}")
+    if not ds.cameras:
+        lines.append("  (none)")
+    lines.append("features:")
+    for feat in ds.features.values():
+        if feat.is_visual:
+            continue
+        names = ", ".join(feat.names[:8]) + (", ..." if len(feat.names) > 8 else "")
+        lines.append(f"  {feat.key}: {feat.dtype} {list(feat.shape)} [{names}]")
+    lines.append(f"problems: {len(ds.problems)}")
+    for problem in sorted(ds.problems, key=lambda p: -p.severity):
+        lines.append(f"  {problem}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        ds = open_dataset(args.path)
+    except DatasetOpenError as exc:
+        print(f"error: {exc}")
+        return 2
+    except Exception as exc:  # a bad dataset never gives a traceback
+        print(f"error: cannot open {args.path}: {type(exc).__name__}: {exc}")
+        return 2
+    print("\n".join(describe(ds)))
+    errors = sum(p.severity is Severity.ERROR for p in ds.problems)
+    if errors:
+        print(f"usable, with {errors} error(s): the affected episodes or cameras are skipped")
+    return 0
