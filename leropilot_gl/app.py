@@ -1,0 +1,203 @@
+"""The hello_imgui runner: window, docking layout, menus, the per-frame tick that polls workers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp, portable_file_dialogs as pfd
+
+from leropilot_gl.settings import Settings
+from leropilot_gl.state import AppState
+from leropilot_gl.ui import layout
+from leropilot_gl.ui.notices import gui_notices
+
+APP_NAME = "leropilot-gl"
+SETTINGS_PREF = "settings"
+ASSETS_DIR = Path(__file__).parent / "assets"
+SAMPLE_DATASET = ASSETS_DIR / "sample" / "so101_sample"
+
+
+class _UiOnlyState:
+    """Widgets state that lives only as long as the window (never persisted)."""
+
+    def __init__(self) -> None:
+        self.folder_dialog: pfd.select_folder | None = None
+        self.open_path_text = ""
+        self.open_path_popup_requested = False
+
+
+def tick(state: AppState) -> None:
+    """Once per frame, before any panel: poll workers, never wait."""
+    state.poll_opening()
+    for job in state.jobs.poll_finished():
+        snap = job.snapshot()
+        if snap.status == "failed":
+            state.notify("error", f"{snap.title} failed: {snap.error}")
+            hello_imgui.log(hello_imgui.LogLevel.error, f"{snap.title} failed: {snap.error}")
+        elif snap.status == "cancelled":
+            state.notify("info", f"{snap.title} cancelled")
+    for hook in state.tick_hooks:
+        hook(state)
+
+
+def handle_dropped_paths(state: AppState, paths: list[str]) -> None:
+    """Folders dropped onto the window open as datasets; a dropped file opens its dataset folder."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            path = next((p for p in path.parents if (p / "meta" / "info.json").is_file()), path.parent)
+        state.open_dataset_async(path)
+
+
+def _install_drop_callback(state: AppState) -> None:
+    try:
+        import glfw
+        from imgui_bundle import glfw_utils
+
+        window = glfw_utils.glfw_window_hello_imgui()
+        glfw.set_drop_callback(window, lambda _w, paths: handle_dropped_paths(state, list(paths)))
+    except Exception as exc:  # no GLFW backend (another platform backend): drag-and-drop is off
+        hello_imgui.log(hello_imgui.LogLevel.warning, f"drag-and-drop unavailable: {exc}")
+
+
+def gui_menus(state: AppState, ui: _UiOnlyState) -> None:
+    if imgui.begin_menu("File"):
+        if imgui.menu_item(f"{fa.ICON_FA_FOLDER_OPEN} Open folder...", "Ctrl+O", False)[0]:
+            _start_folder_dialog(ui)
+        if imgui.menu_item(f"{fa.ICON_FA_KEYBOARD} Open path...", "", False)[0]:
+            ui.open_path_popup_requested = True
+        if imgui.begin_menu("Open recent", bool(state.settings.recent_datasets)):
+            for path in state.settings.recent_datasets:
+                if imgui.menu_item(path, "", False)[0]:
+                    state.open_dataset_async(path)
+            imgui.end_menu()
+        imgui.separator()
+        dataset = state.selected_dataset
+        if imgui.menu_item("Close dataset", "", False, dataset is not None)[0] and dataset is not None:
+            state.close_dataset(dataset.root)
+        imgui.end_menu()
+    for menu_hook in state.menu_hooks:
+        menu_hook(state)
+    if imgui.begin_menu("Debug"):
+        state.show_demo_window = imgui.menu_item("ImGui demo window", "", state.show_demo_window)[1]
+        state.show_metrics_window = imgui.menu_item("Metrics", "", state.show_metrics_window)[1]
+        state.show_id_stack_tool = imgui.menu_item("ID stack tool", "", state.show_id_stack_tool)[1]
+        imgui.end_menu()
+
+
+def _start_folder_dialog(ui: _UiOnlyState) -> None:
+    if ui.folder_dialog is None:
+        try:
+            ui.folder_dialog = pfd.select_folder("Open a LeRobot dataset folder", os.path.expanduser("~"))
+        except Exception:  # no dialog helper (zenity, kdialog) on this system: type the path instead
+            ui.open_path_popup_requested = True
+
+
+def gui_frame_extras(state: AppState, ui: _UiOnlyState) -> None:
+    """Drawn every frame outside the docked panels: dialogs, popups, debug windows, shortcuts."""
+    io = imgui.get_io()
+    if io.key_ctrl and imgui.is_key_pressed(imgui.Key.o, False):
+        _start_folder_dialog(ui)
+    if ui.folder_dialog is not None and ui.folder_dialog.ready(0):
+        chosen = ui.folder_dialog.result()
+        ui.folder_dialog = None
+        if chosen:
+            state.open_dataset_async(chosen)
+    if ui.open_path_popup_requested:
+        imgui.open_popup("Open dataset path")
+        ui.open_path_popup_requested = False
+    if imgui.begin_popup_modal("Open dataset path", None, imgui.WindowFlags_.always_auto_resize)[0]:
+        imgui.text("Dataset folder:")
+        imgui.set_next_item_width(hello_imgui.em_size(30))
+        entered, ui.open_path_text = imgui.input_text(
+            "##path", ui.open_path_text, imgui.InputTextFlags_.enter_returns_true
+        )
+        if (imgui.button("Open") or entered) and ui.open_path_text.strip():
+            state.open_dataset_async(ui.open_path_text.strip())
+            imgui.close_current_popup()
+        imgui.same_line()
+        if imgui.button("Cancel") or imgui.is_key_pressed(imgui.Key.escape):
+            imgui.close_current_popup()
+        imgui.end_popup()
+    gui_notices(state)
+    if state.show_demo_window:
+        state.show_demo_window = imgui.show_demo_window(state.show_demo_window) or state.show_demo_window
+    if state.show_metrics_window:
+        imgui.show_metrics_window()
+    if state.show_id_stack_tool:
+        imgui.show_id_stack_tool_window()
+
+
+def gui_status_bar(state: AppState) -> None:
+    if state.opening:
+        imgui.text(f"{fa.ICON_FA_SPINNER} opening {len(state.opening)} dataset(s)...")
+        imgui.same_line()
+    for job in state.jobs.running():
+        snap = job.snapshot()
+        imgui.text(snap.title)
+        imgui.same_line()
+        imgui.progress_bar(snap.progress if snap.progress is not None else 0.0, hello_imgui.em_to_vec2(8, 0))
+        imgui.same_line()
+    dataset, episode = state.selected_dataset, state.selected_episode
+    if dataset is not None and episode is not None:
+        imgui.text(f"{dataset.index.name} / episode {episode.episode_index}")
+
+
+def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hello_imgui.RunnerParams:
+    """The app as RunnerParams: used by run_app and by the GUI tests (persist_layout=False)."""
+    ui = _UiOnlyState()
+    params = hello_imgui.RunnerParams()
+    params.app_window_params.window_title = APP_NAME
+    params.app_window_params.window_geometry.size = (1440, 900)
+    params.app_window_params.restore_previous_geometry = persist_layout
+    params.imgui_window_params.default_imgui_window_type = (
+        hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space
+    )
+    params.imgui_window_params.show_menu_bar = True
+    params.imgui_window_params.show_menu_app = False
+    params.imgui_window_params.show_status_bar = True
+    params.imgui_window_params.enable_viewports = False
+    params.callbacks.default_icon_font = hello_imgui.DefaultIconFont.font_awesome6
+    params.callbacks.show_menus = lambda: gui_menus(state, ui)
+    params.callbacks.show_status = lambda: gui_status_bar(state)
+    params.callbacks.show_gui = lambda: gui_frame_extras(state, ui)
+    params.callbacks.post_new_frame = lambda: tick(state)
+
+    def post_init() -> None:
+        if persist_layout:
+            state.settings = Settings.from_json(hello_imgui.load_user_pref(SETTINGS_PREF))
+        _install_drop_callback(state)
+        for hook in state.post_init_hooks:
+            hook(state)
+
+    def before_exit() -> None:
+        for hook in state.before_exit_hooks:
+            hook(state)
+        if persist_layout:
+            hello_imgui.save_user_pref(SETTINGS_PREF, state.settings.to_json())
+        state.shutdown()
+
+    params.callbacks.post_init = post_init
+    params.callbacks.before_exit = before_exit
+    params.docking_params = layout.make_docking_params(state)
+    params.fps_idling.enable_idling = True
+    if persist_layout:
+        params.ini_folder_type = hello_imgui.IniFolderType.app_user_config_folder
+        params.ini_filename = f"{APP_NAME}/layout.ini"
+    else:
+        params.ini_disable = True
+    return params
+
+
+def add_ons() -> immapp.AddOnsParams:
+    return immapp.AddOnsParams(with_implot=True)
+
+
+def run_app(dataset_args: list[str]) -> int:
+    state = AppState()
+    targets = dataset_args or [str(SAMPLE_DATASET)]
+    for target in targets:
+        state.open_dataset_async(target)
+    immapp.run(build_runner_params(state), add_ons())
+    return 0

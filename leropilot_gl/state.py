@@ -1,0 +1,135 @@
+"""AppState: everything the app knows, as plain data. Panels get it as their argument."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leropilot_gl.dataset import DatasetIndex, EpisodeIndex, open_dataset
+from leropilot_gl.jobs import JobRunner
+from leropilot_gl.settings import Settings
+from leropilot_gl.time_control import TimeControl
+
+
+@dataclass
+class OpenDataset:
+    index: DatasetIndex
+
+    @property
+    def root(self) -> Path:
+        return self.index.root
+
+
+@dataclass
+class Selection:
+    dataset_root: Path | None = None
+    episode_index: int | None = None
+
+
+@dataclass
+class Notice:
+    """A message for the user: errors stay until dismissed."""
+
+    level: str  # "info", "warning", "error"
+    text: str
+
+
+@dataclass
+class AppState:
+    settings: Settings = field(default_factory=Settings)
+    datasets: list[OpenDataset] = field(default_factory=list)
+    selection: Selection = field(default_factory=Selection)
+    time: TimeControl = field(default_factory=TimeControl)
+    jobs: JobRunner = field(default_factory=JobRunner)
+    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, "io"))
+    notices: list[Notice] = field(default_factory=list)
+    opening: dict[str, Future] = field(default_factory=dict)  # path -> Future[DatasetIndex]
+    show_demo_window: bool = False
+    show_metrics_window: bool = False
+    show_id_stack_tool: bool = False
+    # Features plug into the frame here (registered by ui/layout.install_feature_hooks).
+    tick_hooks: list[Callable[[AppState], None]] = field(default_factory=list)
+    menu_hooks: list[Callable[[AppState], None]] = field(default_factory=list)
+    post_init_hooks: list[Callable[[AppState], None]] = field(default_factory=list)
+    before_exit_hooks: list[Callable[[AppState], None]] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ datasets
+    def open_dataset_async(self, path: str | Path) -> None:
+        """Open in the background; a second request for a path being opened is ignored."""
+        key = str(Path(path).expanduser().resolve())
+        if key in self.opening:
+            return
+        existing = self.find_dataset(Path(key))
+        if existing is not None:
+            self.select_episode(existing.root, existing.index.episodes[0].episode_index)
+            return
+        self.opening[key] = self.executor.submit(open_dataset, key)
+
+    def poll_opening(self) -> None:
+        """Once per frame: collect finished opens without waiting."""
+        for key, future in list(self.opening.items()):
+            if not future.done():
+                continue
+            del self.opening[key]
+            exc = future.exception()
+            if exc is not None:
+                self.notify("error", f"Cannot open {key}: {exc}")
+                continue
+            index: DatasetIndex = future.result()
+            self.datasets.append(OpenDataset(index))
+            self.settings.remember_dataset(key)
+            if self.selection.dataset_root is None:
+                first = next((e for e in index.episodes if e.usable), index.episodes[0])
+                self.select_episode(index.root, first.episode_index)
+
+    def find_dataset(self, root: Path) -> OpenDataset | None:
+        return next((d for d in self.datasets if d.root == root), None)
+
+    def close_dataset(self, root: Path) -> None:
+        self.datasets = [d for d in self.datasets if d.root != root]
+        if self.selection.dataset_root == root:
+            self.selection = Selection()
+
+    # ------------------------------------------------------------------ selection
+    def select_episode(self, root: Path, episode_index: int) -> None:
+        dataset = self.find_dataset(root)
+        if dataset is None:
+            return
+        episode = dataset.index.episode(episode_index)
+        self.selection = Selection(root, episode_index)
+        self.time.reset(fps=dataset.index.fps, frame_count=episode.length)
+
+    @property
+    def selected_dataset(self) -> OpenDataset | None:
+        return self.find_dataset(self.selection.dataset_root) if self.selection.dataset_root else None
+
+    @property
+    def selected_episode(self) -> EpisodeIndex | None:
+        dataset = self.selected_dataset
+        if dataset is None or self.selection.episode_index is None:
+            return None
+        try:
+            return dataset.index.episode(self.selection.episode_index)
+        except KeyError:
+            return None
+
+    def step_episode(self, delta: int) -> None:
+        """Previous/next episode in the selected dataset."""
+        dataset, episode = self.selected_dataset, self.selected_episode
+        if dataset is None or episode is None:
+            return
+        order = [e.episode_index for e in dataset.index.episodes]
+        pos = order.index(episode.episode_index) + delta
+        if 0 <= pos < len(order):
+            self.select_episode(dataset.root, order[pos])
+
+    # ------------------------------------------------------------------ notices
+    def notify(self, level: str, text: str) -> None:
+        self.notices.append(Notice(level, text))
+        del self.notices[:-20]
+
+    def shutdown(self) -> None:
+        self.jobs.cancel_all()
+        self.executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""Panels: one file per panel, each with one public `gui_<panel>(state)` function."""

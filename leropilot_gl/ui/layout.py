@@ -1,0 +1,60 @@
+"""Docking layout: dock spaces, the dockable windows, and the hooks features add to the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from imgui_bundle import hello_imgui, imgui
+
+from leropilot_gl.state import AppState
+from leropilot_gl.ui.dataset_tree import gui_dataset_tree
+from leropilot_gl.ui.details import gui_details
+
+MAIN_SPACE = "MainDockSpace"
+LEFT_SPACE = "LeftSpace"
+DETAILS_SPACE = "DetailsSpace"
+BOTTOM_SPACE = "BottomSpace"
+RIGHT_SPACE = "RightSpace"
+
+LAYOUT_NAME = "Default"
+
+
+def make_docking_splits() -> list[hello_imgui.DockingSplit]:
+    return [
+        hello_imgui.DockingSplit(MAIN_SPACE, LEFT_SPACE, imgui.Dir.left, 0.22),
+        hello_imgui.DockingSplit(LEFT_SPACE, DETAILS_SPACE, imgui.Dir.down, 0.45),
+        hello_imgui.DockingSplit(MAIN_SPACE, BOTTOM_SPACE, imgui.Dir.down, 0.38),
+        hello_imgui.DockingSplit(MAIN_SPACE, RIGHT_SPACE, imgui.Dir.right, 0.33),
+    ]
+
+
+def _window(label: str, space: str, fn: Callable[[AppState], None], state: AppState, *, visible: bool = True):
+    # A factory, so each window's closure captures its own function (not the loop variable).
+    win = hello_imgui.DockableWindow(label, space, lambda: fn(state))
+    win.is_visible = visible
+    win.remember_is_visible = True
+    return win
+
+
+def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
+    windows = [
+        _window("Datasets", LEFT_SPACE, gui_dataset_tree, state),
+        _window("Details", DETAILS_SPACE, gui_details, state),
+    ]
+    logs = hello_imgui.DockableWindow("Logs", BOTTOM_SPACE, lambda: hello_imgui.log_gui())
+    logs.is_visible = False
+    windows.append(logs)
+    return windows
+
+
+def make_docking_params(state: AppState) -> hello_imgui.DockingParams:
+    params = hello_imgui.DockingParams()
+    params.layout_name = LAYOUT_NAME
+    params.docking_splits = make_docking_splits()
+    params.dockable_windows = make_dockable_windows(state)
+    install_feature_hooks(state)
+    return params
+
+
+def install_feature_hooks(state: AppState) -> None:
+    """Per-frame ticks, menus and GL setup/teardown that features add to the app."""

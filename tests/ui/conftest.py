@@ -1,0 +1,61 @@
+"""Headless GUI harness: the real app, driven by the imgui test engine, on GLFW's Null platform + EGL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def use_headless_gl() -> None:
+    """Point the bundled GLFW at its Null platform with an EGL context (Mesa), before each run."""
+    import glfw
+    import imgui_bundle  # noqa: F401  # makes the glfw package load imgui_bundle's libglfw 3.5
+
+    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
+    if not glfw.init():
+        raise RuntimeError("glfw.init() failed on the Null platform")
+    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)  # reset by glfwTerminate
+
+
+def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (1440, 900)) -> None:
+    """Run the whole app (every panel) around `state` and drive it with test_fn(ctx)."""
+    from imgui_bundle.immapp import testing
+
+    from leropilot_gl.app import add_ons, build_runner_params
+
+    use_headless_gl()
+    params = build_runner_params(state, persist_layout=False)
+    params.app_window_params.window_geometry.size = window_size
+    params.fps_idling.enable_idling = False
+    testing.run(test_function=test_fn, runner_params=params, add_ons_params=add_ons())
+
+
+def yield_until(ctx, condition: Callable[[], bool], *, max_frames: int = 600) -> bool:
+    """Let frames run until condition() holds (background work finishing); False if it never did."""
+    for _ in range(max_frames):
+        if condition():
+            return True
+        ctx.yield_()
+    return condition()
+
+
+def screenshot(ctx, name: str) -> Path:
+    from imgui_bundle.immapp import testing
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    testing.capture(ctx, str(path))
+    return path
+
+
+@pytest.fixture
+def app_state():
+    from leropilot_gl.state import AppState
+
+    state = AppState()
+    yield state
+    state.shutdown()
