@@ -28,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     known = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()  # noqa: SLF001
     if argv and (argv[0] in known or argv[0] in ("-h", "--help")):
         args = parser.parse_args(argv)
-        return int(args.func(args) or 0)
+        try:
+            return int(args.func(args) or 0)
+        except BrokenPipeError:  # output piped into `head` and the like
+            return 0
     app_parser = argparse.ArgumentParser(prog="leropilot-gl", description="Open the leropilot-gl window.")
     app_parser.add_argument("datasets", nargs="*", help="dataset folders or Hub repo ids (default: bundled sample)")
     args = app_parser.parse_args(argv)
