@@ -63,9 +63,9 @@ def _install_drop_callback(state: AppState) -> None:
 
 def gui_menus(state: AppState, ui: _UiOnlyState) -> None:
     if imgui.begin_menu("File"):
-        if imgui.menu_item(f"{fa.ICON_FA_FOLDER_OPEN} Open folder...", "Ctrl+O", False)[0]:
+        if imgui.menu_item("Open folder...", "Ctrl+O", False)[0]:
             _start_folder_dialog(ui)
-        if imgui.menu_item(f"{fa.ICON_FA_KEYBOARD} Open path...", "", False)[0]:
+        if imgui.menu_item("Open path...", "", False)[0]:
             ui.open_path_popup_requested = True
         if imgui.begin_menu("Open recent", bool(state.settings.recent_datasets)):
             for path in state.settings.recent_datasets:

@@ -75,7 +75,9 @@ class AppState:
             del self.opening[key]
             exc = future.exception()
             if exc is not None:
-                self.notify("error", f"Cannot open {key}: {exc}")
+                # DatasetOpenError messages already name the folder.
+                text = str(exc) if key in str(exc) else f"{key}: {exc}"
+                self.notify("error", f"Cannot open dataset. {text}")
                 continue
             index: DatasetIndex = future.result()
             self.datasets.append(OpenDataset(index))
