@@ -1,0 +1,67 @@
+"""What the user chose per robot type (URDF, package folders, joint mapping, units), as JSON.
+
+Kept in the app's config folder; tests point the store at tmp_path. A damaged file is never
+overwritten silently: it is set aside as `<name>.bad` before the next write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PREFS_FILENAME = "robot_prefs.json"
+
+
+def default_config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "leropilot-gl"
+
+
+@dataclass
+class RobotPrefs:
+    urdf_path: str | None = None
+    package_dirs: list[str] = field(default_factory=list)
+    mapping: dict[str, list[str]] | None = None  # feature name -> [arm, joint]
+    units: str | None = None  # a JointUnits value, or None to guess
+
+    @classmethod
+    def from_json(cls, data: dict) -> RobotPrefs:
+        mapping = data.get("mapping")
+        return cls(
+            urdf_path=data.get("urdf_path") if isinstance(data.get("urdf_path"), str) else None,
+            package_dirs=[str(p) for p in data.get("package_dirs") or [] if isinstance(p, str)],
+            mapping={str(k): [str(x) for x in v] for k, v in mapping.items()} if isinstance(mapping, dict) else None,
+            units=data.get("units") if isinstance(data.get("units"), str) else None,
+        )
+
+
+class RobotPrefsStore:
+    def __init__(self, config_dir: Path | None = None) -> None:
+        self.path = (config_dir or default_config_dir()) / PREFS_FILENAME
+        self.problem: str | None = None
+        self._entries: dict[str, dict] = {}
+        self._damaged = False
+        if self.path.is_file():
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if not isinstance(data, dict):
+                    raise ValueError("not a JSON object")
+                self._entries = {str(k): v for k, v in data.items() if isinstance(v, dict)}
+            except (OSError, ValueError) as exc:
+                self.problem = f"robot settings in {self.path} are unreadable ({exc}); starting fresh"
+                self._damaged = True
+
+    def get(self, robot_type: str | None) -> RobotPrefs:
+        return RobotPrefs.from_json(self._entries.get(robot_type or "", {}))
+
+    def put(self, robot_type: str | None, prefs: RobotPrefs) -> None:
+        self._entries[robot_type or ""] = asdict(prefs)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._damaged and self.path.exists():
+            self.path.replace(self.path.with_name(self.path.name + ".bad"))
+            self._damaged = False
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(self._entries, indent=2, sort_keys=True), encoding="utf-8")
+        tmp.replace(self.path)
