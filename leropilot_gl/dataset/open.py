@@ -66,6 +66,8 @@ def open_dataset(root: str | Path) -> DatasetIndex:
         builder.read_v2()
     cameras = builder.finish_cameras(cameras)
     builder.check_totals()
+    builder.check_tasks()
+    builder.check_meta_files()
 
     if not builder.episodes:
         raise DatasetOpenError(
@@ -605,6 +607,31 @@ class _Builder:
             fps=probed.fps or camera.fps,
             pix_fmt=probed.pix_fmt or camera.pix_fmt,
         )
+
+    def check_tasks(self) -> None:
+        multi = [e for e in self.episodes if len(e.tasks) > 1]
+        if multi:
+            first = multi[0]
+            self.problem(
+                Severity.INFO,
+                f"{len(multi)} of {len(self.episodes)} episodes list more than one task "
+                f"(episode {first.episode_index}: {', '.join(repr(t) for t in first.tasks)})",
+            )
+
+    def check_meta_files(self) -> None:
+        """Name files in meta/ that are not part of the LeRobot format (other tools' extras)."""
+        known = {
+            Path(p).name
+            for p in (L.INFO_PATH, L.STATS_PATH, L.TASKS_V3_PATH, L.EPISODES_V3_DIR, L.TASKS_V2_PATH)
+            + (L.EPISODES_V2_PATH, L.EPISODES_STATS_V21_PATH)
+        }
+        meta_dir = (self.root / L.INFO_PATH).parent
+        extra = sorted(p.name for p in meta_dir.iterdir() if p.name not in known and not p.name.startswith("."))
+        if extra:
+            self.problem(
+                Severity.INFO,
+                f"{meta_dir.name}/ holds files outside the LeRobot format (ignored): {', '.join(extra)}",
+            )
 
     def check_totals(self) -> None:
         episodes = len(self.episodes)
