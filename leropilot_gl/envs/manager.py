@@ -1,0 +1,167 @@
+"""The environment manager: the one object the wizard, the list panel and the CLI talk to."""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from leropilot_gl.envs import ffmpeg
+from leropilot_gl.envs.compat import CompatTable, load_table
+from leropilot_gl.envs.inspector import RepoInspection, inspect_pyproject
+from leropilot_gl.envs.installer import (
+    CONFIG_FILE,
+    LOG_FILE,
+    InstallStatus,
+    default_shell,
+    read_status,
+    run_install,
+    script_name,
+    write_status,
+)
+from leropilot_gl.envs.plan import EnvironmentConfig, PlanInputs, generate_script
+from leropilot_gl.envs.repos import RepoCache
+from leropilot_gl.envs.settings import Settings, check_git
+from leropilot_gl.envs.uvtool import find_uv
+from leropilot_gl.jobs import Job, JobContext, JobRunner
+
+
+class EnvError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class EnvironmentRecord:
+    config: EnvironmentConfig
+    path: Path
+    status: InstallStatus
+
+    @property
+    def activate_command(self) -> str:
+        if platform.system() == "Windows":
+            return f'& "{self.path / ".venv" / "Scripts" / "Activate.ps1"}"'
+        return f'source "{self.path / ".venv" / "bin" / "activate"}"'
+
+
+class EnvManager:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.repos = RepoCache(settings.cache_dir / "repos")
+
+    # ---- source ---------------------------------------------------------------------------
+    def resolve_repo_url(self, repo: str) -> str:
+        """An alias from the settings ("official") or a URL/path as given."""
+        return self.settings.repositories.get(repo, repo).strip()
+
+    def fetch_repo(self, repo: str, ctx: JobContext | None = None) -> Path:
+        url = self.resolve_repo_url(repo)
+        return self.repos.fetch(
+            url, fetch_url=self.settings.mirrored_url(url), timeout_s=self.settings.network_timeout_s,
+            proxy=self.settings.proxies.https or self.settings.proxies.http or None,
+            cancelled=(lambda: ctx.cancelled) if ctx else None,
+            progress=(lambda f, t: ctx.progress(f, t)) if ctx else None,
+        )
+
+    def inspect(self, repo: str, ref: str | None) -> tuple[str, str, RepoInspection]:
+        """(ref, commit, inspection) of pyproject.toml at ref; the repo must be fetched already."""
+        url = self.resolve_repo_url(repo)
+        ref_name, commit = self.repos.resolve(url, ref)
+        return ref_name, commit, inspect_pyproject(self.repos.read_file(url, commit, "pyproject.toml"))
+
+    def compat_table(self) -> CompatTable:
+        return load_table(self.settings.cache_dir)
+
+    # ---- plans and installs -----------------------------------------------------------------
+    def env_dir(self, env_id: str) -> Path:
+        EnvironmentConfig.model_validate({"id": env_id, "name": "x", "repo_url": "x", "ref": "x",
+                                          "python_version": "3.10"})  # validates the id
+        return self.settings.envs_dir / env_id
+
+    def plan_inputs(self, config: EnvironmentConfig) -> PlanInputs:
+        git = check_git(self.settings.git_path)
+        if not git.ok:
+            raise EnvError(git.error)
+        url = self.resolve_repo_url(config.repo_url)
+        cached = ffmpeg.find_cached(self.settings.cache_dir, config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)
+        return PlanInputs(
+            env_dir=self.env_dir(config.id).resolve(),
+            repo_cache=self.repos.mirror_path(url).resolve(),
+            git=str(git.path), uv=str(find_uv()),
+            ffmpeg_source=str(cached) if cached else "",
+            ffmpeg_cache_hint=str(ffmpeg.cache_slot(self.settings.cache_dir,
+                                                    config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)),
+        )
+
+    def generate_plan(self, config: EnvironmentConfig, *, shell: str | None = None) -> str:
+        if config.install_ffmpeg:
+            # the offline source: fill the cache now so the script can copy from it
+            ffmpeg.ensure_cached(self.settings.cache_dir, config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)
+        return generate_script(config, self.settings, self.plan_inputs(config), shell=shell or default_shell())
+
+    def save_plan(self, config: EnvironmentConfig, script: str, *, shell: str | None = None) -> Path:
+        """Write config.json and the (possibly user-edited) script; status becomes "planned"."""
+        shell = shell or default_shell()
+        env_dir = self.env_dir(config.id)
+        if (env_dir / CONFIG_FILE).is_file():
+            existing = EnvironmentConfig.model_validate_json((env_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+            if existing.created_at != config.created_at:
+                raise EnvError(f"an environment with id {config.id} already exists")
+        env_dir.mkdir(parents=True, exist_ok=True)
+        (env_dir / CONFIG_FILE).write_text(config.model_dump_json(indent=2), encoding="utf-8")
+        path = env_dir / script_name(shell)
+        path.write_text(script, encoding="utf-8", newline="\n" if shell == "bash" else "\r\n")
+        write_status(env_dir, InstallStatus("planned", "ready to install", updated_at=time.time()))
+        return path
+
+    def install(self, env_id: str, ctx: JobContext | None = None, *, shell: str | None = None) -> InstallStatus:
+        return run_install(self.env_dir(env_id), ctx, shell=shell)
+
+    def start_install(self, jobs: JobRunner, env_id: str) -> Job | None:
+        """The install as a background job named env-install:<id> (None while one runs)."""
+        return jobs.start(f"env-install:{env_id}", f"Install {env_id}", lambda ctx: self.install(env_id, ctx))
+
+    # ---- the list ---------------------------------------------------------------------------
+    def get(self, env_id: str) -> EnvironmentRecord:
+        env_dir = self.env_dir(env_id)
+        try:
+            config = EnvironmentConfig.model_validate_json((env_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise EnvError(f"{env_dir} has no readable {CONFIG_FILE}: {exc}") from exc
+        return EnvironmentRecord(config, env_dir, read_status(env_dir))
+
+    def list_envs(self) -> list[EnvironmentRecord]:
+        """Every environment with a readable config, oldest first."""
+        records = []
+        root = self.settings.envs_dir
+        for child in sorted(root.iterdir()) if root.is_dir() else []:
+            if (child / CONFIG_FILE).is_file():
+                try:
+                    records.append(self.get(child.name))
+                except (EnvError, ValueError):
+                    continue
+        return sorted(records, key=lambda r: r.config.created_at)
+
+    def read_log(self, env_id: str, last_lines: int = 400) -> list[str]:
+        path = self.env_dir(env_id) / LOG_FILE
+        if not path.is_file():
+            return []
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()[-last_lines:]
+
+    def delete(self, env_id: str, jobs: JobRunner | None = None) -> None:
+        """Remove an environment folder (the caller has asked the user to confirm)."""
+        if jobs is not None and jobs.is_running(f"env-install:{env_id}"):
+            raise EnvError("this environment is installing: cancel the install first")
+        env_dir = self.env_dir(env_id)
+        if read_status(env_dir).status == "installing":
+            raise EnvError("this environment is installing: cancel the install first")
+        if not (env_dir / CONFIG_FILE).is_file():
+            raise EnvError(f"{env_dir} is not an environment made by leropilot-gl; not removed")
+        shutil.rmtree(env_dir)
+
+    def describe(self, env_id: str) -> dict:
+        record = self.get(env_id)
+        return {"config": json.loads(record.config.model_dump_json()), "status": record.status.__dict__,
+                "path": str(record.path), "activate": record.activate_command}

@@ -1,0 +1,154 @@
+"""A real git repository holding a small real Python package, made with pygit2 for the tests.
+
+The package builds through an in-tree PEP 517 backend that uses only the standard library, so
+real uv installs it with --offline: no index, no network. History:
+  v0.1.0 (tag): requires-python >=3.9, extras alpha, beta
+  v0.2.0 (tag, main): requires-python >=3.10, extras alpha, gamma, and a torch pin
+  dev (branch): one commit after main, version 0.3.0.dev0
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pygit2
+import pytest
+
+from leropilot_gl.envs import EnvManager, Settings
+
+PACKAGE = "robotpkg"
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+_BACKEND = '''\
+"""A tiny PEP 517 backend (stdlib only), so the package builds offline."""
+import base64, hashlib, os, zipfile
+
+NAME, VERSION, EXTRAS = {name!r}, {version!r}, {extras!r}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _dist_info():
+    meta = ["Metadata-Version: 2.1", "Name: " + NAME, "Version: " + VERSION]
+    meta += ["Provides-Extra: " + e for e in EXTRAS]
+    d = NAME + "-" + VERSION + ".dist-info/"
+    wheel = "Wheel-Version: 1.0\\nGenerator: tiny\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    return {{d + "METADATA": ("\\n".join(meta) + "\\n").encode(), d + "WHEEL": wheel.encode()}}
+
+
+def _write(directory, files):
+    name = NAME + "-" + VERSION + "-py3-none-any.whl"
+    record = NAME + "-" + VERSION + ".dist-info/RECORD"
+    rows = []
+    with zipfile.ZipFile(os.path.join(directory, name), "w") as zf:
+        for arc, data in files.items():
+            zf.writestr(arc, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            rows.append(arc + ",sha256=" + digest + "," + str(len(data)))
+        zf.writestr(record, "\\n".join(rows + [record + ",,"]) + "\\n")
+    return name
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+get_requires_for_build_editable = get_requires_for_build_wheel
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    pkg = os.path.join(ROOT, NAME)
+    files = {{}}
+    for fn in sorted(os.listdir(pkg)):
+        if fn.endswith(".py"):
+            with open(os.path.join(pkg, fn), "rb") as f:
+                files[NAME + "/" + fn] = f.read()
+    files.update(_dist_info())
+    return _write(wheel_directory, files)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    files = {{"_" + NAME + "_editable.pth": (ROOT + "\\n").encode()}}
+    files.update(_dist_info())
+    return _write(wheel_directory, files)
+'''
+
+
+def _pyproject(version: str, requires_python: str, extras: list[str], deps: list[str]) -> str:
+    extra_lines = "\n".join(f"{e} = []" for e in extras)
+    return textwrap.dedent(f"""\
+        [build-system]
+        requires = []
+        build-backend = "backend"
+        backend-path = ["_backend"]
+
+        [project]
+        name = "{PACKAGE}"
+        version = "{version}"
+        requires-python = "{requires_python}"
+        dependencies = {deps!r}
+
+        [project.optional-dependencies]
+        """).replace("'", '"') + extra_lines + "\n"
+
+
+def _write_version(work: Path, version: str, requires_python: str, extras: list[str], deps: list[str]) -> None:
+    (work / PACKAGE).mkdir(exist_ok=True)
+    (work / PACKAGE / "__init__.py").write_text(f'VERSION = "{version}"\n')
+    (work / "_backend").mkdir(exist_ok=True)
+    (work / "_backend" / "backend.py").write_text(_BACKEND.format(name=PACKAGE, version=version, extras=extras))
+    (work / "pyproject.toml").write_text(_pyproject(version, requires_python, extras, deps))
+
+
+def _commit(repo: pygit2.Repository, message: str, parents: list) -> pygit2.Oid:
+    repo.index.add_all()
+    repo.index.write()
+    tree = repo.index.write_tree()
+    sig = pygit2.Signature("Test", "test@example.com", 1_700_000_000 + len(parents), 0)
+    return repo.create_commit("HEAD", sig, sig, message, tree, parents)
+
+
+def make_package_repo(root: Path, *, installable_main: bool = True) -> Path:
+    work = root / "robotpkg-src"
+    repo = pygit2.init_repository(str(work), initial_head="main")
+    _write_version(work, "0.1.0", ">=3.9", ["alpha", "beta"], [])
+    first = _commit(repo, "0.1.0", [])
+    repo.references.create("refs/tags/v0.1.0", first)
+    deps = [] if installable_main else ["torch>=2.2,<2.8"]
+    _write_version(work, "0.2.0", ">=3.10", ["alpha", "gamma"], deps)
+    second = _commit(repo, "0.2.0", [first])
+    repo.create_tag("v0.2.0", second, pygit2.enums.ObjectType.COMMIT,
+                    pygit2.Signature("Test", "test@example.com", 1_700_000_100, 0), "release 0.2.0")
+    repo.branches.local.create("dev", repo[second])
+    repo.checkout("refs/heads/dev")
+    _write_version(work, "0.3.0.dev0", ">=3.10", ["alpha", "gamma", "delta"], [])
+    _commit(repo, "0.3.0.dev0", [second])
+    repo.checkout("refs/heads/main")
+    return work
+
+
+@pytest.fixture(scope="session")
+def package_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The source repository (a working repo; mirror it by path like any URL)."""
+    return make_package_repo(tmp_path_factory.mktemp("gitsrc"))
+
+
+@pytest.fixture(scope="session")
+def pinned_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Same history, but v0.2.0 pins torch like LeRobot does (for inspection, not installs)."""
+    return make_package_repo(tmp_path_factory.mktemp("gitpinned"), installable_main=False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings in a tmp data folder with a space and a quote in its path; offline uv."""
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv cache"))
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+    data = tmp_path / "data dir 'o"
+    return Settings(data_dir=data, offline=True, pypi_index_url="https://pypi.invalid/simple")
+
+
+@pytest.fixture
+def manager(settings: Settings) -> EnvManager:
+    return EnvManager(settings)
