@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leropilot_gl.envs import ffmpeg
-from leropilot_gl.envs.compat import CompatTable, load_table
+from leropilot_gl.envs.compat import CompatTable, TorchOption, load_table
 from leropilot_gl.envs.inspector import RepoInspection, inspect_pyproject
 from leropilot_gl.envs.installer import (
     CONFIG_FILE,
@@ -22,7 +22,7 @@ from leropilot_gl.envs.installer import (
     script_name,
     write_status,
 )
-from leropilot_gl.envs.plan import EnvironmentConfig, PlanInputs, generate_script
+from leropilot_gl.envs.plan import EnvironmentConfig, PlanInputs, generate_script, new_env_id
 from leropilot_gl.envs.repos import RepoCache
 from leropilot_gl.envs.settings import Settings, check_git
 from leropilot_gl.envs.uvtool import find_uv
@@ -75,6 +75,23 @@ class EnvManager:
         return load_table(self.settings.cache_dir)
 
     # ---- plans and installs -----------------------------------------------------------------
+    def make_config(self, *, repo: str, ref: str, commit: str, inspection: RepoInspection, name: str,
+                    python_version: str, torch: TorchOption, robots: list[str],
+                    install_ffmpeg: bool = True) -> EnvironmentConfig:
+        """The config for the wizard's (or the CLI's) choices; unknown extras are refused."""
+        unknown = sorted(set(robots) - set(inspection.extras))
+        if unknown:
+            raise EnvError(f"{', '.join(unknown)} not among this version's extras: {', '.join(inspection.extras)}")
+        if not name.strip():
+            raise EnvError("give the environment a name")
+        return EnvironmentConfig(
+            id=new_env_id(name), name=name.strip(), display_name=name.strip(),
+            repo_url=self.resolve_repo_url(repo), ref=ref, commit_hash=commit, python_version=python_version,
+            torch_version=torch.torch_version, torch_build=torch.build, torchvision_version=torch.torchvision,
+            torchcodec_version=torch.torchcodec, cuda_version=torch.cuda_version, rocm_version=torch.rocm_version,
+            selected_robots=robots, project_name=inspection.project_name, install_ffmpeg=install_ffmpeg,
+        )
+
     def env_dir(self, env_id: str) -> Path:
         EnvironmentConfig.model_validate({"id": env_id, "name": "x", "repo_url": "x", "ref": "x",
                                           "python_version": "3.10"})  # validates the id
