@@ -1,0 +1,775 @@
+"""The pending-edit journal: every edit is an operation over episode slices, replayed on demand.
+
+A dataset's working episode list is its episodes on disk with the journal's applied operations
+replayed over them. Nothing touches the dataset's files until Save (dataset/save.py). Each
+journal is written to a JSON file outside the dataset (keyed by the dataset's absolute path) after
+every operation, so a crash or a restart loses nothing.
+
+One EditSession holds the journals of every open dataset. Operations that touch two datasets
+(move, merge, split) share a group id, and undo/redo walk groups across journals in the order
+they were made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from leropilot_gl.dataset import layout as L
+from leropilot_gl.dataset.model import DatasetIndex
+
+JOURNAL_DIR_ENV = "LEROPILOT_GL_JOURNAL_DIR"
+JOURNAL_FORMAT = 1
+
+# Badges a working episode can carry in the tree.
+TRIMMED, DUPLICATED, MOVED, COPIED = "trimmed", "duplicated", "moved", "copied"
+
+
+class EditError(ValueError):
+    """An operation that cannot be applied; the message says why. Nothing was changed."""
+
+
+def default_journal_dir() -> Path:
+    env = os.environ.get(JOURNAL_DIR_ENV)
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "leropilot-gl" / "journals"
+
+
+def journal_path(journal_dir: Path, root: Path) -> Path:
+    key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:20]
+    return Path(journal_dir) / f"{key}.json"
+
+
+def meta_fingerprint(root: Path) -> str:
+    """A hash of every file under meta/: changes whenever a save rewrites the dataset."""
+    digest = hashlib.sha256()
+    meta = Path(root) / "meta"
+    for path in sorted(p for p in meta.rglob("*") if p.is_file()) if meta.is_dir() else ():
+        digest.update(path.relative_to(meta).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class EpisodeSlice:
+    """Frames [start, end) of episode `source_episode` of the dataset on disk at `source_root`."""
+
+    source_root: str
+    source_episode: int
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class WorkingEpisode:
+    uid: str  # stable across replays: "e<index>" for episodes on disk, "<seq>.<k>" for new ones
+    slice: EpisodeSlice
+    source_length: int  # frames in the whole source episode (trim handles span it)
+    deleted: bool = False
+    badges: frozenset[str] = frozenset()
+
+    @property
+    def length(self) -> int:
+        return self.slice.length
+
+    @property
+    def trimmed(self) -> bool:
+        return self.slice.start > 0 or self.slice.end < self.source_length
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What must match for episodes to move between datasets."""
+
+    fps: float
+    robot_type: str | None
+    features: dict[str, tuple[str, tuple[int, ...]]]  # key -> (dtype, shape), bookkeeping columns excluded
+
+    @staticmethod
+    def from_info(info: dict[str, Any]) -> Schema:
+        features = {}
+        for key, spec in (info.get("features") or {}).items():
+            if key in L.DEFAULT_FEATURE_KEYS or not isinstance(spec, dict):
+                continue
+            features[key] = (str(spec.get("dtype")), tuple(int(s) for s in spec.get("shape") or ()))
+        return Schema(float(info.get("fps") or 0), info.get("robot_type"), features)
+
+    def differences(self, other: Schema) -> list[str]:
+        out = []
+        if not math.isclose(self.fps, other.fps):
+            out.append(f"fps {other.fps:g} vs {self.fps:g}")
+        if (self.robot_type or None) != (other.robot_type or None):
+            out.append(f"robot {other.robot_type!r} vs {self.robot_type!r}")
+        for key in sorted(set(self.features) | set(other.features)):
+            mine, theirs = self.features.get(key), other.features.get(key)
+            if mine is None:
+                out.append(f"feature {key!r} only in the source")
+            elif theirs is None:
+                out.append(f"feature {key!r} missing from the source")
+            elif mine != theirs:
+                out.append(f"feature {key!r} is {theirs[0]}{list(theirs[1])} vs {mine[0]}{list(mine[1])}")
+        return out
+
+
+@dataclass
+class Journal:
+    """The ordered operations on one dataset; ops[:cursor] are applied, the rest can be redone."""
+
+    root: Path
+    info: dict[str, Any]  # the dataset's info.json (for a dataset not saved yet: its template's)
+    base: list[WorkingEpisode]
+    on_disk: bool = True
+    fingerprint: str = ""  # meta_fingerprint of the dataset the ops apply to
+    ops: list[dict[str, Any]] = field(default_factory=list)
+    cursor: int = 0
+    _cache: tuple[int, list[WorkingEpisode]] | None = field(default=None, repr=False)
+
+    @property
+    def applied(self) -> list[dict[str, Any]]:
+        return self.ops[: self.cursor]
+
+    @property
+    def dirty(self) -> bool:
+        return self.cursor > 0 or not self.on_disk
+
+    def episodes(self) -> list[WorkingEpisode]:
+        """The working episode list: base with the applied operations replayed (deleted ones kept)."""
+        if self._cache is not None and self._cache[0] == self.cursor:
+            return list(self._cache[1])
+        episodes = list(self.base)
+        for op in self.applied:
+            episodes = apply_op(episodes, op)
+        self._cache = (self.cursor, episodes)
+        return list(episodes)
+
+    def kept(self) -> list[WorkingEpisode]:
+        return [e for e in self.episodes() if not e.deleted]
+
+    def sources(self) -> set[str]:
+        """Roots of other datasets whose episodes the applied operations reference."""
+        own = str(self.root)
+        return {e.slice.source_root for e in self.episodes() if e.slice.source_root != own}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": JOURNAL_FORMAT,
+            "root": str(self.root),
+            "on_disk": self.on_disk,
+            "fingerprint": self.fingerprint,
+            "info": None if self.on_disk else self.info,
+            "ops": self.ops,
+            "cursor": self.cursor,
+        }
+
+
+def base_episodes(index: DatasetIndex) -> list[WorkingEpisode]:
+    root = str(index.root)
+    return [
+        WorkingEpisode(f"e{ep.episode_index}", EpisodeSlice(root, ep.episode_index, 0, ep.length), ep.length)
+        for ep in index.episodes
+    ]
+
+
+def _find(episodes: Sequence[WorkingEpisode], uid: str) -> int:
+    for i, e in enumerate(episodes):
+        if e.uid == uid:
+            return i
+    raise EditError(f"no episode with id {uid!r} in the working list")
+
+
+def _episode_from_json(d: dict[str, Any]) -> WorkingEpisode:
+    return WorkingEpisode(
+        d["uid"],
+        EpisodeSlice(d["source_root"], int(d["source_episode"]), int(d["start"]), int(d["end"])),
+        int(d["source_length"]),
+        badges=frozenset(d.get("badges", ())),
+    )
+
+
+def episode_to_json(e: WorkingEpisode, uid: str, badges: Iterable[str] = ()) -> dict[str, Any]:
+    s = e.slice
+    return {
+        "uid": uid,
+        "source_root": s.source_root,
+        "source_episode": s.source_episode,
+        "start": s.start,
+        "end": s.end,
+        "source_length": e.source_length,
+        "badges": sorted(set(badges)),
+    }
+
+
+def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[WorkingEpisode]:
+    """One operation over a working list; raises EditError when it does not apply."""
+    kind = op["kind"]
+    out = list(episodes)
+    if kind in ("delete", "restore"):
+        for uid in op["uids"]:
+            i = _find(out, uid)
+            out[i] = replace(out[i], deleted=kind == "delete")
+    elif kind == "trim":
+        i = _find(out, op["uid"])
+        e = out[i]
+        start, end = int(op["start"]), int(op["end"])
+        if not 0 <= start < end <= e.source_length:
+            raise EditError(
+                f"trim {start}:{end} is outside the episode: keep frames START..END-1 with "
+                f"0 <= START < END <= {e.source_length}"
+            )
+        badges = set(e.badges) - {TRIMMED}
+        if start > 0 or end < e.source_length:
+            badges.add(TRIMMED)
+        out[i] = replace(e, slice=replace(e.slice, start=start, end=end), badges=frozenset(badges))
+    elif kind == "move":
+        i = _find(out, op["uid"])
+        to = int(op["to"])
+        if not 0 <= to < len(out):
+            raise EditError(f"position {to} is outside the list of {len(out)} episodes")
+        e = out.pop(i)
+        out.insert(to, replace(e, badges=e.badges | {MOVED}))
+    elif kind == "swap":
+        i, j = _find(out, op["a"]), _find(out, op["b"])
+        out[i], out[j] = replace(out[j], badges=out[j].badges | {MOVED}), replace(out[i], badges=out[i].badges | {MOVED})
+    elif kind == "insert":
+        at = len(out) if op.get("at") is None else int(op["at"])
+        if not 0 <= at <= len(out):
+            raise EditError(f"position {at} is outside the list of {len(out)} episodes")
+        new = [_episode_from_json(d) for d in op["episodes"]]
+        taken = {e.uid for e in out}
+        for e in new:
+            if e.uid in taken:
+                raise EditError(f"episode id {e.uid!r} is already in the list")
+            if not 0 <= e.slice.start < e.slice.end <= e.source_length:
+                raise EditError(f"frames {e.slice.start}:{e.slice.end} are outside the source episode")
+        out[at:at] = new
+    else:
+        raise EditError(f"unknown operation {kind!r}")
+    return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """One applied or undone operation, as the pending-edits panel lists it."""
+
+    root: Path
+    seq: int
+    label: str
+    applied: bool
+
+
+class EditSession:
+    """The journals of every open dataset, with undo/redo across them."""
+
+    def __init__(self, journal_dir: str | Path | None = None) -> None:
+        self.journal_dir = Path(journal_dir) if journal_dir is not None else default_journal_dir()
+        self.journals: dict[Path, Journal] = {}
+        self.indexes: dict[str, DatasetIndex] = {}
+        self._seq = 0
+
+    # ------------------------------------------------------------------ datasets
+    def attach(self, index: DatasetIndex) -> str | None:
+        """Start tracking an opened dataset; restores its journal from disk. Returns a notice or None."""
+        root = Path(index.root).resolve()
+        self.indexes[str(root)] = index
+        journal = Journal(root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root))
+        self.journals[root] = journal
+        notice = self._restore(journal)
+        notices = [notice] if notice else []
+        for other in self._pending_new_datasets(root):
+            if other.root not in self.journals:
+                self.journals[other.root] = other
+                self._seq = max([self._seq, *(op["seq"] for op in other.ops)])
+                notices.append(f"restored {len(other.applied)} pending edit(s) for the new dataset {other.root}")
+        return "; ".join(notices) or None
+
+    def detach(self, root: str | Path) -> None:
+        """Stop tracking (the journal stays on disk and comes back on the next attach)."""
+        root = Path(root).resolve()
+        self.journals.pop(root, None)
+        self.indexes.pop(str(root), None)
+
+    def journal(self, root: str | Path) -> Journal:
+        root = Path(root).resolve()
+        try:
+            return self.journals[root]
+        except KeyError:
+            raise EditError(f"{root} is not an open dataset") from None
+
+    def episodes(self, root: str | Path) -> list[WorkingEpisode]:
+        return self.journal(root).episodes()
+
+    def kept(self, root: str | Path) -> list[WorkingEpisode]:
+        return self.journal(root).kept()
+
+    def dirty_roots(self) -> list[Path]:
+        return sorted(r for r, j in self.journals.items() if j.dirty)
+
+    def uid_of(self, root: str | Path, episode_index: int) -> str:
+        """The working id of an episode as it is on disk (CLI numbers mean episodes on disk)."""
+        uid = f"e{episode_index}"
+        episodes = self.journal(root).episodes()
+        if not any(e.uid == uid for e in episodes):
+            count = len(self.journal(root).base)
+            raise EditError(
+                f"episode {episode_index} does not exist in {Path(root).name} "
+                f"(episodes on disk: 0..{count - 1})" if count else f"{Path(root).name} has no episodes on disk"
+            )
+        return uid
+
+    # ------------------------------------------------------------------ operations
+    def delete(self, root: str | Path, uids: Sequence[str]) -> None:
+        j = self.journal(root)
+        uids = list(dict.fromkeys(uids))
+        if not uids:
+            raise EditError("no episode chosen to delete")
+        self._commit([(j, {"kind": "delete", "uids": uids, "label": f"delete {self._names(j, uids)}"})])
+
+    def restore(self, root: str | Path, uids: Sequence[str]) -> None:
+        j = self.journal(root)
+        self._commit([(j, {"kind": "restore", "uids": list(uids), "label": f"restore {self._names(j, uids)}"})])
+
+    def trim(self, root: str | Path, uid: str, start: int, end: int) -> None:
+        """Keep frames [start, end) of the episode's source (so a trim can be widened again)."""
+        j = self.journal(root)
+        self._commit([(j, {"kind": "trim", "uid": uid, "start": int(start), "end": int(end),
+                           "label": f"trim {self._names(j, [uid])} to frames {start}..{int(end) - 1}"})])
+
+    def move(self, root: str | Path, uid: str, position: int) -> None:
+        j = self.journal(root)
+        self._commit([(j, {"kind": "move", "uid": uid, "to": int(position),
+                           "label": f"move {self._names(j, [uid])} to position {position}"})])
+
+    def swap(self, root: str | Path, uid_a: str, uid_b: str) -> None:
+        j = self.journal(root)
+        self._commit([(j, {"kind": "swap", "a": uid_a, "b": uid_b,
+                           "label": f"swap {self._names(j, [uid_a])} and {self._names(j, [uid_b])}"})])
+
+    def duplicate(self, root: str | Path, uid: str) -> str:
+        j = self.journal(root)
+        episodes = j.episodes()
+        i = _find(episodes, uid)
+        seq = self._seq + 1
+        new_uid = f"{seq}.0"
+        payload = [episode_to_json(episodes[i], new_uid, episodes[i].badges | {DUPLICATED})]
+        self._commit([(j, {"kind": "insert", "at": i + 1, "episodes": payload,
+                           "label": f"duplicate {self._names(j, [uid])}"})])
+        return new_uid
+
+    def carve(self, root: str | Path, uid: str, segments: Sequence[tuple[int, int]]) -> list[str]:
+        """Several segments of one episode, each a new episode after it (source frames [start, end))."""
+        j = self.journal(root)
+        episodes = j.episodes()
+        i = _find(episodes, uid)
+        e = episodes[i]
+        if not segments:
+            raise EditError("no segment given to carve")
+        seq = self._seq + 1
+        payload = []
+        for k, (start, end) in enumerate(segments):
+            if not 0 <= int(start) < int(end) <= e.source_length:
+                raise EditError(
+                    f"segment {start}:{end} is outside the episode (0 <= START < END <= {e.source_length})"
+                )
+            piece = replace(e, slice=replace(e.slice, start=int(start), end=int(end)))
+            badges = {DUPLICATED} | ({TRIMMED} if piece.trimmed else set())
+            payload.append(episode_to_json(piece, f"{seq}.{k}", badges))
+        self._commit([(j, {"kind": "insert", "at": i + 1, "episodes": payload,
+                           "label": f"carve {len(segments)} segment(s) from {self._names(j, [uid])}"})])
+        return [p["uid"] for p in payload]
+
+    def copy(
+        self,
+        src_root: str | Path,
+        uids: Sequence[str],
+        dst_root: str | Path,
+        *,
+        position: int | None = None,
+        move: bool = False,
+    ) -> list[str]:
+        """Copy (or move) episodes to another open dataset; schemas must match."""
+        src, dst = self.journal(src_root), self.journal(dst_root)
+        if src.root == dst.root:
+            raise EditError("source and destination are the same dataset; use duplicate or move instead")
+        self.check_compatible(src, dst)
+        episodes = src.episodes()
+        chosen = [episodes[_find(episodes, uid)] for uid in uids]
+        if not chosen:
+            raise EditError("no episode chosen to copy")
+        if any(e.deleted for e in chosen):
+            raise EditError("a deleted episode cannot be copied; restore it first")
+        seq = self._seq + 1
+        badge = MOVED if move else COPIED
+        payload = [episode_to_json(e, f"{seq}.{k}", {badge} | ({TRIMMED} if e.trimmed else set()))
+                   for k, e in enumerate(chosen)]
+        verb = "move" if move else "copy"
+        names = self._names(src, uids)
+        ops = [(dst, {"kind": "insert", "at": position, "episodes": payload,
+                      "label": f"{verb} {names} from {src.root.name}"})]
+        if move:
+            ops.append((src, {"kind": "delete", "uids": list(uids), "label": f"move {names} to {dst.root.name}"}))
+        self._commit(ops)
+        return [p["uid"] for p in payload]
+
+    def create_empty(self, new_root: str | Path, template_root: str | Path) -> Path:
+        """A new, empty dataset (written on Save) with the schema of an open dataset."""
+        template = self.journal(template_root)
+        new_root = Path(new_root).expanduser().resolve()
+        if new_root.exists():
+            raise EditError(f"{new_root} already exists; choose a new folder")
+        if new_root in self.journals:
+            raise EditError(f"{new_root} is already a pending new dataset")
+        info = dict(template.info)
+        journal = Journal(new_root, info, [], on_disk=False)
+        self.journals[new_root] = journal
+        try:
+            self._commit([(journal, {"kind": "insert", "at": 0, "episodes": [],
+                                     "label": f"create {new_root.name} with the schema of {template.root.name}"})])
+        except Exception:
+            del self.journals[new_root]
+            raise
+        return new_root
+
+    def merge(self, dst_root: str | Path, src_roots: Sequence[str | Path]) -> None:
+        """Append every kept episode of the sources to dst (one undo step)."""
+        dst = self.journal(dst_root)
+        sources = [self.journal(r) for r in src_roots]
+        for src in sources:
+            if src.root == dst.root:
+                raise EditError("a dataset cannot be merged into itself")
+            self.check_compatible(src, dst)
+        seq = self._seq + 1
+        payload = []
+        for src in sources:
+            for e in src.kept():
+                badges = {COPIED} | ({TRIMMED} if e.trimmed else set())
+                payload.append(episode_to_json(e, f"{seq}.{len(payload)}", badges))
+        if not payload:
+            raise EditError("the datasets to merge hold no episodes")
+        names = ", ".join(s.root.name for s in sources)
+        self._commit([(dst, {"kind": "insert", "at": None, "episodes": payload, "label": f"merge {names}"})])
+
+    def split(
+        self,
+        src_root: str | Path,
+        parts: dict[str, Sequence[str]] | dict[str, float],
+        out_dir: str | Path,
+    ) -> list[Path]:
+        """New datasets <out_dir>/<name>, each with some of src's kept episodes (uids or fractions)."""
+        src = self.journal(src_root)
+        kept = src.kept()
+        if not parts:
+            raise EditError("no split given")
+        if all(isinstance(v, float | int) and not isinstance(v, bool) for v in parts.values()):
+            groups = _fractions_to_uids([e.uid for e in kept], {k: float(v) for k, v in parts.items()})
+        else:
+            groups = {name: list(uids) for name, uids in parts.items()}  # type: ignore[arg-type]
+        seen: set[str] = set()
+        by_uid = {e.uid: e for e in kept}
+        for name, uids in groups.items():
+            if not uids:
+                raise EditError(f"split {name!r} has no episodes")
+            for uid in uids:
+                if uid not in by_uid:
+                    raise EditError(f"split {name!r}: {uid!r} is not a kept episode of {src.root.name}")
+                if uid in seen:
+                    raise EditError(f"episode {uid!r} is in more than one split")
+                seen.add(uid)
+        out_dir = Path(out_dir).expanduser().resolve()
+        targets = {name: out_dir / name for name in groups}
+        for path in targets.values():
+            if path.exists() or path in self.journals:
+                raise EditError(f"{path} already exists; choose another output folder")
+        seq = self._seq + 1
+        ops = []
+        for name, uids in groups.items():
+            journal = Journal(targets[name], dict(src.info), [], on_disk=False)
+            payload = [episode_to_json(by_uid[u], f"{seq}.{k}", {COPIED} | ({TRIMMED} if by_uid[u].trimmed else set()))
+                       for k, u in enumerate(uids)]
+            ops.append((journal, {"kind": "insert", "at": 0, "episodes": payload,
+                                  "label": f"split {len(uids)} episode(s) of {src.root.name} into {name}"}))
+        for journal, _ in ops:
+            self.journals[journal.root] = journal
+        try:
+            self._commit(ops)
+        except Exception:
+            for journal, _ in ops:
+                self.journals.pop(journal.root, None)
+            raise
+        return list(targets.values())
+
+    # ------------------------------------------------------------------ undo / redo
+    @property
+    def can_undo(self) -> bool:
+        return any(j.cursor > 0 for j in self.journals.values())
+
+    @property
+    def can_redo(self) -> bool:
+        return any(j.cursor < len(j.ops) for j in self.journals.values())
+
+    def undo(self) -> str | None:
+        """Undo the most recent operation group; returns its label, or None when there is none."""
+        last = [(j.ops[j.cursor - 1]["seq"], j) for j in self.journals.values() if j.cursor > 0]
+        if not last:
+            return None
+        seq, _ = max(last, key=lambda t: t[0])
+        group = self._group_of(seq)
+        label = None
+        for j in self.journals.values():
+            while j.cursor > 0 and j.ops[j.cursor - 1]["group"] == group:
+                j.cursor -= 1
+                label = label or j.ops[j.cursor]["label"]
+                self._persist(j)
+        return label
+
+    def redo(self) -> str | None:
+        nxt = [(j.ops[j.cursor]["seq"], j) for j in self.journals.values() if j.cursor < len(j.ops)]
+        if not nxt:
+            return None
+        seq, _ = min(nxt, key=lambda t: t[0])
+        group = self._group_of(seq)
+        label = None
+        for j in self.journals.values():
+            while j.cursor < len(j.ops) and j.ops[j.cursor]["group"] == group:
+                label = label or j.ops[j.cursor]["label"]
+                j.cursor += 1
+                self._persist(j)
+        return label
+
+    def discard(self, root: str | Path) -> None:
+        """Drop every pending edit of one dataset (and forget a dataset not saved yet)."""
+        j = self.journal(root)
+        dependants = [o.root.name for o in self.journals.values() if o is not j and str(j.root) in o.sources()]
+        if dependants:
+            raise EditError(
+                f"pending edits of {', '.join(dependants)} use episodes of {j.root.name}; discard those first"
+            )
+        j.ops.clear()
+        j.cursor = 0
+        j._cache = None
+        path = journal_path(self.journal_dir, j.root)
+        path.unlink(missing_ok=True)
+        if not j.on_disk:
+            del self.journals[j.root]
+
+    def changes(self, root: str | Path | None = None) -> list[Change]:
+        """Every operation (applied first, then the undone ones that redo would bring back), by time."""
+        out = []
+        for j in self.journals.values():
+            if root is not None and j.root != Path(root).resolve():
+                continue
+            for i, op in enumerate(j.ops):
+                out.append(Change(j.root, op["seq"], op["label"], i < j.cursor))
+        return sorted(out, key=lambda c: c.seq)
+
+    # ------------------------------------------------------------------ checks
+    def check_compatible(self, src: Journal, dst: Journal) -> None:
+        diffs = Schema.from_info(dst.info).differences(Schema.from_info(src.info))
+        if diffs:
+            raise EditError(
+                f"{src.root.name} and {dst.root.name} do not match: " + "; ".join(diffs)
+            )
+
+    def save_order(self) -> list[Path]:
+        """Dirty datasets in an order that saves a dataset after every dataset that uses its episodes."""
+        dirty = self.dirty_roots()
+        order: list[Path] = []
+        remaining = set(dirty)
+        while remaining:
+            ready = sorted(r for r in remaining if not any(
+                str(r) in self.journals[o].sources() for o in remaining if o != r))
+            if not ready:  # a cycle (A copies from B and B from A): save in path order
+                ready = sorted(remaining)
+            order.extend(ready)
+            remaining -= set(ready)
+        return order
+
+    def blocking_dependants(self, root: str | Path) -> list[Path]:
+        """Datasets with pending edits that use episodes of root (they must be saved first)."""
+        root = Path(root).resolve()
+        return sorted(o.root for o in self.journals.values() if o.root != root and o.dirty and str(root) in o.sources())
+
+    # ------------------------------------------------------------------ after save
+    def mark_saved(self, root: str | Path, index: DatasetIndex) -> None:
+        """The dataset on disk now holds the edits: start a fresh, empty journal over it."""
+        root = Path(root).resolve()
+        journal_path(self.journal_dir, root).unlink(missing_ok=True)
+        self.indexes[str(root)] = index
+        self.journals[root] = Journal(root, dict(index.info), base_episodes_for(index, root), True,
+                                      meta_fingerprint(root))
+
+    def write_marker(self, root: Path, new_fingerprint: str) -> None:
+        """Record, before the swap, what the dataset will look like once the save has landed."""
+        j = self.journal(root)
+        self._persist(j, saving=new_fingerprint)
+
+    # ------------------------------------------------------------------ internals
+    def _commit(self, ops: list[tuple[Journal, dict[str, Any]]]) -> None:
+        """Validate every op on its journal, then append all of them as one group and persist."""
+        previews = {}
+        for j, op in ops:
+            current = previews.get(j.root, j.episodes())
+            previews[j.root] = apply_op(current, op)
+            if j.on_disk and current and not any(not e.deleted for e in previews[j.root]):
+                raise EditError(f"this would delete every episode of {j.root.name}; a dataset keeps at least one")
+        self._seq += 1
+        group = self._seq
+        for j in self.journals.values():  # a new edit ends every redo branch
+            if j.cursor < len(j.ops):
+                del j.ops[j.cursor:]
+                self._persist(j)
+        for j, op in ops:
+            op = dict(op, seq=self._seq, group=group)
+            self._seq += 1
+            del j.ops[j.cursor:]
+            j.ops.append(op)
+            j.cursor = len(j.ops)
+            j._cache = None
+        for j in {id(j): j for j, _ in ops}.values():
+            self._persist(j)
+
+    def _group_of(self, seq: int) -> int:
+        for j in self.journals.values():
+            for op in j.ops:
+                if op["seq"] == seq:
+                    return op["group"]
+        raise KeyError(seq)
+
+    def _names(self, j: Journal, uids: Iterable[str]) -> str:
+        episodes = j.episodes()
+        names = []
+        for uid in uids:
+            i = _find(episodes, uid)
+            names.append(episode_label(episodes[i], i))
+        return ", ".join(names) if len(names) <= 4 else f"{len(names)} episodes"
+
+    def _persist(self, j: Journal, saving: str | None = None) -> None:
+        path = journal_path(self.journal_dir, j.root)
+        if not j.ops and j.on_disk and saving is None:
+            path.unlink(missing_ok=True)
+            return
+        data = j.to_json()
+        if j.on_disk:
+            data["sources"] = {s: meta_fingerprint(Path(s)) for s in j.sources() if Path(s).is_dir()}
+        if saving is not None:
+            data["saving"] = saving
+        atomic_write_text(path, json.dumps(data, indent=1))
+
+    def _restore(self, j: Journal) -> str | None:
+        path = journal_path(self.journal_dir, j.root)
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            ops, cursor = list(data["ops"]), int(data["cursor"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            _set_aside(path)
+            return f"the pending edits of {j.root.name} could not be read ({exc}); they were set aside"
+        if data.get("saving") and data["saving"] == j.fingerprint:
+            path.unlink(missing_ok=True)  # the save landed; its journal is done
+            return f"the last save of {j.root.name} completed"
+        if data.get("fingerprint") != j.fingerprint:
+            kept = _set_aside(path)
+            return (f"{j.root.name} changed on disk since its {len(ops)} pending edit(s) were made; "
+                    f"they were not applied (kept in {kept.name})")
+        j.ops, j.cursor, j._cache = ops, min(cursor, len(ops)), None
+        try:
+            j.episodes()
+        except EditError as exc:
+            j.ops, j.cursor, j._cache = [], 0, None
+            kept = _set_aside(path)
+            return f"the pending edits of {j.root.name} no longer apply ({exc}); kept in {kept.name}"
+        self._seq = max([self._seq, *(op["seq"] for op in ops)])
+        return f"restored {j.cursor} pending edit(s) of {j.root.name}"
+
+    def _pending_new_datasets(self, root: Path) -> list[Journal]:
+        """Journals of datasets not written yet whose episodes come from root."""
+        out = []
+        if not self.journal_dir.is_dir():
+            return out
+        for path in sorted(self.journal_dir.glob("*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if data.get("on_disk", True) or not isinstance(data.get("info"), dict):
+                continue
+            j = Journal(Path(data["root"]), data["info"], [], on_disk=False, ops=list(data["ops"]),
+                        cursor=int(data["cursor"]))
+            try:
+                if str(root) in {e.slice.source_root for e in j.episodes()} and not j.root.exists():
+                    out.append(j)
+            except (EditError, KeyError, TypeError, ValueError):
+                continue
+        return out
+
+
+def base_episodes_for(index: DatasetIndex, root: Path) -> list[WorkingEpisode]:
+    return [replace(e, slice=replace(e.slice, source_root=str(root))) for e in base_episodes(index)]
+
+
+def episode_label(e: WorkingEpisode, position: int | None = None) -> str:
+    """How the UI and the CLI name a working episode: its source episode, and its range when cut."""
+    s = e.slice
+    name = f"episode {s.source_episode}"
+    if not e.uid.startswith("e") or e.trimmed:
+        name += f" [{s.start}:{s.end}]"
+    return name
+
+
+def _fractions_to_uids(uids: list[str], fractions: dict[str, float]) -> dict[str, list[str]]:
+    if any(f <= 0 for f in fractions.values()) or sum(fractions.values()) > 1.0 + 1e-9:
+        raise EditError("split fractions must be > 0 and sum to at most 1")
+    out, start = {}, 0
+    names = list(fractions)
+    for k, name in enumerate(names):
+        count = round(fractions[name] * len(uids))
+        if k == len(names) - 1 and math.isclose(sum(fractions.values()), 1.0):
+            count = len(uids) - start
+        out[name] = uids[start : start + count]
+        start += count
+    return out
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so that a crash leaves either the old or the new content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _set_aside(path: Path) -> Path:
+    kept = path.with_suffix(f".stale-{os.getpid()}.json")
+    with contextlib.suppress(OSError):
+        os.replace(path, kept)
+    return kept

@@ -1,0 +1,652 @@
+"""Save a working episode list as a LeRobot v3.0 dataset without re-encoding any video.
+
+In v3.0 an episode points into a shared mp4 through videos/<camera>/from_timestamp and
+to_timestamp, so delete, trim, reorder and duplicate only rewrite parquet and json: data rows are
+sliced and re-indexed, timestamps rebased, episode metadata and stats recomputed. mp4 files are
+hard-linked (copied across file systems) into the new dataset, never decoded.
+
+The new dataset is built beside the old one (`.<name>.leropilot-save`), checked by opening it,
+then swapped in with one atomic rename (renameat2 RENAME_EXCHANGE), under DatasetLock. A kill at
+any moment leaves the folder holding the old or the new dataset whole; the journal records the
+expected result before the swap so a restart knows which one it finds.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from leropilot_gl.dataset import layout as L
+from leropilot_gl.dataset.journal import EditError, EditSession, Journal, WorkingEpisode, meta_fingerprint
+from leropilot_gl.dataset.lock import DatasetLock
+from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
+from leropilot_gl.dataset.open import open_dataset
+from leropilot_gl.dataset.problems import Severity
+
+KILL_AT_ENV = "LEROPILOT_GL_SAVE_KILL_AT"  # fault injection for the crash-safety test: kill at step N
+QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)
+STAGING_SUFFIX = ".leropilot-save"
+DEFAULT_DATA_FILE_MB = 100
+DEFAULT_VIDEO_FILE_MB = 200
+
+ProgressFn = Callable[[float, str], None]
+
+
+class SaveCancelled(Exception):
+    """The user cancelled; nothing on disk changed."""
+
+
+@dataclass
+class SavePlan:
+    root: Path
+    episodes: list[WorkingEpisode]
+    info: dict[str, Any]
+    lines: list[str]  # what will change on disk, for the confirmation and --dry-run
+    converts_from: str | None  # "v2.1" when saving converts an older dataset to v3.0
+    new_dataset: bool
+
+
+@dataclass
+class SaveResult:
+    root: Path
+    episodes: int
+    frames: int
+    seconds: float
+    videos_linked: int
+    videos_copied: int
+    noncanonical_videos: list[str] = field(default_factory=list)  # files with out-of-order/overlapping ranges
+    unused_video_s: float = 0.0  # seconds of video no episode uses any more (Compact drops them)
+
+    @property
+    def needs_compact(self) -> bool:
+        return bool(self.noncanonical_videos)
+
+    def summary(self) -> str:
+        text = f"saved {self.root.name}: {self.episodes} episodes, {self.frames} frames in {self.seconds:.2f} s"
+        if self.noncanonical_videos:
+            text += (
+                f"; {len(self.noncanonical_videos)} video file(s) now hold episodes out of order or overlapping: "
+                "LeRobot loads them, but its delete_episodes/split_dataset would return wrong frames. "
+                "Run Compact to rewrite them in order"
+            )
+        return text
+
+
+# ---------------------------------------------------------------------------- plan
+def plan_save(session: EditSession, root: str | Path) -> SavePlan:
+    """What a save of root would write; raises EditError when it cannot be saved now."""
+    journal = session.journal(root)
+    episodes = journal.kept()
+    if not episodes:
+        raise EditError(f"{journal.root.name} would hold no episodes; add or restore one before saving")
+    blockers = session.blocking_dependants(journal.root)
+    if blockers:
+        raise EditError(
+            f"pending edits of {', '.join(b.name for b in blockers)} use episodes of {journal.root.name}: "
+            "save those first"
+        )
+    for source in {e.slice.source_root for e in episodes}:
+        if source not in session.indexes:
+            raise EditError(f"episodes come from {source}, which is not open")
+    index = session.indexes.get(str(journal.root))
+    converts = index.version if index is not None and index.version != L.V30 else None
+    lines = describe_changes(session, journal)
+    if converts:
+        lines.insert(0, f"convert {journal.root.name} from LeRobot {converts} to v3.0 (the folder layout changes)")
+    return SavePlan(journal.root, episodes, dict(journal.info), lines, converts, not journal.on_disk)
+
+
+def describe_changes(session: EditSession, journal: Journal) -> list[str]:
+    episodes = journal.episodes()
+    kept = [e for e in episodes if not e.deleted]
+    lines = []
+    if not journal.on_disk:
+        lines.append(f"create {journal.root} with {len(kept)} episode(s)")
+    deleted = [e for e in episodes if e.deleted and e.uid.startswith("e")]
+    if deleted:
+        lines.append("delete episode(s) " + ", ".join(str(e.slice.source_episode) for e in deleted))
+    for pos, e in enumerate(kept):
+        s = e.slice
+        here = s.source_root == str(journal.root)
+        origin = f"episode {s.source_episode}" + ("" if here else f" of {Path(s.source_root).name}")
+        cut = f" frames {s.start}..{s.end - 1}" if e.trimmed else ""
+        if here and e.uid == f"e{s.source_episode}" and pos == s.source_episode and not e.trimmed:
+            continue
+        lines.append(f"new episode {pos} = {origin}{cut} ({s.length} frames)")
+    total = sum(e.length for e in kept)
+    lines.append(f"result: {len(kept)} episodes, {total} frames; parquet and json rewritten, mp4 files reused as they are")
+    return lines
+
+
+# ---------------------------------------------------------------------------- save
+def save(
+    session: EditSession,
+    root: str | Path,
+    *,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> SaveResult:
+    """Write the journal of root to disk as LeRobot v3.0, swap it in, and clear the journal."""
+    import time
+
+    started = time.perf_counter()
+    report = progress or (lambda _f, _t: None)
+    is_cancelled = cancelled or (lambda: False)
+    plan = plan_save(session, root)
+    journal = session.journal(root)
+    crash = _CrashPoints()
+    with DatasetLock(plan.root):
+        crash.step()
+        if journal.on_disk and meta_fingerprint(plan.root) != journal.fingerprint:
+            raise EditError(f"{plan.root} changed on disk since it was opened; reopen it before saving")
+        if not journal.on_disk and plan.root.exists():
+            raise EditError(f"{plan.root} already exists; choose a new folder")
+        staging = plan.root.parent / f".{plan.root.name}{STAGING_SUFFIX}"
+        if staging.exists():  # left over by a killed save: never the live dataset
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        try:
+            result = _write_dataset(staging, plan, session.indexes, report, is_cancelled, crash)
+            report(0.9, "checking the new dataset")
+            _check_written(staging, plan)
+            crash.step()
+            if is_cancelled():
+                raise SaveCancelled()
+            new_fingerprint = meta_fingerprint(staging)
+            if journal.on_disk:
+                session.write_marker(plan.root, new_fingerprint)
+                crash.step()
+                _exchange(staging, plan.root)
+                crash.step()
+                shutil.rmtree(staging)  # now the old dataset
+            else:
+                os.rename(staging, plan.root)
+            crash.step()
+        except BaseException:
+            if staging.exists() and (plan.root.exists() or not journal.on_disk):
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+        report(0.97, "reopening")
+        index = open_dataset(plan.root)
+        session.mark_saved(plan.root, index)
+        crash.step()
+    result.seconds = time.perf_counter() - started
+    report(1.0, result.summary())
+    return result
+
+
+def save_all(session: EditSession, *, progress: ProgressFn | None = None) -> list[SaveResult]:
+    """Save every dataset with pending edits, each after the datasets that use its episodes."""
+    return [save(session, root, progress=progress) for root in session.save_order()]
+
+
+# ---------------------------------------------------------------------------- writing
+class _CrashPoints:
+    def __init__(self) -> None:
+        self.count = 0
+        self.kill_at = int(os.environ.get(KILL_AT_ENV) or 0)
+
+    def step(self) -> None:
+        self.count += 1
+        if self.kill_at and self.count == self.kill_at:
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _write_dataset(
+    out: Path,
+    plan: SavePlan,
+    indexes: dict[str, DatasetIndex],
+    report: ProgressFn,
+    is_cancelled: Callable[[], bool],
+    crash: _CrashPoints,
+) -> SaveResult:
+    info = _output_info(plan.info)
+    fps = float(info["fps"])
+    chunks_size = int(info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
+    video_keys = [k for k, f in info["features"].items() if f.get("dtype") == "video"]
+    sources = [(e, _source_episode(indexes, e)) for e in plan.episodes]
+
+    # ---- videos: one output file per distinct source file, hard-linked.
+    report(0.05, "linking video files")
+    video_files: dict[str, dict[Path, int]] = {k: {} for k in video_keys}
+    linked = copied = 0
+    for key in video_keys:
+        for _, src in sources:
+            video = src.videos.get(key)
+            if video is None or not video.exists:
+                raise EditError(f"episode {src.episode_index} of {src.dataset.root.name} has no {key} video file")
+            files = video_files[key]
+            if video.path in files:
+                continue
+            n = len(files)
+            files[video.path] = n
+            dst = out / L.DEFAULT_VIDEO_PATH_V3.format(video_key=key, chunk_index=n // chunks_size,
+                                                       file_index=n % chunks_size)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if _link_or_copy(video.path, dst):
+                linked += 1
+            else:
+                copied += 1
+        crash.step()
+        if is_cancelled():
+            raise SaveCancelled()
+
+    # ---- data: rows sliced, re-indexed, timestamps rebased.
+    report(0.2, "writing data")
+    tasks: dict[str, int] = {}
+    task_names = {str(idx.root): idx.tasks for idx in indexes.values()}
+    data_limit = float(info.get("data_files_size_in_mb") or DEFAULT_DATA_FILE_MB) * 1024 * 1024
+    tables = _TableCache()
+    pending: list[pa.Table] = []
+    pending_bytes = 0
+    data_file = 0
+    global_index = 0
+    episode_rows: list[dict[str, Any]] = []
+    schema: pa.Schema | None = None
+    stats_by_episode: list[dict[str, dict[str, np.ndarray]]] = []
+    image_stats = _ImageStats(indexes)
+
+    def flush() -> None:
+        nonlocal pending, pending_bytes, data_file
+        if not pending:
+            return
+        path = out / L.DEFAULT_DATA_PATH_V3.format(chunk_index=data_file // chunks_size,
+                                                   file_index=data_file % chunks_size)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.concat_tables(pending), path)
+        pending, pending_bytes = [], 0
+        data_file += 1
+
+    for new_ep, (work, src) in enumerate(sources):
+        s = work.slice
+        table = tables.get(src.data_path).slice(src.row_start + s.start, s.length)
+        names = task_names.get(s.source_root, {})
+        table, ep_tasks = _reindex(table, new_ep, global_index, fps, names, tasks, src, info)
+        if schema is None:
+            schema = table.schema
+        else:
+            table = table.select(schema.names).cast(schema)
+        if pending and pending_bytes + table.nbytes > data_limit:
+            flush()
+        row = {
+            "episode_index": new_ep,
+            "tasks": ep_tasks,
+            "length": s.length,
+            L.EP_DATA_CHUNK: data_file // chunks_size,
+            L.EP_DATA_FILE: data_file % chunks_size,
+            L.EP_FROM_INDEX: global_index,
+            L.EP_TO_INDEX: global_index + s.length,
+        }
+        for key in video_keys:
+            video = src.videos[key]
+            n = video_files[key][video.path]
+            row[L.ep_video_column(key, "chunk_index")] = n // chunks_size
+            row[L.ep_video_column(key, "file_index")] = n % chunks_size
+            row[L.ep_video_column(key, "from_timestamp")] = video.from_s + s.start / fps
+            row[L.ep_video_column(key, "to_timestamp")] = video.from_s + s.end / fps
+        stats = _numeric_stats(table, info)
+        stats.update(image_stats.for_episode(src, video_keys + _image_keys(info), s.length))
+        stats_by_episode.append(stats)
+        episode_rows.append(row)
+        pending.append(table)
+        pending_bytes += table.nbytes
+        global_index += s.length
+        if new_ep % 16 == 0:
+            report(0.2 + 0.6 * new_ep / len(sources), f"episode {new_ep + 1}/{len(sources)}")
+            if is_cancelled():
+                raise SaveCancelled()
+    flush()
+    crash.step()
+
+    # ---- metadata
+    report(0.85, "writing metadata")
+    for row, stats in zip(episode_rows, stats_by_episode, strict=True):
+        for key, values in stats.items():
+            for name, value in values.items():
+                row[f"stats/{key}/{name}"] = np.asarray(value).tolist()
+        row["meta/episodes/chunk_index"] = 0
+        row["meta/episodes/file_index"] = 0
+    ep_path = out / L.DEFAULT_EPISODES_PATH_V3.format(chunk_index=0, file_index=0)
+    ep_path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(episode_rows), ep_path)
+    task_table = pa.table({
+        L.TASK_INDEX: pa.array(list(tasks.values()), pa.int64()),
+        "__index_level_0__": pa.array(list(tasks), pa.large_string()),
+    })
+    pandas_meta = {b"pandas": json.dumps({
+        "index_columns": ["__index_level_0__"], "column_indexes": [], "columns": [
+            {"name": L.TASK_INDEX, "field_name": L.TASK_INDEX, "pandas_type": "int64", "numpy_type": "int64",
+             "metadata": None},
+            {"name": None, "field_name": "__index_level_0__", "pandas_type": "unicode", "numpy_type": "object",
+             "metadata": None}],
+        "creator": {"library": "pyarrow", "version": pa.__version__}, "pandas_version": "2.0"}).encode()}
+    pq.write_table(task_table.replace_schema_metadata(pandas_meta), out / L.TASKS_V3_PATH)
+    _write_json(out / L.STATS_PATH, _to_json_stats(aggregate_stats(stats_by_episode)))
+    total_frames = global_index
+    info.update(
+        total_episodes=len(sources),
+        total_frames=total_frames,
+        total_tasks=len(tasks),
+        splits={"train": f"0:{len(sources)}"},
+    )
+    _write_json(out / L.INFO_PATH, info)
+    crash.step()
+
+    noncanonical, unused_s = _video_layout_report(episode_rows, video_keys, video_files, fps)
+    return SaveResult(plan.root, len(sources), total_frames, 0.0, linked, copied, noncanonical, unused_s)
+
+
+def _source_episode(indexes: dict[str, DatasetIndex], e: WorkingEpisode) -> EpisodeIndex:
+    index = indexes.get(e.slice.source_root)
+    if index is None:
+        raise EditError(f"{e.slice.source_root} is not open")
+    src = index.episode(e.slice.source_episode)
+    if not src.usable:
+        raise EditError(f"episode {src.episode_index} of {index.root.name} has unreadable data; delete it first")
+    if e.slice.end > src.length:
+        raise EditError(f"episode {src.episode_index} of {index.root.name} has {src.length} frames, not {e.slice.end}")
+    return src
+
+
+def _output_info(template: dict[str, Any]) -> dict[str, Any]:
+    info = json.loads(json.dumps(template))
+    info["codebase_version"] = L.V30
+    for key in ("total_chunks", "total_videos"):
+        info.pop(key, None)
+    info.setdefault("chunks_size", L.DEFAULT_CHUNKS_SIZE)
+    info.setdefault("data_files_size_in_mb", DEFAULT_DATA_FILE_MB)
+    info.setdefault("video_files_size_in_mb", DEFAULT_VIDEO_FILE_MB)
+    info["data_path"] = L.DEFAULT_DATA_PATH_V3
+    has_video = any(f.get("dtype") == "video" for f in info["features"].values())
+    info["video_path"] = L.DEFAULT_VIDEO_PATH_V3 if has_video else None
+    features = info["features"]
+    for spec in features.values():
+        if spec.get("dtype") == "video" and "info" not in spec:
+            for alt in L.VIDEO_INFO_KEYS:
+                if isinstance(spec.get(alt), dict):
+                    spec["info"] = spec.pop(alt)
+                    break
+    defaults = {L.TIMESTAMP: "float32", L.FRAME_INDEX: "int64", L.EPISODE_INDEX: "int64", L.INDEX: "int64",
+                L.TASK_INDEX: "int64"}
+    for key, dtype in defaults.items():
+        features.setdefault(key, {"dtype": dtype, "shape": [1], "names": None})
+    return info
+
+
+def _image_keys(info: dict[str, Any]) -> list[str]:
+    return [k for k, f in info["features"].items() if f.get("dtype") == "image"]
+
+
+class _TableCache:
+    """The last data file read (episodes of one file come one after another)."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.table: pa.Table | None = None
+
+    def get(self, path: Path) -> pa.Table:
+        if path != self.path:
+            self.table = pq.read_table(path, memory_map=True)
+            self.path = path
+        assert self.table is not None
+        return self.table
+
+
+def _reindex(
+    table: pa.Table,
+    episode_index: int,
+    first_index: int,
+    fps: float,
+    task_names: dict[int, str],
+    tasks: dict[str, int],
+    src: EpisodeIndex,
+    info: dict[str, Any],
+) -> tuple[pa.Table, list[str]]:
+    n = table.num_rows
+    frame = np.arange(n, dtype=np.int64)
+    ts_type = pa.float32() if info["features"][L.TIMESTAMP].get("dtype") == "float32" else pa.float64()
+    ep_tasks: list[str] = []
+    if L.TASK_INDEX in table.column_names:
+        old = table.column(L.TASK_INDEX).to_numpy()
+        mapping = {}
+        for value in np.unique(old):
+            name = task_names.get(int(value)) or (src.tasks[0] if src.tasks else f"task {int(value)}")
+            mapping[int(value)] = tasks.setdefault(name, len(tasks))
+        new_tasks = np.array([mapping[int(v)] for v in old], dtype=np.int64) if n else old.astype(np.int64)
+        seen = dict.fromkeys(old.tolist())
+        ep_tasks = [next(k for k, v in tasks.items() if v == mapping[int(t)]) for t in seen]
+    else:
+        name = src.tasks[0] if src.tasks else "unknown task"
+        new_tasks = np.full(n, tasks.setdefault(name, len(tasks)), dtype=np.int64)
+        ep_tasks = [name]
+    columns = {
+        L.TIMESTAMP: pa.array(frame / fps, pa.float64()).cast(ts_type),
+        L.FRAME_INDEX: pa.array(frame),
+        L.EPISODE_INDEX: pa.array(np.full(n, episode_index, dtype=np.int64)),
+        L.INDEX: pa.array(frame + first_index),
+        L.TASK_INDEX: pa.array(new_tasks),
+    }
+    for key, values in columns.items():
+        if key in table.column_names:
+            pos = table.column_names.index(key)
+            field_type = table.schema.field(key).type
+            table = table.set_column(pos, pa.field(key, field_type), values.cast(field_type))
+        else:
+            table = table.append_column(key, values)
+    return table, ep_tasks
+
+
+def _numeric_stats(table: pa.Table, info: dict[str, Any]) -> dict[str, dict[str, np.ndarray]]:
+    from leropilot_gl.dataset.model import column_to_numpy
+
+    out = {}
+    for key, spec in info["features"].items():
+        if spec.get("dtype") in ("video", "image", "string") or key not in table.column_names:
+            continue
+        values = column_to_numpy(table.column(key))
+        if values.ndim == 1:
+            values = values.reshape(-1, 1)
+        out[key] = feature_stats(values)
+    return out
+
+
+def feature_stats(values: np.ndarray) -> dict[str, np.ndarray]:
+    """min, max, mean, std, count and quantiles of (rows, dim) values, per dimension (LeRobot's keys)."""
+    as_float = values.astype(np.float64)
+    stats = {
+        "min": values.min(axis=0),
+        "max": values.max(axis=0),
+        "mean": as_float.mean(axis=0),
+        "std": as_float.std(axis=0),
+        "count": np.array([len(values)], dtype=np.int64),
+    }
+    for q in QUANTILES:
+        stats[f"q{round(q * 100):02d}"] = np.quantile(as_float, q, axis=0)
+    return stats
+
+
+class _ImageStats:
+    """Per-episode stats of camera features, taken from the source episode (not recomputed: that
+    would mean decoding every frame). For a trimmed episode they describe the whole source episode."""
+
+    def __init__(self, indexes: dict[str, DatasetIndex]) -> None:
+        self.indexes = indexes
+        self._cache: dict[str, dict[int, dict[str, dict[str, np.ndarray]]]] = {}
+        self._global: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+
+    def for_episode(self, src: EpisodeIndex, keys: list[str], length: int) -> dict[str, dict[str, np.ndarray]]:
+        root = str(src.dataset.root)
+        if root not in self._cache:
+            self._cache[root] = _read_episode_stats(src.dataset, keys)
+            self._global[root] = _read_global_stats(src.dataset.root, keys)
+        per_ep = self._cache[root].get(src.episode_index, {})
+        out = {}
+        for key in keys:
+            stats = per_ep.get(key) or self._global[root].get(key)
+            if not stats:
+                continue
+            stats = {k: np.asarray(v) for k, v in stats.items()}
+            stats["count"] = np.array([length], dtype=np.int64)
+            out[key] = stats
+        return out
+
+
+def _read_episode_stats(index: DatasetIndex, keys: list[str]) -> dict[int, dict[str, dict[str, np.ndarray]]]:
+    out: dict[int, dict[str, dict[str, np.ndarray]]] = {}
+    if index.version == L.V30:
+        for path in sorted((index.root / L.EPISODES_V3_DIR).glob("chunk-*/file-*.parquet")):
+            names = pq.read_schema(path).names
+            wanted = [n for n in names if any(n.startswith(f"stats/{k}/") for k in keys)]
+            rows = pq.read_table(path, columns=["episode_index", *wanted]).to_pylist()
+            for row in rows:
+                ep = out.setdefault(int(row["episode_index"]), {})
+                for name in wanted:
+                    if row[name] is None:
+                        continue
+                    key, stat = name[len("stats/"):].rsplit("/", 1)
+                    ep.setdefault(key, {})[stat] = np.asarray(row[name])
+    else:
+        path = index.root / L.EPISODES_STATS_V21_PATH
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                    stats = row["stats"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                out[int(row["episode_index"])] = {
+                    k: {s: np.asarray(v) for s, v in stats[k].items()} for k in keys if k in stats
+                }
+    return out
+
+
+def _read_global_stats(root: Path, keys: list[str]) -> dict[str, dict[str, np.ndarray]]:
+    path = root / L.STATS_PATH
+    try:
+        stats = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: {s: np.asarray(v) for s, v in stats[k].items()} for k in keys if isinstance(stats.get(k), dict)}
+
+
+def aggregate_stats(per_episode: list[dict[str, dict[str, np.ndarray]]]) -> dict[str, dict[str, np.ndarray]]:
+    """Dataset stats from per-episode stats: count-weighted mean, pooled variance, min/max, and
+    count-weighted quantiles (the estimate LeRobot itself writes)."""
+    keys = dict.fromkeys(k for stats in per_episode for k in stats)
+    out = {}
+    for key in keys:
+        items = [s[key] for s in per_episode if key in s]
+        counts = np.array([float(np.asarray(i["count"]).reshape(-1)[0]) for i in items])
+        total = counts.sum()
+        means = np.stack([np.asarray(i["mean"], dtype=np.float64) for i in items])
+        shape = (-1,) + (1,) * (means.ndim - 1)
+        w = counts.reshape(shape)
+        mean = (means * w).sum(axis=0) / total
+        var = ((np.stack([np.asarray(i["std"], dtype=np.float64) ** 2 for i in items]) + (means - mean) ** 2) * w)
+        agg = {
+            "min": np.min(np.stack([np.asarray(i["min"]) for i in items]), axis=0),
+            "max": np.max(np.stack([np.asarray(i["max"]) for i in items]), axis=0),
+            "mean": mean,
+            "std": np.sqrt(var.sum(axis=0) / total),
+            "count": np.array([int(total)], dtype=np.int64),
+        }
+        for q in (k for k in items[0] if k.startswith("q") and k[1:].isdigit()):
+            if all(q in i for i in items):
+                agg[q] = (np.stack([np.asarray(i[q], dtype=np.float64) for i in items]) * w).sum(axis=0) / total
+        out[key] = agg
+    return out
+
+
+def _to_json_stats(stats: dict[str, dict[str, np.ndarray]]) -> dict[str, Any]:
+    return {k: {s: np.asarray(v).tolist() for s, v in d.items()} for k, d in stats.items()}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=4), encoding="utf-8")
+
+
+def _link_or_copy(src: Path, dst: Path) -> bool:
+    """Hard link (no bytes copied) when on the same file system; True when linked."""
+    try:
+        os.link(src, dst)
+        return True
+    except OSError:
+        shutil.copyfile(src, dst)
+        return False
+
+
+def _video_layout_report(
+    rows: list[dict[str, Any]], video_keys: list[str], video_files: dict[str, dict[Path, int]], fps: float
+) -> tuple[list[str], float]:
+    """Files whose episodes are not in order or overlap, and seconds of video no episode uses."""
+    from leropilot_gl.dataset.probe import probe_video
+
+    noncanonical = []
+    unused_s = 0.0
+    half_frame = 0.5 / fps
+    for key in video_keys:
+        by_file: dict[int, list[tuple[float, float]]] = {}
+        for row in rows:
+            n = row[L.ep_video_column(key, "chunk_index")] * 1000 + row[L.ep_video_column(key, "file_index")]
+            by_file.setdefault(n, []).append(
+                (row[L.ep_video_column(key, "from_timestamp")], row[L.ep_video_column(key, "to_timestamp")]))
+        for path, n in video_files[key].items():
+            ranges = by_file.get(n, [])
+            ordered = all(b[0] >= a[1] - half_frame for a, b in zip(ranges, ranges[1:], strict=False))
+            if not ordered:
+                noncanonical.append(f"{key} file {n} (from {path.name})")
+            used = sum(t - f for f, t in _union(ranges))
+            duration = probe_video(path).duration_s
+            if duration:
+                unused_s += max(0.0, duration - used)
+    return noncanonical, unused_s
+
+
+def _union(ranges: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for f, t in sorted(ranges):
+        if out and f <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], t))
+        else:
+            out.append((f, t))
+    return out
+
+
+def _check_written(out: Path, plan: SavePlan) -> None:
+    """Open the new dataset with the same reader the app uses; any error stops the save."""
+    index = open_dataset(out)
+    lengths = [e.length for e in index.episodes]
+    expected = [e.length for e in plan.episodes]
+    if lengths != expected:
+        raise EditError(f"check of the new dataset failed: episode lengths {lengths[:8]}... != {expected[:8]}...")
+    errors = [p.message for p in index.problems if p.severity is Severity.ERROR]
+    if errors:
+        raise EditError("check of the new dataset failed: " + "; ".join(errors[:3]))
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:
+        raise OSError("renameat2 is not available; cannot swap the dataset atomically")
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"atomic swap of {a} and {b} failed: {os.strerror(err)}")
