@@ -41,15 +41,15 @@ class JointSpec:
 
 @dataclass(frozen=True)
 class MeshData:
-    """Triangles ready for a vertex buffer: unshared vertices with flat (face) normals."""
+    """An indexed triangle mesh ready for GL buffers (shading derives face normals per pixel)."""
 
     key: str  # resolved file path (or primitive description): equal keys share one GPU buffer
-    positions: np.ndarray  # (n, 3) float32, in the mesh's own frame, scale applied
-    normals: np.ndarray  # (n, 3) float32
+    positions: np.ndarray  # (vertices, 3) float32, in the mesh's own frame, scale applied
+    indices: np.ndarray  # (triangles, 3) uint32
 
     @property
     def triangle_count(self) -> int:
-        return len(self.positions) // 3
+        return len(self.indices)
 
 
 @dataclass(frozen=True)

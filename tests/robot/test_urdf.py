@@ -24,8 +24,12 @@ def test_bundled_so101_loads_whole():
     # Identical files share one MeshData (one GPU buffer): the STS3215 servo appears six times.
     assert len({id(v.mesh) for v in robot.visuals}) == 13
     mesh = robot.visuals[0].mesh
-    assert mesh.positions.dtype == np.float32 and mesh.positions.shape == mesh.normals.shape
-    np.testing.assert_allclose(np.linalg.norm(mesh.normals, axis=1), 1.0, atol=1e-5)
+    assert mesh.positions.dtype == np.float32 and mesh.indices.dtype == np.uint32
+    assert mesh.indices.max() < len(mesh.positions)
+    # Simplified (vertices within 1 mm merged) but the same size as the full-detail mesh.
+    full = load_robot(BUNDLED_SO101_URDF, simplify_cell_m=0).visuals[0].mesh
+    assert full.triangle_count > 2 * mesh.triangle_count > 0
+    np.testing.assert_allclose(np.ptp(mesh.positions, axis=0), np.ptp(full.positions, axis=0), atol=0.0015)
     assert (LICENSE := BUNDLED_SO101_URDF.parent / "LICENSE").is_file() and "Apache" in LICENSE.read_text()
 
 
