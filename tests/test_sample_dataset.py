@@ -169,3 +169,44 @@ def test_cli_writes_a_dataset_and_refuses_an_existing_folder(tmp_path: Path) -> 
     again = subprocess.run(cmd, capture_output=True, text=True)
     assert again.returncode == 2 and "already exists" in again.stderr
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+
+
+def test_frame_code_corrects_one_grey_cell() -> None:
+    """AV1 now and then smears one cell to grey; that cell alone is corrected."""
+    image = make_camera_frame(320, 240, episode=3, frame=117)
+    height, width = image.shape[:2]
+    for row, col in [(3, 6), (1, 4), (2, 2)]:
+        y0, x0 = int(height / 2 + row * height / 8), int(col * width / 9)
+        grey = image.copy()
+        # Just over the threshold on the wrong side, so the plain read is wrong.
+        wrong_grey = 139 if image[y0 + height // 16, x0 + width // 18, 0] < 128 else 116
+        grey[y0 + 3 : y0 + height // 8 - 3, x0 + 3 : x0 + width // 9 - 3] = wrong_grey
+        assert read_frame_code(grey) == (3, 117)
+        # Fully flipped, the same cell is a certain error: refused, not guessed.
+        grey[y0 + 3 : y0 + height // 8 - 3, x0 + 3 : x0 + width // 9 - 3] = 255 if wrong_grey == 139 else 0
+        assert read_frame_code(grey) is None
+
+
+def test_bundled_sample_opens_and_carries_codes() -> None:
+    from torchcodec.decoders import VideoDecoder
+
+    from leropilot_gl.dataset import open_dataset
+
+    root = REPO_ROOT / "leropilot_gl" / "assets" / "sample" / "so101_sample"
+    index = open_dataset(root)
+    assert index.problems == [] and index.robot_type == "so101_follower"
+    assert [e.length for e in index.episodes] == [150] * 4
+    assert {k: (c.width, c.height) for k, c in index.cameras.items()} == {
+        "observation.images.front": (320, 240),
+        "observation.images.wrist": (320, 240),
+    }
+    assert len({e.tasks for e in index.episodes}) == 4
+    for key in index.video_keys:
+        ep = index.episodes[2]
+        decoder = VideoDecoder(str(ep.videos[key].path))
+        for frame in (0, 75, 149):
+            pixels = decoder[round((ep.videos[key].from_s + frame / 30) * 30)].permute(1, 2, 0).numpy()
+            assert read_frame_code(pixels) == (2, frame)
+    state = index.episodes[0].column("observation.state")
+    action = index.episodes[0].column("action")
+    np.testing.assert_array_equal(state[ACTION_LEAD_FRAMES:], action[:-ACTION_LEAD_FRAMES])

@@ -7,7 +7,8 @@ the image size so it survives lossy AV1/H.264 at 96x64 and bilinear rescaling:
     corner cells are fixed markers: top-left white, top-right black, bottom-left black,
     bottom-right white (they give the black/white levels and reject mirrored or missing codes);
     the other 32 cells carry 10 episode bits, 14 frame bits and a CRC-8 of those 24 bits,
-    so one or a few misread cells return None rather than a wrong number.
+    so misread cells return None rather than a wrong number; one ambiguous (greyish) cell
+    is corrected.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ CRC_BITS = 8
 MAX_EPISODE = (1 << EPISODE_BITS) - 1  # 1023
 MAX_FRAME = (1 << FRAME_BITS) - 1  # 16383
 MIN_CONTRAST = 60  # luma gap between the white and black markers below which nothing is read
+SOFT_MARGIN = 0.3  # a cell within this fraction of the contrast from the threshold may be corrected
 
 _WHITE, _BLACK = 255, 0
 _MARKERS = {
@@ -111,9 +113,24 @@ def read_frame_code(image: np.ndarray) -> tuple[int, int] | None:
     if min(white) - max(black) < MIN_CONTRAST:
         return None
     threshold = (float(np.mean(white)) + float(np.mean(black))) / 2
+    contrast = float(np.mean(white)) - float(np.mean(black))
+    values = [_cell_luma(luma, row, col) for row, col in _DATA_CELLS]
     word = 0
-    for row, col in _DATA_CELLS:
-        word = (word << 1) | int(_cell_luma(luma, row, col) > threshold)
+    for value in values:
+        word = (word << 1) | int(value > threshold)
+    decoded = _check(word)
+    if decoded is None:
+        # Encoders now and then smear one cell towards grey (a mispredicted block). CRC-8 over
+        # 24 bits has Hamming distance 4, so flipping the single least certain cell is a safe
+        # correction, and only when that cell really is ambiguous.
+        margins = [abs(v - threshold) / contrast for v in values]
+        weakest = int(np.argmin(margins))
+        if margins[weakest] < SOFT_MARGIN:
+            decoded = _check(word ^ (1 << (len(values) - 1 - weakest)))
+    return decoded
+
+
+def _check(word: int) -> tuple[int, int] | None:
     payload, crc = word >> CRC_BITS, word & ((1 << CRC_BITS) - 1)
     if _crc8(payload, EPISODE_BITS + FRAME_BITS) != crc:
         return None

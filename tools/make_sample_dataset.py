@@ -166,18 +166,22 @@ def make_sample_dataset(
     return root
 
 
-def cache_key(params: dict) -> str:
-    """A short hash of the generator parameters, GENERATOR_VERSION and the generator's source."""
+def cache_key(params: dict, *, hash_sources: bool = True) -> str:
+    """A short hash of the generator parameters, GENERATOR_VERSION and (optionally) the generator's
+    source, so that an edit of the generator rebuilds test fixtures."""
     digest = hashlib.sha256()
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
     digest.update(str(GENERATOR_VERSION).encode())
-    here = Path(__file__).resolve().parent
-    for source in ("make_sample_dataset.py", "frame_code.py"):
-        digest.update((here / source).read_bytes())
+    if hash_sources:
+        here = Path(__file__).resolve().parent
+        for source in ("make_sample_dataset.py", "frame_code.py"):
+            digest.update((here / source).read_bytes())
     return digest.hexdigest()[:12]
 
 
-def cached_sample_dataset(name: str, *, cache_dir: str | Path | None = None, **params) -> Path:
+def cached_sample_dataset(
+    name: str, *, cache_dir: str | Path | None = None, hash_sources: bool = True, **params
+) -> Path:
     """A sample dataset built once and reused: <cache_dir>/<name>-<hash of params>/.
 
     It is written to a temporary folder beside the final one and renamed into place, so a killed
@@ -185,7 +189,7 @@ def cached_sample_dataset(name: str, *, cache_dir: str | Path | None = None, **p
     the first rename wins. Treat the result as read-only (copy it before modifying).
     """
     base = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR / "test-datasets"
-    final = base / f"{name}-{cache_key(params)}"
+    final = base / f"{name}-{cache_key(params, hash_sources=hash_sources)}"
     if final.is_dir():  # only ever created by the rename of a finished dataset
         return final
     base.mkdir(parents=True, exist_ok=True)
