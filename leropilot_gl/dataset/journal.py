@@ -133,6 +133,7 @@ class Journal:
     base: list[WorkingEpisode]
     on_disk: bool = True
     fingerprint: str = ""  # meta_fingerprint of the dataset the ops apply to
+    template_root: str | None = None  # for a dataset not saved yet: whose schema it has
     ops: list[dict[str, Any]] = field(default_factory=list)
     cursor: int = 0
     _cache: tuple[int, list[WorkingEpisode]] | None = field(default=None, repr=False)
@@ -143,7 +144,7 @@ class Journal:
 
     @property
     def dirty(self) -> bool:
-        return self.cursor > 0 or not self.on_disk
+        return self.cursor > 0
 
     def episodes(self) -> list[WorkingEpisode]:
         """The working episode list: base with the applied operations replayed (deleted ones kept)."""
@@ -170,6 +171,7 @@ class Journal:
             "on_disk": self.on_disk,
             "fingerprint": self.fingerprint,
             "info": None if self.on_disk else self.info,
+            "template_root": self.template_root,
             "ops": self.ops,
             "cursor": self.cursor,
         }
@@ -432,7 +434,7 @@ class EditSession:
         if new_root in self.journals:
             raise EditError(f"{new_root} is already a pending new dataset")
         info = dict(template.info)
-        journal = Journal(new_root, info, [], on_disk=False)
+        journal = Journal(new_root, info, [], on_disk=False, template_root=str(template.root))
         self.journals[new_root] = journal
         try:
             self._commit([(journal, {"kind": "insert", "at": 0, "episodes": [],
@@ -495,7 +497,7 @@ class EditSession:
         seq = self._seq + 1
         ops = []
         for name, uids in groups.items():
-            journal = Journal(targets[name], dict(src.info), [], on_disk=False)
+            journal = Journal(targets[name], dict(src.info), [], on_disk=False, template_root=str(src.root))
             payload = [episode_to_json(by_uid[u], f"{seq}.{k}", {COPIED} | ({TRIMMED} if by_uid[u].trimmed else set()))
                        for k, u in enumerate(uids)]
             ops.append((journal, {"kind": "insert", "at": 0, "episodes": payload,
@@ -707,9 +709,11 @@ class EditSession:
             if data.get("on_disk", True) or not isinstance(data.get("info"), dict):
                 continue
             j = Journal(Path(data["root"]), data["info"], [], on_disk=False, ops=list(data["ops"]),
-                        cursor=int(data["cursor"]))
+                        cursor=int(data["cursor"]), template_root=data.get("template_root"))
             try:
-                if str(root) in {e.slice.source_root for e in j.episodes()} and not j.root.exists():
+                used = {d["source_root"] for op in j.ops for d in op.get("episodes", ())}
+                if str(root) in used | {j.template_root} and not j.root.exists():
+                    j.episodes()
                     out.append(j)
             except (EditError, KeyError, TypeError, ValueError):
                 continue

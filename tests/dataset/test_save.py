@@ -1,0 +1,153 @@
+"""Save: edits written as LeRobot v3.0 without re-encoding, checked frame by frame through LeRobot."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from leropilot_gl.dataset import open_dataset
+from leropilot_gl.dataset.journal import EditError, EditSession, journal_path
+from leropilot_gl.dataset.lock import DatasetLock, DatasetLockedError, is_locked
+from leropilot_gl.dataset.save import plan_save, save, save_all
+from tests.conftest import copy_dataset, tree_checksum
+from tests.dataset.test_save_helpers import assert_lerobot_exact, other_dataset, source_rows
+
+
+@pytest.fixture(scope="module")
+def other() -> Path:
+    return other_dataset()
+
+
+def _mp4_inodes(root: Path) -> set[int]:
+    return {p.stat().st_ino for p in root.rglob("*.mp4")}
+
+
+def test_every_operation_combined_loads_exactly_in_lerobot(
+    sample_uneven: Path, other: Path, tmp_path: Path
+) -> None:
+    root = copy_dataset(sample_uneven, tmp_path, "uneven")
+    donor = copy_dataset(other, tmp_path, "donor")
+    rows, donor_rows = source_rows(root), source_rows(donor)
+    inodes_before = _mp4_inodes(root) | _mp4_inodes(donor)
+    donor_before = tree_checksum(donor)
+
+    s = EditSession(tmp_path / "journals")
+    s.attach(open_dataset(root))
+    s.attach(open_dataset(donor))
+    s.delete(root, ["e2"])
+    s.trim(root, "e1", 5, 40)
+    s.move(root, "e3", 0)
+    dup = s.duplicate(root, "e0")
+    s.trim(root, dup, 4, 16)
+    s.copy(donor, ["e1"], root, position=1)
+    s.carve(root, "e3", [(2, 9), (30, 33)])
+    s.swap(root, "e0", "e1")
+    s.undo()  # the swap
+    s.undo()  # the carve
+    s.redo()  # the carve again; the swap stays undone
+    s.delete(root, ["e0"])
+    s.restore(root, ["e0"])
+
+    plan = plan_save(s, root)
+    assert plan.lines[0] == "delete episode(s) 2"
+    assert "new episode 3 = episode 1 of donor (25 frames)" in plan.lines
+    result = save(s, root)
+
+    expected = [
+        (3, 0, 33, rows[3]),
+        (3, 2, 9, rows[3]),
+        (3, 30, 33, rows[3]),
+        (1, 0, 25, donor_rows[1]),
+        (0, 0, 20, rows[0]),
+        (0, 4, 16, rows[0]),
+        (1, 5, 40, rows[1]),
+    ]
+    assert (result.episodes, result.frames) == (7, sum(e - b for _, b, e, _ in expected))
+    assert_lerobot_exact(root, expected)
+    # No mp4 was written: every video in the result is a hard link of a source file.
+    assert _mp4_inodes(root) <= inodes_before and result.videos_copied == 0
+    assert tree_checksum(donor) == donor_before
+    # Reordered and duplicated ranges are not canonical: Save says so (Compact fixes it).
+    assert result.needs_compact and "Compact" in result.summary()
+    # The journal is done; the session now shows the saved dataset.
+    assert not journal_path(s.journal_dir, root).exists()
+    assert [e.length for e in s.episodes(root)] == [33, 7, 3, 25, 20, 12, 35]
+    assert not list(tmp_path.glob(".*leropilot-save*"))
+
+
+def test_move_between_datasets_saves_both_in_order(sample_av1: Path, other: Path, tmp_path: Path) -> None:
+    a = copy_dataset(sample_av1, tmp_path, "a")
+    b = copy_dataset(other, tmp_path, "b")
+    a_rows, b_rows = source_rows(a), source_rows(b)
+    s = EditSession(tmp_path / "journals")
+    s.attach(open_dataset(a))
+    s.attach(open_dataset(b))
+    s.copy(a, ["e1"], b, move=True)
+    s.trim(b, "e0", 0, 10)
+    with pytest.raises(EditError, match="save those first"):
+        save(s, a)
+    results = save_all(s)
+    assert [r.root.name for r in results] == ["b", "a"]
+    assert not results[1].needs_compact, "deleting an episode keeps the files canonical"
+    assert_lerobot_exact(b, [(0, 0, 10, b_rows[0]), (1, 0, 25, b_rows[1]), (1, 0, 30, a_rows[1])])
+    assert_lerobot_exact(a, [(0, 0, 30, a_rows[0]), (2, 0, 30, a_rows[2])])
+
+
+def test_split_and_merge_write_new_datasets(sample_av1: Path, other: Path, tmp_path: Path) -> None:
+    a = copy_dataset(sample_av1, tmp_path, "a")
+    b = copy_dataset(other, tmp_path, "b")
+    a_rows, b_rows = source_rows(a), source_rows(b)
+    s = EditSession(tmp_path / "journals")
+    s.attach(open_dataset(a))
+    s.attach(open_dataset(b))
+    merged = s.create_empty(tmp_path / "merged", a)
+    s.merge(merged, [b, a])
+    s.delete(merged, [s.episodes(merged)[1].uid])
+    train, val = s.split(a, {"train": 2 / 3, "val": 1 / 3}, tmp_path / "splits")
+    with pytest.raises(EditError, match="no episodes"):
+        save(s, s.create_empty(tmp_path / "empty", a))
+    s.undo()  # the creation of "empty": it is no longer pending
+    assert tmp_path / "empty" not in s.dirty_roots()
+    results = save_all(s)
+    assert sorted(r.root.name for r in results) == ["merged", "train", "val"]
+    assert_lerobot_exact(merged, [(0, 0, 25, b_rows[0]), *[(i, 0, 30, a_rows[i]) for i in range(3)]])
+    assert [e.length for e in open_dataset(train).episodes] == [30, 30]
+    assert_lerobot_exact(val, [(2, 0, 30, a_rows[2])])
+    assert not s.dirty_roots()
+
+
+def test_save_refuses_while_locked_or_changed_on_disk(sample_av1: Path, tmp_path: Path) -> None:
+    root = copy_dataset(sample_av1, tmp_path, "a")
+    s = EditSession(tmp_path / "journals")
+    s.attach(open_dataset(root))
+    s.delete(root, ["e0"])
+    before = tree_checksum(root)
+    with DatasetLock(root):
+        assert is_locked(root)
+        with pytest.raises(DatasetLockedError, match="another save"):
+            save(s, root)
+    assert not is_locked(root)
+    assert tree_checksum(root) == before and s.journal(root).dirty
+
+    (root / "meta" / "info.json").write_text((root / "meta" / "info.json").read_text() + "\n")
+    with pytest.raises(EditError, match="changed on disk"):
+        save(s, root)
+    assert s.journal(root).dirty and journal_path(s.journal_dir, root).exists()
+    assert not any(p.name.endswith(".leropilot-save") for p in tmp_path.iterdir())
+
+
+def test_saving_a_v2_dataset_writes_v3(shared_data: Path, tmp_path: Path) -> None:
+    """The real v2.0 GR00T export (one camera present, one declared without files, no frame_index)."""
+    root = copy_dataset(shared_data / "datasets" / "gr00t_pnp_sim_v2.0", tmp_path, "gr00t")
+    s = EditSession(tmp_path / "journals")
+    s.attach(open_dataset(root))
+    s.delete(s_root := root, ["e1"])
+    s.trim(s_root, "e3", 10, 200)
+    plan = plan_save(s, root)
+    assert plan.converts_from == "v2.0" and "v3.0" in plan.lines[0]
+    with pytest.raises(EditError, match="egoview"):
+        save(s, root)  # a camera with no files cannot be written: refused, nothing lost
+    assert (root / "meta" / "episodes.jsonl").is_file() and s.journal(root).dirty
+    assert os.environ.get("LEROPILOT_GL_SAVE_KILL_AT") is None
