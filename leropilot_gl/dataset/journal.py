@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from leropilot_gl.dataset import layout as L
+from leropilot_gl.dataset.lock import remove_leftover_staging
 from leropilot_gl.dataset.model import DatasetIndex
 
 JOURNAL_DIR_ENV = "LEROPILOT_GL_JOURNAL_DIR"
@@ -285,6 +286,7 @@ class EditSession:
     def attach(self, index: DatasetIndex) -> str | None:
         """Start tracking an opened dataset; restores its journal from disk. Returns a notice or None."""
         root = Path(index.root).resolve()
+        remove_leftover_staging(root)  # a killed save's half-built (or already replaced) copy
         self.indexes[str(root)] = index
         journal = Journal(root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root))
         self.journals[root] = journal

@@ -9,12 +9,31 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import socket
 from pathlib import Path
 
 
 class DatasetLockedError(RuntimeError):
     """Another save (in this or another process) is writing the dataset."""
+
+
+STAGING_SUFFIX = ".leropilot-save"
+
+
+def staging_path(root: Path) -> Path:
+    """Where a save builds the new dataset, beside the old one (after the swap: the old one)."""
+    root = Path(root).resolve()
+    return root.parent / f".{root.name}{STAGING_SUFFIX}"
+
+
+def remove_leftover_staging(root: Path) -> bool:
+    """Remove what a killed save left beside the dataset (never while a save holds the lock)."""
+    staging = staging_path(root)
+    if not staging.exists() or is_locked(root):
+        return False
+    shutil.rmtree(staging, ignore_errors=True)
+    return True
 
 
 def lock_path(root: Path) -> Path:

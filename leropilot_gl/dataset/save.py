@@ -28,14 +28,13 @@ import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.journal import EditError, EditSession, Journal, WorkingEpisode, meta_fingerprint
-from leropilot_gl.dataset.lock import DatasetLock
+from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.open import open_dataset
 from leropilot_gl.dataset.problems import Severity
 
 KILL_AT_ENV = "LEROPILOT_GL_SAVE_KILL_AT"  # fault injection for the crash-safety test: kill at step N
 QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)
-STAGING_SUFFIX = ".leropilot-save"
 DEFAULT_DATA_FILE_MB = 100
 DEFAULT_VIDEO_FILE_MB = 200
 
@@ -151,7 +150,7 @@ def save(
             raise EditError(f"{plan.root} changed on disk since it was opened; reopen it before saving")
         if not journal.on_disk and plan.root.exists():
             raise EditError(f"{plan.root} already exists; choose a new folder")
-        staging = plan.root.parent / f".{plan.root.name}{STAGING_SUFFIX}"
+        staging = staging_path(plan.root)
         if staging.exists():  # left over by a killed save: never the live dataset
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
