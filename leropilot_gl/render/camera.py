@@ -10,7 +10,7 @@ import numpy as np
 DEFAULT_TARGET = (0.12, 0.0, 0.14)
 DEFAULT_YAW_RAD = math.radians(-135.0)
 DEFAULT_PITCH_RAD = math.radians(25.0)
-DEFAULT_DISTANCE_M = 0.62
+DEFAULT_DISTANCE_M = 0.75
 MIN_DISTANCE_M = 0.05
 MAX_DISTANCE_M = 20.0
 ORBIT_RAD_PER_PX = 0.008
@@ -71,8 +71,11 @@ class OrbitCamera:
     def clip_from_view(self, aspect: float) -> np.ndarray:
         near, far = max(self.distance_m * 0.01, 0.002), self.distance_m * 50 + 5
         f = 1.0 / math.tan(math.radians(self.fov_y_deg) / 2)
+        aspect = max(aspect, 1e-6)
+        # The field of view applies to the narrower side, so a tall panel still shows the whole arm.
+        fx, fy = (f / aspect, f) if aspect >= 1 else (f, f * aspect)
         out = np.zeros((4, 4))
-        out[0, 0], out[1, 1] = f / max(aspect, 1e-6), f
+        out[0, 0], out[1, 1] = fx, fy
         out[2, 2], out[2, 3] = (far + near) / (near - far), 2 * far * near / (near - far)
         out[3, 2] = -1.0
         return out

@@ -9,12 +9,15 @@ from imgui_bundle import hello_imgui, imgui
 from leropilot_gl.state import AppState
 from leropilot_gl.ui.dataset_tree import gui_dataset_tree
 from leropilot_gl.ui.details import gui_details
+from leropilot_gl.ui.sync_table import gui_sync_table
+from leropilot_gl.ui.view3d import gui_view3d, release_view3d_gl
 
 MAIN_SPACE = "MainDockSpace"
 LEFT_SPACE = "LeftSpace"
 DETAILS_SPACE = "DetailsSpace"
 BOTTOM_SPACE = "BottomSpace"
 RIGHT_SPACE = "RightSpace"
+RIGHT_BOTTOM_SPACE = "RightBottomSpace"
 
 LAYOUT_NAME = "Default"
 
@@ -25,6 +28,7 @@ def make_docking_splits() -> list[hello_imgui.DockingSplit]:
         hello_imgui.DockingSplit(LEFT_SPACE, DETAILS_SPACE, imgui.Dir.down, 0.45),
         hello_imgui.DockingSplit(MAIN_SPACE, BOTTOM_SPACE, imgui.Dir.down, 0.38),
         hello_imgui.DockingSplit(MAIN_SPACE, RIGHT_SPACE, imgui.Dir.right, 0.33),
+        hello_imgui.DockingSplit(RIGHT_SPACE, RIGHT_BOTTOM_SPACE, imgui.Dir.down, 0.3),
     ]
 
 
@@ -40,6 +44,8 @@ def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
     windows = [
         _window("Datasets", LEFT_SPACE, gui_dataset_tree, state),
         _window("Details", DETAILS_SPACE, gui_details, state),
+        _window("3D", RIGHT_SPACE, gui_view3d, state),
+        _window("Sync", RIGHT_BOTTOM_SPACE, gui_sync_table, state),
     ]
     logs = hello_imgui.DockableWindow("Logs", BOTTOM_SPACE, lambda: hello_imgui.log_gui())
     logs.is_visible = False
@@ -58,3 +64,5 @@ def make_docking_params(state: AppState) -> hello_imgui.DockingParams:
 
 def install_feature_hooks(state: AppState) -> None:
     """Per-frame ticks, menus and GL setup/teardown that features add to the app."""
+    if release_view3d_gl not in state.before_exit_hooks:  # GL objects go while the context lives
+        state.before_exit_hooks.append(release_view3d_gl)

@@ -1,0 +1,210 @@
+"""State of the 3D review panel: robot choice and loading, episode motion, camera, options.
+
+Plain data plus the per-frame `update`, which polls workers and starts new work but never waits.
+URDF parsing, mesh loading and column reads run on the AppState executor. The GL renderer is
+created and released by the UI (it owns the GL context); this module does not import OpenGL.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from leropilot_gl.dataset import DatasetIndex, EpisodeIndex
+from leropilot_gl.dataset.layout import ACTION, OBS_STATE
+from leropilot_gl.render.camera import OrbitCamera
+from leropilot_gl.robot import (
+    JointUnits,
+    RobotModel,
+    RobotPrefs,
+    RobotPrefsStore,
+    bundled_urdf_for,
+    load_robot,
+)
+from leropilot_gl.robot.review import EpisodeMotion, episode_motion
+
+if TYPE_CHECKING:
+    from leropilot_gl.render.scene3d import RobotSceneRenderer
+
+
+@dataclass(frozen=True)
+class RobotSource:
+    urdf_path: Path
+    package_dirs: tuple[str, ...]
+    bundled: bool  # the shipped model picked from the robot type, not the user's choice
+
+
+@dataclass(frozen=True)
+class _MotionKey:
+    dataset_root: Path
+    episode_index: int
+    robot_id: int
+    mapping_json: str
+    units: str | None
+
+
+@dataclass
+class View3DState:
+    config_dir: Path | None = None  # where robot_prefs.json lives; None: the app's config folder
+    camera: OrbitCamera = field(default_factory=OrbitCamera)
+    show_ghost: bool = True
+    show_trail: bool = True
+    # Set by the timeline while a trim handle is dragged: the 3D view shows that time instead.
+    preview_time_s: float | None = None
+    renderer: RobotSceneRenderer | None = None  # created on the UI thread by ui/view3d.py
+    frame_ms: float = 0.0  # the last render's cost, shown in the panel and read by the benchmark
+
+    robot: RobotModel | None = None
+    robot_source: RobotSource | None = None
+    robot_error: str | None = None
+    robot_future: Future | None = None
+    _robot_future_source: RobotSource | None = None
+
+    motion: EpisodeMotion | None = None
+    motion_error: str | None = None
+    motion_future: Future | None = None
+    _motion_key: _MotionKey | None = None
+    _motion_future_key: _MotionKey | None = None
+    _shown_motion_key: _MotionKey | None = None  # what `motion` (or `motion_error`) was made for
+
+    urdf_path_text: str = ""  # the panel's text fields
+    package_dir_text: str = ""
+    urdf_dialog: Any = None  # a pending portable_file_dialogs.open_file, polled by the panel
+    last_render_key: tuple | None = None  # what the texture shows; equal key: no new render
+    _prefs_store: RobotPrefsStore | None = None
+
+    # ------------------------------------------------------------------ preferences
+    @property
+    def prefs_store(self) -> RobotPrefsStore:
+        if self._prefs_store is None:
+            self._prefs_store = RobotPrefsStore(self.config_dir)
+        return self._prefs_store
+
+    def prefs_for(self, robot_type: str | None) -> RobotPrefs:
+        return self.prefs_store.get(robot_type)
+
+    def update_prefs(self, robot_type: str | None, **changes) -> None:
+        """Remember a choice for this robot type (URDF, package_dirs, mapping, units)."""
+        prefs = self.prefs_for(robot_type)
+        for name, value in changes.items():
+            setattr(prefs, name, value)
+        self.prefs_store.put(robot_type, prefs)
+
+    def choose_urdf(self, robot_type: str | None, path: str | Path) -> str | None:
+        """The user picked a URDF (dialog, typed path or drop). Returns an error message or None."""
+        path = Path(path).expanduser()
+        if path.suffix.lower() not in (".urdf", ".xml"):
+            return f"{path.name} is not a URDF file (.urdf)"
+        if not path.is_file():
+            return f"URDF file not found: {path}"
+        # A new model invalidates the old mapping: it named the old URDF's joints.
+        self.update_prefs(robot_type, urdf_path=str(path.resolve()), mapping=None)
+        return None
+
+    def source_for(self, robot_type: str | None) -> RobotSource | None:
+        prefs = self.prefs_for(robot_type)
+        if prefs.urdf_path:
+            return RobotSource(Path(prefs.urdf_path), tuple(prefs.package_dirs), bundled=False)
+        bundled = bundled_urdf_for(robot_type)
+        if bundled is not None:
+            return RobotSource(bundled, tuple(prefs.package_dirs), bundled=True)
+        return None
+
+    # ------------------------------------------------------------------ per frame
+    def update(self, executor: Executor, dataset: DatasetIndex | None, episode: EpisodeIndex | None) -> None:
+        """Collect finished work and start what the selection needs; never blocks."""
+        self._poll()
+        if dataset is None or episode is None:
+            return
+        source = self.source_for(dataset.robot_type)
+        if source != self.robot_source:
+            self.robot_source, self.robot, self.robot_error = source, None, None
+            self.motion, self._shown_motion_key, self.motion_error = None, None, None
+        if source is None:
+            return
+        if self.robot is None and self.robot_error is None and self.robot_future is None:
+            self._robot_future_source = source
+            self.robot_future = executor.submit(load_robot, source.urdf_path, package_dirs=source.package_dirs)
+        if self.robot is None:
+            return
+        prefs = self.prefs_for(dataset.robot_type)
+        wanted = _MotionKey(
+            dataset.root,
+            episode.episode_index,
+            id(self.robot),
+            json.dumps(prefs.mapping, sort_keys=True),
+            prefs.units,
+        )
+        self._motion_key = wanted
+        if wanted == self._shown_motion_key:
+            return
+        if self.motion is not None and self.motion.frame_count != episode.length:
+            self.motion = None  # the old episode's pose must not stand in for this one
+        if self.motion_future is None:  # one at a time: a newer wish waits for the running one
+            self._motion_future_key = wanted
+            units = JointUnits(prefs.units) if prefs.units in {u.value for u in JointUnits} else None
+            self.motion_future = executor.submit(load_episode_motion, self.robot, dataset, episode, prefs.mapping, units)
+
+    def _poll(self) -> None:
+        future = self.robot_future
+        if future is not None and future.done():
+            self.robot_future = None
+            if self._robot_future_source == self.robot_source:
+                exc = future.exception()
+                if exc is not None:
+                    self.robot_error = str(exc)
+                else:
+                    self.robot = future.result()
+        future = self.motion_future
+        if future is not None and future.done():
+            self.motion_future = None
+            done_key, self._motion_future_key = self._motion_future_key, None
+            if done_key == self._motion_key:
+                exc = future.exception()
+                self._shown_motion_key = done_key
+                if exc is not None:
+                    self.motion, self.motion_error = None, f"cannot read the episode's joints: {exc}"
+                else:
+                    self.motion, self.motion_error = future.result(), None
+
+    @property
+    def busy(self) -> bool:
+        return self.robot_future is not None or self.motion_future is not None
+
+    def frame_to_show(self, time_s: float) -> int:
+        """The episode frame the view shows: the trim preview while dragged, else the playhead."""
+        motion = self.motion
+        if motion is None or motion.frame_count == 0:
+            return 0
+        t = self.preview_time_s if self.preview_time_s is not None else time_s
+        return int(min(max(np.floor(t * motion.fps + 1e-6), 0), motion.frame_count - 1))
+
+
+def load_episode_motion(
+    robot: RobotModel,
+    dataset: DatasetIndex,
+    episode: EpisodeIndex,
+    saved_mapping: dict | None,
+    units: JointUnits | None,
+) -> EpisodeMotion:
+    """Worker: read the episode's state and action columns and prepare them for the view."""
+    state_feature = dataset.features.get(OBS_STATE)
+    if state_feature is None:
+        raise ValueError(f"the dataset has no {OBS_STATE} feature to pose the robot from")
+    action_feature = dataset.features.get(ACTION)
+    return episode_motion(
+        robot,
+        state_names=list(state_feature.names) or [f"{OBS_STATE}[{i}]" for i in range(state_feature.size)],
+        state_values=episode.column(OBS_STATE),
+        action_names=list(action_feature.names) if action_feature is not None else None,
+        action_values=episode.column(ACTION) if action_feature is not None else None,
+        fps=dataset.fps,
+        saved_mapping=saved_mapping,
+        units_override=units,
+        codebase_version=dataset.version,
+    )
