@@ -229,7 +229,7 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
         start, end = int(op["start"]), int(op["end"])
         if not 0 <= start < end <= e.source_length:
             raise EditError(
-                f"trim {start}:{end} is outside the episode: keep frames START..END-1 with "
+                f"trim {start}:{end} is outside episode {e.slice.source_episode}: keep frames START..END-1 with "
                 f"0 <= START < END <= {e.source_length}"
             )
         badges = set(e.badges) - {TRIMMED}

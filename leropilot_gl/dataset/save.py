@@ -82,14 +82,17 @@ class SaveResult:
 
 
 # ---------------------------------------------------------------------------- plan
-def plan_save(session: EditSession, root: str | Path) -> SavePlan:
-    """What a save of root would write; raises EditError when it cannot be saved now."""
+def plan_save(session: EditSession, root: str | Path, *, check_order: bool = True) -> SavePlan:
+    """What a save of root would write; raises EditError when it cannot be saved now.
+
+    check_order=False describes a dataset that other pending datasets still use (save_all saves
+    those first)."""
     journal = session.journal(root)
     episodes = journal.kept()
     if not episodes:
         raise EditError(f"{journal.root.name} would hold no episodes; add or restore one before saving")
     blockers = session.blocking_dependants(journal.root)
-    if blockers:
+    if blockers and check_order:
         raise EditError(
             f"pending edits of {', '.join(b.name for b in blockers)} use episodes of {journal.root.name}: "
             "save those first"
@@ -118,6 +121,8 @@ def describe_changes(session: EditSession, journal: Journal) -> list[str]:
         s = e.slice
         here = s.source_root == str(journal.root)
         origin = f"episode {s.source_episode}" + ("" if here else f" of {Path(s.source_root).name}")
+        if here and not e.uid.startswith("e"):
+            origin = "a copy of " + origin
         cut = f" frames {s.start}..{s.end - 1}" if e.trimmed else ""
         if here and e.uid == f"e{s.source_episode}" and pos == s.source_episode and not e.trimmed:
             continue

@@ -147,8 +147,8 @@ def test_invalid_operations_change_nothing(uneven: Path, tmp_path: Path) -> None
     s.trim(uneven, "e0", 2, 10)
     state = (summary(s, uneven), json.loads(journal_path(s.journal_dir, uneven).read_text()))
     attempts = [
-        ("outside the episode", lambda: s.trim(uneven, "e2", 0, 13)),
-        ("outside the episode", lambda: s.trim(uneven, "e2", 5, 5)),
+        ("outside episode 2", lambda: s.trim(uneven, "e2", 0, 13)),
+        ("outside episode 2", lambda: s.trim(uneven, "e2", 5, 5)),
         ("outside the episode", lambda: s.carve(uneven, "e2", [(0, 4), (10, 99)])),
         ("every episode", lambda: s.delete(uneven, ["e0", "e1", "e2", "e3"])),
         ("does not exist", lambda: s.uid_of(uneven, 7)),

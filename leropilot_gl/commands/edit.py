@@ -1,0 +1,191 @@
+"""`leropilot-gl edit DATASET [ops...] --save`: the editor's operations, for scripts.
+
+Episode numbers always mean the episodes as they are on disk when the command starts, whatever
+the operations before them did; `--trim E:START:END` keeps frames START..END-1. Operations apply
+in the order given. Without --save nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+OP_KEYS = ("delete", "trim", "duplicate", "move", "swap", "carve", "move_to", "copy_to", "merge", "split")
+
+
+class _Ordered(argparse.Action):
+    """Keeps every operation, in command-line order, in args.ops."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
+        ops = getattr(namespace, "ops", None) or []
+        ops.append((self.dest, values))
+        namespace.ops = ops
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "edit",
+        help="delete, trim, reorder, duplicate, copy/move, merge, split episodes; --save writes LeRobot v3.0",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("dataset", help="dataset folder")
+    add = parser.add_argument
+    add("--delete", nargs="+", type=int, metavar="E", action=_Ordered, help="delete episodes")
+    add("--trim", metavar="E:START:END", action=_Ordered, help="keep frames START..END-1 of episode E")
+    add("--duplicate", nargs="+", type=int, metavar="E", action=_Ordered, help="duplicate episodes (after each)")
+    add("--move", metavar="E:POS", action=_Ordered, help="move episode E to position POS of the list")
+    add("--swap", metavar="A:B", action=_Ordered, help="swap episodes A and B")
+    add("--carve", metavar="E:S-E[,S-E...]", action=_Ordered,
+        help="new episodes cut from episode E (frames S..E-1 each), placed after it")
+    add("--move-to", dest="move_to", metavar="OTHER:E", action=_Ordered,
+        help="move episode E to the end of dataset OTHER")
+    add("--copy-to", dest="copy_to", metavar="OTHER:E", action=_Ordered,
+        help="copy episode E to the end of dataset OTHER")
+    add("--merge", nargs="+", metavar="OTHER", action=_Ordered, help="append every episode of other datasets")
+    add("--split", nargs="+", metavar="NAME=SPEC", action=_Ordered,
+        help="new datasets under --out: NAME=0.8 (fraction) or NAME=0,2,5 (episodes)")
+    add("--out", type=Path, help="folder for --split outputs")
+    add("--save", action="store_true", help="write the result (without it, nothing is written)")
+    add("--dry-run", action="store_true", help="print what would change and write nothing")
+    add("--compact", action="store_true", help="after saving, rewrite the mp4s in episode order (see Compact)")
+    add("--journal-dir", type=Path, default=None,
+        help="where the pending edits are kept while the command runs (default: a temporary folder)")
+    parser.set_defaults(func=run, ops=[])
+
+
+def _pair(text: str, what: str) -> tuple[str, str]:
+    head, sep, tail = text.rpartition(":")
+    if not sep or not head or not tail:
+        raise ValueError(f"expected {what}, got {text!r}")
+    return head, tail
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} is not a whole number") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from leropilot_gl.dataset import DatasetOpenError, EditError, EditSession, open_dataset
+
+    if not args.ops and not args.compact:
+        print("error: no operation given (see leropilot-gl edit --help)")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="leropilot-edit-") as tmp:
+        session = EditSession(args.journal_dir or Path(tmp))
+        opened: dict[str, Path] = {}
+
+        def attach(path: str | Path) -> Path:
+            key = str(Path(path).expanduser().resolve())
+            if key not in opened:
+                index = open_dataset(key)
+                notice = session.attach(index)
+                if notice:
+                    print(f"note: {notice}")
+                opened[key] = Path(key)
+            return opened[key]
+
+        try:
+            root = attach(args.dataset)
+            for name, value in args.ops:
+                _apply(session, attach, root, name, value, args)
+        except (EditError, ValueError, DatasetOpenError) as exc:
+            print(f"error: {exc}")
+            print("nothing was changed")
+            return 2
+        return _finish(session, root, args)
+
+
+def _apply(session, attach, root: Path, name: str, value, args: argparse.Namespace) -> None:  # noqa: ANN001
+    from leropilot_gl.dataset import EditError
+
+    uid = session.uid_of
+    if name == "delete":
+        session.delete(root, [uid(root, e) for e in value])
+    elif name == "trim":
+        parts = value.split(":")
+        if len(parts) != 3:
+            raise ValueError(f"--trim expects E:START:END, got {value!r}")
+        e, start, end = (_int(p, "--trim") for p in parts)
+        session.trim(root, uid(root, e), start, end)
+    elif name == "duplicate":
+        for e in value:
+            session.duplicate(root, uid(root, e))
+    elif name == "move":
+        e, pos = (_int(p, "--move") for p in _pair(value, "E:POS"))
+        session.move(root, uid(root, e), pos)
+    elif name == "swap":
+        a, b = (_int(p, "--swap") for p in _pair(value, "A:B"))
+        session.swap(root, uid(root, a), uid(root, b))
+    elif name == "carve":
+        e, spec = _pair(value, "E:S-E,S-E")
+        segments = []
+        for piece in spec.split(","):
+            start, sep, end = piece.partition("-")
+            if not sep:
+                raise ValueError(f"--carve segment {piece!r} must be START-END")
+            segments.append((_int(start, "--carve"), _int(end, "--carve")))
+        session.carve(root, uid(root, _int(e, "--carve")), segments)
+    elif name in ("move_to", "copy_to"):
+        other, e = _pair(value, "OTHER:E")
+        dst = attach(other)
+        session.copy(root, [uid(root, _int(e, f"--{name.replace('_', '-')}"))], dst, move=name == "move_to")
+    elif name == "merge":
+        session.merge(root, [attach(o) for o in value])
+    elif name == "split":
+        if args.out is None:
+            raise EditError("--split needs --out FOLDER for the new datasets")
+        parts: dict = {}
+        for item in value:
+            split_name, sep, spec = item.partition("=")
+            if not sep or not split_name:
+                raise ValueError(f"--split expects NAME=SPEC, got {item!r}")
+            if "." in spec:
+                parts[split_name] = float(spec)
+            else:
+                parts[split_name] = [uid(root, _int(x, "--split")) for x in spec.split(",") if x]
+        kinds = {isinstance(v, float) for v in parts.values()}
+        if len(kinds) > 1:
+            raise ValueError("--split: use fractions for every part, or episode lists for every part")
+        session.split(root, parts, args.out)
+
+
+def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN001
+    from leropilot_gl.dataset import DatasetLockedError, EditError, plan_save, save
+
+    order = session.save_order()
+    if not order and not args.compact:
+        print("no change to write")
+        return 0
+    print("will change:" if args.save and not args.dry_run else "would change (nothing written):")
+    try:
+        for target in order:
+            print(f"  {target}:")
+            for line in plan_save(session, target, check_order=False).lines:
+                print(f"    {line}")
+    except EditError as exc:
+        print(f"error: {exc}")
+        return 2
+    if args.dry_run or not args.save:
+        if not args.dry_run:
+            print("add --save to write these changes")
+        return 0
+    print("changed:")
+    try:
+        for target in order:
+            result = save(session, target)
+            print(f"  {result.summary()}")
+        if args.compact:
+            from leropilot_gl.dataset.compact import compact
+
+            report = compact(session, root)
+            print(f"  {report.summary()}")
+    except (EditError, DatasetLockedError, OSError) as exc:
+        print(f"error: {exc}")
+        print("the dataset on disk is unchanged by the step that failed")
+        return 2
+    return 0
