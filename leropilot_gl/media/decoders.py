@@ -1,0 +1,217 @@
+"""One decoder per mp4, kept open: torchcodec (CUDA when it works, else CPU), PyAV as the fallback.
+
+A decoder is used by one thread only (dav1d crashes when one decoder is shared between threads):
+the decode pool opens it inside the worker that owns the file. Frames come out as HxWx3 uint8
+numpy arrays (RGB), ready for a texture upload.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+BACKEND_ENV = "LEROPILOT_VIDEO_BACKEND"  # "auto" (default), "torchcodec" or "pyav"
+BACKENDS = ("auto", "torchcodec", "pyav")
+
+
+class MediaError(Exception):
+    """A video that cannot be opened or a frame that cannot be decoded; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a decoder learned from the file: its own frame rate and frame count."""
+
+    fps: float
+    num_frames: int
+    width: int
+    height: int
+    codec: str | None
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """Which decoder the app uses, and, when it is not the preferred one, why (shown in the UI)."""
+
+    name: str  # "torchcodec", "pyav"
+    device: str  # "cpu" or "cuda"
+    reason: str | None = None  # why the preferred backend or device is not in use
+
+    def describe(self) -> str:
+        text = f"{self.name} ({self.device})"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+class FrameDecoder(Protocol):
+    path: Path
+    info: VideoInfo
+
+    def get_frame(self, index: int) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+class TorchcodecDecoder:
+    """torchcodec's VideoDecoder with exact seeking, frames in HWC order (no transpose needed)."""
+
+    def __init__(self, path: Path, *, device: str = "cpu") -> None:
+        from torchcodec.decoders import VideoDecoder
+
+        self.path = Path(path)
+        self.device = device
+        try:
+            self._decoder = VideoDecoder(
+                str(path), dimension_order="NHWC", seek_mode="exact", num_ffmpeg_threads=1, device=device
+            )
+        except Exception as exc:  # torchcodec raises RuntimeError/ValueError for damaged or odd files
+            raise MediaError(f"cannot open {Path(path).name}: {_first_line(exc)}") from exc
+        meta = self._decoder.metadata
+        fps = meta.average_fps or meta.average_fps_from_header
+        if not fps or not meta.num_frames:
+            raise MediaError(f"{Path(path).name}: the video stream has no frame rate or no frames")
+        self.info = VideoInfo(float(fps), int(meta.num_frames), int(meta.width), int(meta.height), meta.codec)
+
+    def get_frame(self, index: int) -> np.ndarray:
+        _check_index(self.path, index, self.info.num_frames)
+        try:
+            data = self._decoder.get_frame_at(index).data
+        except Exception as exc:
+            raise MediaError(f"{self.path.name}: frame {index} does not decode ({_first_line(exc)})") from exc
+        if data.device.type != "cpu":
+            data = data.cpu()
+        return data.numpy()
+
+    def close(self) -> None:
+        self._decoder = None
+
+
+class PyAVDecoder:
+    """PyAV with index seeking: seek to the keyframe before the frame, decode forward to it.
+
+    Reading on from the last decoded frame costs no seek, so playback decodes each frame once.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import av
+
+        self.path = Path(path)
+        try:
+            self._container = av.open(str(path))
+            stream = self._container.streams.video[0]
+        except Exception as exc:  # av raises many error types for damaged files
+            raise MediaError(f"cannot open {Path(path).name}: {_first_line(exc)}") from exc
+        stream.thread_type = "NONE"
+        self._stream = stream
+        rate = stream.average_rate or stream.guessed_rate
+        if not rate:
+            raise MediaError(f"{self.path.name}: the video stream has no frame rate")
+        self._rate = Fraction(rate)
+        self._time_base = stream.time_base
+        self._start_pts = stream.start_time or 0
+        num_frames = stream.frames
+        if not num_frames and stream.duration:
+            num_frames = round(float(stream.duration * stream.time_base) * float(rate))
+        ctx = stream.codec_context
+        self.info = VideoInfo(float(rate), int(num_frames or 0), ctx.width, ctx.height, ctx.name)
+        self._frames = None  # the decode iterator after the last seek
+        self._next_index: int | None = None  # the index the iterator yields next
+
+    def _index_of(self, frame) -> int:
+        return round(float((frame.pts - self._start_pts) * self._time_base) * float(self._rate))
+
+    def get_frame(self, index: int) -> np.ndarray:
+        if self.info.num_frames:
+            _check_index(self.path, index, self.info.num_frames)
+        try:
+            if self._next_index is None or not (self._next_index <= index <= self._next_index + 4):
+                target_pts = self._start_pts + int(Fraction(index) / self._rate / self._time_base)
+                self._container.seek(target_pts, stream=self._stream, backward=True, any_frame=False)
+                self._frames = self._container.decode(self._stream)
+            for frame in self._frames:
+                got = self._index_of(frame)
+                if got >= index:
+                    self._next_index = got + 1
+                    if got != index:
+                        raise MediaError(f"{self.path.name}: frame {index} is missing (next is {got})")
+                    return frame.to_ndarray(format="rgb24")
+        except MediaError:
+            self._next_index = None
+            raise
+        except Exception as exc:
+            self._next_index = None
+            raise MediaError(f"{self.path.name}: frame {index} does not decode ({_first_line(exc)})") from exc
+        self._next_index = None
+        raise MediaError(f"{self.path.name}: frame {index} is past the end of the file")
+
+    def close(self) -> None:
+        container, self._container = self._container, None
+        if container is not None:
+            container.close()
+
+
+def _check_index(path: Path, index: int, num_frames: int) -> None:
+    if not 0 <= index < num_frames:
+        raise MediaError(f"{path.name}: frame {index} is outside the file's {num_frames} frames")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+class BackendProbe:
+    """Finds, once per process, which backend and device work here (imports torch: call off the UI thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._status: dict[str, BackendStatus] = {}
+
+    def status(self, preferred: str = "auto") -> BackendStatus:
+        preferred = preferred if preferred != "auto" else os.environ.get(BACKEND_ENV, "auto")
+        if preferred not in BACKENDS:
+            preferred = "auto"
+        with self._lock:
+            if preferred not in self._status:
+                self._status[preferred] = _probe(preferred)
+            return self._status[preferred]
+
+
+def _probe(preferred: str) -> BackendStatus:
+    if preferred == "pyav":
+        return BackendStatus("pyav", "cpu", "chosen in settings")
+    try:
+        import torchcodec.decoders  # noqa: F401  # fails when FFmpeg's shared libraries are missing
+    except Exception as exc:
+        return BackendStatus("pyav", "cpu", f"torchcodec cannot load: {_first_line(exc)}")
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return BackendStatus("torchcodec", "cuda")
+        return BackendStatus("torchcodec", "cpu", None)
+    except Exception as exc:
+        return BackendStatus("torchcodec", "cpu", f"CUDA check failed: {_first_line(exc)}")
+
+
+BACKEND_PROBE = BackendProbe()
+
+
+def open_decoder(path: Path, status: BackendStatus) -> FrameDecoder:
+    """A decoder for path with the given backend; CUDA falls back to CPU per file when NVDEC refuses it."""
+    path = Path(path)
+    if not path.is_file():
+        raise MediaError(f"video file missing: {path}")
+    if status.name == "pyav":
+        return PyAVDecoder(path)
+    if status.device == "cuda":
+        try:
+            return TorchcodecDecoder(path, device="cuda")
+        except MediaError:
+            pass  # e.g. a codec the GPU cannot decode: this file decodes on the CPU
+    return TorchcodecDecoder(path, device="cpu")

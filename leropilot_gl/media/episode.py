@@ -1,0 +1,190 @@
+"""One episode's cameras: time -> (file, frame index), cache lookups, and prefetch around the playhead.
+
+Frame lookup turns the dataset time into a frame index once, with the video's own frame rate:
+index = round((from_timestamp + t) * video_fps). Asking a decoder for a float time that lands on a
+frame boundary returns the previous frame about one time in six, so we never do that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from leropilot_gl.dataset import EpisodeIndex
+from leropilot_gl.media.pool import DecodePool
+
+PAUSED_BEHIND = 4  # frames prefetched behind the playhead while paused (stepping back)
+PAUSED_AHEAD = 8
+PLAY_AHEAD_S = 1.0  # prefetch this much episode time ahead while playing (times the speed)
+PLAY_AHEAD_MIN, PLAY_AHEAD_MAX = 8, 90
+
+
+@dataclass(frozen=True)
+class CameraSource:
+    video_key: str
+    path: Path
+    from_s: float
+    to_s: float
+    problem: str | None  # known before decoding: file missing, images stored in parquet
+
+
+@dataclass(frozen=True)
+class TileFrame:
+    """What a camera tile can show for a frame: the image when decoded, else why not."""
+
+    video_key: str
+    frame_index: int
+    image: np.ndarray | None  # HxWx3 uint8 RGB, read-only
+    problem: str | None  # the video or this frame cannot be decoded
+
+    @property
+    def ready(self) -> bool:
+        return self.image is not None
+
+
+class EpisodeMedia:
+    """Non-blocking access to an episode's camera frames. Owned by the UI thread (or one script)."""
+
+    def __init__(self, pool: DecodePool, episode: EpisodeIndex) -> None:
+        self.pool = pool
+        self.episode = episode
+        self.dataset_fps = float(episode.dataset.fps)
+        self.sources: dict[str, CameraSource] = {}
+        cameras = episode.dataset.cameras
+        for key in sorted(set(episode.videos) | {k for k, c in cameras.items() if c.storage == "image"}):
+            video = episode.videos.get(key)
+            if video is None:
+                problem = "images stored in the data files are not played (only mp4 videos)"
+                self.sources[key] = CameraSource(key, Path(), 0.0, 0.0, problem)
+                continue
+            problem = None if video.exists else f"video file missing: {video.path.name}"
+            self.sources[key] = CameraSource(key, video.path, video.from_s, video.to_s, problem)
+            if problem is None:
+                pool.open(video.path)
+        self._demand: tuple | None = None  # (frame, speed, loop range) last asked for
+        self._submitted: set[str] = set()
+
+    @property
+    def video_keys(self) -> list[str]:
+        return list(self.sources)
+
+    @property
+    def frame_count(self) -> int:
+        return self.episode.length
+
+    def problem(self, video_key: str) -> str | None:
+        source = self.sources[video_key]
+        return source.problem or (self.pool.file_error(source.path) if source.problem is None else None)
+
+    def file_frame_index(self, video_key: str, frame_index: int) -> int | None:
+        """The frame's index inside its mp4, or None until the decoder has told us the video's fps."""
+        source = self.sources[video_key]
+        info = self.pool.info(source.path) if source.problem is None else None
+        if info is None:
+            return None
+        return round((source.from_s + frame_index / self.dataset_fps) * info.fps)
+
+    def frame(self, video_key: str, frame_index: int) -> TileFrame:
+        """The cached frame or None (then the tile keeps what it shows and marks itself buffering)."""
+        problem = self.problem(video_key)
+        if problem is not None:
+            return TileFrame(video_key, frame_index, None, problem)
+        index = self.file_frame_index(video_key, frame_index)
+        if index is None:
+            return TileFrame(video_key, frame_index, None, None)
+        path = self.sources[video_key].path
+        image = self.pool.cache.get(path, index)
+        return TileFrame(
+            video_key, frame_index, image, None if image is not None else self.pool.frame_error(path, index)
+        )
+
+    def update(
+        self, frame_index: int, *, speed_if_playing: float | None, loop_range: tuple[int, int] | None = None
+    ) -> None:
+        """Ask for the frame under the playhead (first) and prefetch around it; returns at once.
+
+        A new playhead frame starts a new generation: requests queued for frames the playhead has
+        left (a seek, or playback that ran past them) are dropped before they are decoded.
+        """
+        frame_index = min(max(frame_index, 0), max(self.frame_count - 1, 0))
+        demand = (frame_index, speed_if_playing, loop_range)
+        if demand != self._demand:
+            self._demand = demand
+            self._submitted.clear()
+            self.pool.new_generation()
+        wanted = self._prefetch_frames(frame_index, speed_if_playing, loop_range)
+        pending = [k for k, s in self.sources.items() if k not in self._submitted and s.problem is None]
+        if not pending:
+            return
+        infos = {
+            k: self.pool.info(self.sources[k].path) for k in self.sources if self.sources[k].problem is None
+        }
+        # Prefetch at most half the cache: the frame under the playhead must never be evicted by
+        # frames queued after it.
+        window_bytes = sum(i.width * i.height * 3 for i in infos.values() if i is not None)
+        if window_bytes:
+            wanted = wanted[: max(1, self.pool.cache.max_bytes // 2 // window_bytes)]
+        for key in pending:
+            source = self.sources[key]
+            if infos[key] is None:
+                self.pool.open(source.path)
+                continue  # submitted on a later call, once the fps is known
+            indices = [self.file_frame_index(key, f) for f in wanted]
+            self.pool.request(source.path, indices[:1], urgent=True)
+            self.pool.request(source.path, indices[1:])
+            self._submitted.add(key)
+
+    def _prefetch_frames(
+        self, frame_index: int, speed_if_playing: float | None, loop_range: tuple[int, int] | None
+    ) -> list[int]:
+        """Episode frames to decode, most wanted first: the playhead, then ahead (playing) or around it."""
+        last = self.frame_count - 1
+        if speed_if_playing is None:
+            order = [frame_index]
+            for step in range(1, PAUSED_AHEAD + 1):
+                order.append(frame_index + step)
+                if step <= PAUSED_BEHIND:
+                    order.append(frame_index - step)
+            return [f for f in order if 0 <= f <= last]
+        ahead = round(PLAY_AHEAD_S * self.dataset_fps * abs(speed_if_playing))
+        ahead = min(PLAY_AHEAD_MAX, max(PLAY_AHEAD_MIN, ahead))
+        start, end = loop_range if loop_range is not None else (0, last)
+        out = []
+        frame = frame_index
+        for _ in range(ahead + 1):
+            out.append(frame)
+            frame += 1
+            if frame > end:
+                if loop_range is None:
+                    break
+                frame = start
+        return out
+
+    def ready(self, frame_index: int) -> bool:
+        """True when every camera that can decode has this frame in the cache."""
+        for key, source in self.sources.items():
+            if self.problem(key) is not None:
+                continue
+            index = self.file_frame_index(key, frame_index)
+            if index is None or (
+                (source.path, index) not in self.pool.cache
+                and self.pool.frame_error(source.path, index) is None
+            ):
+                return False
+        return True
+
+    def wait_frame(self, frame_index: int, timeout_s: float = 30.0) -> dict[str, TileFrame]:
+        """Block until every camera has the frame (or failed): for scripts and the CLI, never the UI."""
+        for source in self.sources.values():
+            if source.problem is None:
+                self.pool.wait_open(source.path, timeout_s)
+        self.update(frame_index, speed_if_playing=None)
+        keys = []
+        for key, source in self.sources.items():
+            index = self.file_frame_index(key, frame_index)
+            if index is not None:
+                keys.append((source.path, index))
+        self.pool.wait(keys, timeout_s)
+        return {key: self.frame(key, frame_index) for key in self.sources}

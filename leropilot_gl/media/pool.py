@@ -1,0 +1,298 @@
+"""Decode workers with per-file affinity, feeding the frame cache.
+
+Each mp4 belongs to one worker, which opens its decoder and keeps it open (one decoder is never
+shared between threads). Requests carry a generation number: a seek starts a new generation and
+every queued request of an older one is dropped without decoding. Requests never block the
+caller; results land in the FrameCache, which the UI polls.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from leropilot_gl.media.cache import FrameCache
+from leropilot_gl.media.decoders import (
+    BACKEND_PROBE,
+    BackendStatus,
+    FrameDecoder,
+    MediaError,
+    VideoInfo,
+    open_decoder,
+)
+
+MAX_DECODERS_PER_WORKER = 16  # v2 datasets have one file per episode: close the least recent
+MAX_FRAME_ERRORS = 1024
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    index: int | None  # None: only open the file (learn its fps and frame count)
+    generation: int
+
+
+@dataclass(frozen=True)
+class PoolStats:
+    decoded: int
+    dropped_stale: int
+    failed: int
+    queued: int
+    decode_s: float  # time spent inside decoders, summed over workers
+
+
+class _Worker:
+    def __init__(self, pool: DecodePool, number: int) -> None:
+        self.pool = pool
+        self.cond = threading.Condition()
+        self.jobs: deque[_Job] = deque()
+        self.decoders: OrderedDict[Path, FrameDecoder] = OrderedDict()
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, name=f"decode-{number}", daemon=True)
+        self.thread.start()
+
+    def push(self, jobs: list[_Job], *, front: bool) -> None:
+        with self.cond:
+            if front:
+                self.jobs.extendleft(reversed(jobs))
+            else:
+                self.jobs.extend(jobs)
+            self.cond.notify()
+
+    def drop_stale(self, generation: int) -> list[_Job]:
+        with self.cond:
+            stale = [j for j in self.jobs if j.index is not None and j.generation < generation]
+            if stale:
+                self.jobs = deque(j for j in self.jobs if j.index is None or j.generation >= generation)
+            return stale
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopping = True
+            self.jobs.clear()
+            self.cond.notify()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self.cond:
+                    while not self.jobs and not self.stopping:
+                        self.cond.wait()
+                    if self.stopping:
+                        return
+                    job = self.jobs.popleft()
+                self.pool._run_job(self, job)  # noqa: SLF001  # the pool's own worker
+        finally:
+            for decoder in self.decoders.values():
+                decoder.close()
+            self.decoders.clear()
+
+    def decoder(self, path: Path, status: BackendStatus) -> FrameDecoder:
+        decoder = self.decoders.get(path)
+        if decoder is not None:
+            self.decoders.move_to_end(path)
+            return decoder
+        decoder = open_decoder(path, status)
+        self.decoders[path] = decoder
+        while len(self.decoders) > MAX_DECODERS_PER_WORKER:
+            _, old = self.decoders.popitem(last=False)
+            old.close()
+        return decoder
+
+
+class DecodePool:
+    """Decode workers (default: one per core) shared by every episode of every open dataset."""
+
+    def __init__(self, cache: FrameCache, *, workers: int | None = None, backend: str = "auto") -> None:
+        self.cache = cache
+        self.preferred_backend = backend
+        self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)
+        self._generation = 0
+        self._pending: dict[tuple[Path, int], int] = {}  # (file, frame) -> generation queued
+        self._owner: dict[Path, _Worker] = {}
+        self._info: dict[Path, VideoInfo] = {}
+        self._file_errors: dict[Path, str] = {}
+        self._frame_errors: OrderedDict[tuple[Path, int], str] = OrderedDict()
+        self._opening: set[Path] = set()
+        self._backend: BackendStatus | None = None
+        self._decoded = self._dropped = self._failed = 0
+        self._decode_s = 0.0
+        count = workers if workers is not None else max(1, os.cpu_count() or 1)
+        self._workers = [_Worker(self, i) for i in range(count)]
+        # Decoders must close before the interpreter tears down (FFmpeg threads abort otherwise).
+        atexit.register(self.close)
+
+    # ------------------------------------------------------------------ queries (any thread)
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    @property
+    def backend_status(self) -> BackendStatus | None:
+        """None until a worker has loaded the decoding library."""
+        return self._backend
+
+    def info(self, path: Path) -> VideoInfo | None:
+        return self._info.get(path)
+
+    def file_error(self, path: Path) -> str | None:
+        return self._file_errors.get(path)
+
+    def frame_error(self, path: Path, index: int) -> str | None:
+        return self._frame_errors.get((path, index))
+
+    def is_pending(self, path: Path, index: int) -> bool:
+        return (path, index) in self._pending
+
+    def stats(self) -> PoolStats:
+        with self._lock:
+            return PoolStats(self._decoded, self._dropped, self._failed, len(self._pending), self._decode_s)
+
+    # ------------------------------------------------------------------ commands (never block)
+    def new_generation(self) -> int:
+        """A seek: every queued frame request of an older generation is dropped."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+        for worker in self._workers:
+            stale = worker.drop_stale(generation)
+            if stale:
+                with self._lock:
+                    for job in stale:
+                        self._forget_locked(job)
+                    self._dropped += len(stale)
+        return generation
+
+    def open(self, path: Path) -> None:
+        """Open path's decoder in its worker (to learn its fps and frame count); no-op when known."""
+        with self._lock:
+            if path in self._info or path in self._file_errors or path in self._opening:
+                return
+            self._opening.add(path)
+            worker = self._owner_locked(path)
+        worker.push([_Job(path, None, 0)], front=True)
+
+    def request(self, path: Path, indices: Iterable[int], *, urgent: bool = False) -> int:
+        """Queue frames of path (in order) for the current generation; returns how many were queued.
+
+        Frames already cached, queued in this generation or known to fail are skipped. urgent
+        puts them before everything already queued (the frame under the playhead).
+        """
+        jobs: list[_Job] = []
+        with self._lock:
+            if path in self._file_errors:
+                return 0
+            generation = self._generation
+            for index in indices:
+                key = (path, index)
+                if self._pending.get(key) == generation or key in self._frame_errors or key in self.cache:
+                    continue
+                self._pending[key] = generation
+                jobs.append(_Job(path, index, generation))
+            if not jobs:
+                return 0
+            worker = self._owner_locked(path)
+        worker.push(jobs, front=urgent)
+        return len(jobs)
+
+    def wait(self, keys: Iterable[tuple[Path, int]], timeout_s: float) -> bool:
+        """Block until every (file, frame) is cached or failed; for scripts and the CLI, never the UI."""
+        keys = list(keys)
+        deadline = time.monotonic() + timeout_s
+        with self._done:
+            while True:
+                missing = [
+                    k
+                    for k in keys
+                    if k not in self._frame_errors and k[0] not in self._file_errors and k not in self.cache
+                ]
+                if not missing:
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._done.wait(remaining)
+
+    def wait_open(self, path: Path, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        with self._done:
+            while path not in self._info and path not in self._file_errors:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._done.wait(remaining)
+            return True
+
+    def close(self) -> None:
+        atexit.unregister(self.close)
+        for worker in self._workers:
+            worker.stop()
+        for worker in self._workers:
+            worker.thread.join(timeout=5)
+
+    # ------------------------------------------------------------------ worker side
+    def _owner_locked(self, path: Path) -> _Worker:
+        worker = self._owner.get(path)
+        if worker is None:
+            # Spread files over workers: the one owning the fewest files takes the new one.
+            load = {id(w): 0 for w in self._workers}
+            for owner in self._owner.values():
+                load[id(owner)] += 1
+            worker = min(self._workers, key=lambda w: load[id(w)])
+            self._owner[path] = worker
+        return worker
+
+    def _forget_locked(self, job: _Job) -> None:
+        if job.index is not None and self._pending.get((job.path, job.index)) == job.generation:
+            del self._pending[(job.path, job.index)]
+
+    def _run_job(self, worker: _Worker, job: _Job) -> None:
+        key = (job.path, job.index)
+        if job.index is not None and (job.generation < self._generation or key in self.cache):
+            with self._done:
+                self._forget_locked(job)
+                if job.generation < self._generation:
+                    self._dropped += 1
+                self._done.notify_all()
+            return
+        if self._backend is None:
+            self._backend = BACKEND_PROBE.status(self.preferred_backend)
+        started = time.perf_counter()
+        frame = error = None
+        info: VideoInfo | None = None
+        try:
+            decoder = worker.decoder(job.path, self._backend)
+            info = decoder.info
+            if job.index is not None:
+                frame = decoder.get_frame(job.index)
+        except MediaError as exc:
+            error = str(exc)
+        except Exception as exc:  # a decoder bug must not kill the worker: report it on the tile
+            error = f"{job.path.name}: {type(exc).__name__}: {exc}"
+        elapsed = time.perf_counter() - started
+        if frame is not None:
+            self.cache.put(job.path, job.index, frame)
+        with self._done:
+            self._decode_s += elapsed
+            self._opening.discard(job.path)
+            if info is not None:
+                self._info[job.path] = info
+            if error is not None:
+                self._failed += 1
+                if info is None:  # the file itself does not open
+                    self._file_errors[job.path] = error
+                else:
+                    self._frame_errors[key] = error
+                    while len(self._frame_errors) > MAX_FRAME_ERRORS:
+                        self._frame_errors.popitem(last=False)
+            elif frame is not None:
+                self._decoded += 1
+            self._forget_locked(job)
+            self._done.notify_all()
