@@ -142,11 +142,14 @@ def test_fixture_dataset_contents(fixture: str, params: dict, request: pytest.Fi
     assert len(tasks) == min(params["episodes"], len(TASKS))
 
 
-def test_fixture_videos_carry_every_frame_code(sample_av1: Path, sample_uneven: Path) -> None:
+def test_fixture_videos_carry_every_frame_code(
+    sample_av1: Path, sample_h264: Path, sample_uneven: Path
+) -> None:
     from torchcodec.decoders import VideoDecoder
 
     for root, lengths in [
         (sample_av1, [SAMPLE_AV1_PARAMS["frames"]] * SAMPLE_AV1_PARAMS["episodes"]),
+        (sample_h264, [SAMPLE_H264_PARAMS["frames"]] * SAMPLE_H264_PARAMS["episodes"]),
         (sample_uneven, SAMPLE_UNEVEN_PARAMS["frames_per_episode"]),
     ]:
         expected = [(ep, f) for ep, n in enumerate(lengths) for f in range(n)]
