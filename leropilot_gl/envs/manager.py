@@ -41,9 +41,14 @@ class EnvironmentRecord:
 
     @property
     def activate_command(self) -> str:
-        if platform.system() == "Windows":
-            return f'& "{self.path / ".venv" / "Scripts" / "Activate.ps1"}"'
-        return f'source "{self.path / ".venv" / "bin" / "activate"}"'
+        return activate_command(self.path)
+
+
+def activate_command(env_dir: Path) -> str:
+    """What the user types to enter the environment (pure: no disk access)."""
+    if platform.system() == "Windows":
+        return f'& "{env_dir / ".venv" / "Scripts" / "Activate.ps1"}"'
+    return f'source "{env_dir / ".venv" / "bin" / "activate"}"'
 
 
 class EnvManager:

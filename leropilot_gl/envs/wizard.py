@@ -1,0 +1,298 @@
+"""The environment panels' state and actions, without imgui: the wizard, the list, the settings.
+
+Everything slow (git, uv, subprocess checks, disk) runs on the app's executor or as a job; the
+panels call these methods and `poll()` collects results once per frame, never waiting.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leropilot_gl.envs.compat import TorchOption, recommend_python, refresh_table, torch_options
+from leropilot_gl.envs.hardware import HardwareInfo, detect_hardware
+from leropilot_gl.envs.inspector import RepoInspection
+from leropilot_gl.envs.manager import EnvironmentRecord, EnvManager
+from leropilot_gl.envs.plan import EnvironmentConfig
+from leropilot_gl.envs.repos import RepoRefs
+from leropilot_gl.envs.settings import (
+    Settings,
+    ToolCheck,
+    check_data_dir,
+    check_git,
+    is_first_run,
+    load_settings,
+)
+from leropilot_gl.envs.uvtool import check_uv
+from leropilot_gl.jobs import Job, JobRunner
+
+STEPS = ("Source", "Python & PyTorch", "Robots", "Review", "Install")
+FETCH_JOB = "env-fetch"
+
+
+@dataclass
+class WizardDraft:
+    """The choices being made; reset when a new wizard starts."""
+
+    step: int = 0
+    repo: str = "official"  # an alias from the settings, or "custom"
+    custom_url: str = ""
+    refs: RepoRefs | None = None
+    ref: str = ""
+    commit: str = ""
+    inspection: RepoInspection | None = None
+    python_version: str = ""
+    recommended_python: str = ""
+    options: list[TorchOption] = field(default_factory=list)
+    torch_index: int = 0
+    robots: set[str] = field(default_factory=set)
+    name: str = "lerobot"
+    install_ffmpeg: bool = True
+    config: EnvironmentConfig | None = None
+    script: str = ""
+    script_edited: bool = False
+    env_id: str | None = None  # set once the install started
+
+    @property
+    def repo_target(self) -> str:
+        return self.custom_url.strip() if self.repo == "custom" else self.repo
+
+    @property
+    def torch_choice(self) -> TorchOption | None:
+        return self.options[self.torch_index] if 0 <= self.torch_index < len(self.options) else None
+
+
+@dataclass
+class EnvManagerState:
+    data_dir: Path | None = None  # None: $LEROPILOT_DATA_DIR or ~/.leropilot, read when first shown
+    settings: Settings | None = None
+    manager: EnvManager | None = None
+    first_run: bool = True
+    welcome_done: bool = False
+    checks: dict[str, ToolCheck] = field(default_factory=dict)
+    hardware: HardwareInfo | None = None
+    draft: WizardDraft = field(default_factory=WizardDraft)
+    records: list[EnvironmentRecord] = field(default_factory=list)
+    error: str = ""
+    confirm_delete: str | None = None
+    settings_message: str = ""
+    list_refreshed_at: float = 0.0
+    text_buffers: dict[str, str] = field(default_factory=dict)  # settings fields being typed
+    pending: dict[str, Future] = field(default_factory=dict)
+
+    # ---- loading and checks -------------------------------------------------------------------
+    def ensure_loaded(self) -> None:
+        """Read the settings file (small) the first time a panel is shown."""
+        if self.settings is None:
+            self.settings = load_settings(self.data_dir)
+            self.manager = EnvManager(self.settings)
+            self.first_run = is_first_run(self.settings.data_dir)
+            self.welcome_done = not self.first_run
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending)
+
+    def _submit(self, executor: Executor, key: str, fn, *args: Any, **kwargs: Any) -> None:
+        if key not in self.pending:  # one at a time per kind: repeat clicks are ignored
+            self.pending[key] = executor.submit(fn, *args, **kwargs)
+
+    def start_checks(self, executor: Executor) -> None:
+        assert self.settings is not None
+        settings = self.settings
+
+        def run_checks() -> dict[str, ToolCheck]:
+            return {"data": check_data_dir(settings.data_dir), "git": check_git(settings.git_path),
+                    "uv": check_uv()}
+
+        self._submit(executor, "checks", run_checks)
+
+    @property
+    def git_ok(self) -> bool:
+        return "git" in self.checks and self.checks["git"].ok
+
+    @property
+    def can_continue_welcome(self) -> bool:
+        return all(k in self.checks and self.checks[k].ok for k in ("data", "git", "uv"))
+
+    def finish_welcome(self) -> None:
+        """The welcome panel's Continue: save the settings, which marks the first run done."""
+        assert self.settings is not None
+        if not self.can_continue_welcome:
+            return
+        self.settings.save()
+        self.first_run, self.welcome_done = False, True
+
+    def save_settings(self, executor: Executor) -> None:
+        assert self.settings is not None
+        settings = self.settings.model_copy(deep=True)
+        self._submit(executor, "save-settings", settings.save)
+        self.manager = EnvManager(self.settings)
+
+    def refresh_compat_table(self, executor: Executor) -> None:
+        assert self.settings is not None
+        settings = self.settings
+        self._submit(executor, "compat", refresh_table, settings.compat_table_url, settings.cache_dir,
+                     timeout_s=settings.network_timeout_s)
+
+    # ---- wizard: source -----------------------------------------------------------------------
+    def start_fetch(self, jobs: JobRunner) -> Job | None:
+        assert self.manager is not None
+        target = self.draft.repo_target
+        if not target:
+            self.error = "enter a repository URL"
+            return None
+        manager = self.manager
+        self.error = ""
+
+        def fetch(ctx) -> tuple[RepoRefs, str, str, RepoInspection]:
+            manager.fetch_repo(target, ctx)
+            refs = manager.repos.refs(manager.resolve_repo_url(target))
+            ref, commit, inspection = manager.inspect(target, None if not refs.default_branch else refs.default_branch)
+            return refs, ref, commit, inspection
+
+        self.draft.refs, self.draft.inspection = None, None
+        return jobs.start(FETCH_JOB, f"Fetch {target}", fetch)
+
+    def select_ref(self, ref: str, executor: Executor) -> None:
+        assert self.manager is not None
+        self.draft.ref = ref
+        self.draft.inspection = None
+        self.pending.pop("inspect", None)
+        self._submit(executor, "inspect", self.manager.inspect, self.draft.repo_target, ref)
+
+    def detect(self, executor: Executor) -> None:
+        if self.hardware is None:
+            self._submit(executor, "hardware", detect_hardware)
+
+    # ---- wizard: python and torch ---------------------------------------------------------------
+    def set_python(self, version: str) -> None:
+        self.draft.python_version = version
+        self.refresh_options()
+
+    def refresh_options(self) -> None:
+        """Recompute the torch choices (pure: the table is small) and select the recommended one."""
+        if self.manager is None or self.hardware is None or self.draft.inspection is None:
+            return
+        table = self.manager.compat_table()
+        self.draft.recommended_python = recommend_python(self.draft.inspection, table)
+        if not self.draft.python_version or self.draft.python_version not in self.draft.inspection.python_choices:
+            self.draft.python_version = self.draft.recommended_python
+        self.draft.options = torch_options(self.hardware, self.draft.inspection, self.draft.python_version, table)
+        self.draft.torch_index = next((i for i, o in enumerate(self.draft.options) if o.recommended), 0)
+
+    def select_torch_build(self, build: str) -> bool:
+        """Pick the first option with this build ("skip", "cpu", "cu128"...); False if none."""
+        for i, option in enumerate(self.draft.options):
+            if option.build == build:
+                self.draft.torch_index = i
+                return True
+        return False
+
+    # ---- wizard: review and install ---------------------------------------------------------------
+    def make_plan(self, executor: Executor) -> None:
+        assert self.manager is not None
+        draft, manager = self.draft, self.manager
+        if draft.inspection is None or draft.torch_choice is None:
+            self.error = "choose a source and a PyTorch option first"
+            return
+        self.error = ""
+        try:
+            draft.config = manager.make_config(
+                repo=draft.repo_target, ref=draft.ref, commit=draft.commit, inspection=draft.inspection,
+                name=draft.name, python_version=draft.python_version, torch=draft.torch_choice,
+                robots=sorted(draft.robots), install_ffmpeg=draft.install_ffmpeg,
+            )
+        except (ValueError, RuntimeError) as exc:
+            self.error = str(exc)
+            return
+        draft.script, draft.script_edited = "", False
+        self._submit(executor, "plan", manager.generate_plan, draft.config)
+
+    def start_install(self, jobs: JobRunner) -> Job | None:
+        assert self.manager is not None
+        draft = self.draft
+        if draft.config is None or not draft.script.strip():
+            self.error = "no install script yet"
+            return None
+        try:
+            self.manager.save_plan(draft.config, draft.script)
+        except (OSError, RuntimeError, ValueError) as exc:
+            self.error = f"cannot write the plan: {exc}"
+            return None
+        draft.env_id, draft.step = draft.config.id, len(STEPS) - 1
+        return self.manager.start_install(jobs, draft.config.id)
+
+    def retry_install(self, env_id: str, jobs: JobRunner) -> Job | None:
+        assert self.manager is not None
+        return self.manager.start_install(jobs, env_id)
+
+    def new_wizard(self) -> None:
+        self.draft = WizardDraft(name=self.draft.name)
+        self.error = ""
+
+    # ---- list -------------------------------------------------------------------------------
+    def refresh_list(self, executor: Executor) -> None:
+        if self.manager is not None:
+            self.list_refreshed_at = time.monotonic()
+            self._submit(executor, "list", self.manager.list_envs)
+
+    def refresh_list_if_stale(self, executor: Executor, max_age_s: float = 2.0) -> None:
+        """The list reads a few small files: refreshed in the background every couple of seconds."""
+        if time.monotonic() - self.list_refreshed_at > max_age_s:
+            self.refresh_list(executor)
+
+    def delete(self, env_id: str, executor: Executor, jobs: JobRunner) -> None:
+        assert self.manager is not None
+        self._submit(executor, "delete", self.manager.delete, env_id, jobs)
+        self.confirm_delete = None
+
+    # ---- once per frame -------------------------------------------------------------------------
+    def poll(self, executor: Executor, jobs: JobRunner) -> None:
+        for key, future in list(self.pending.items()):
+            if not future.done():
+                continue
+            del self.pending[key]
+            exc = future.exception()
+            if exc is not None:
+                self.error = f"{key}: {exc}"
+                continue
+            self._apply(key, future.result(), executor)
+        fetch = jobs.get(FETCH_JOB)
+        if fetch is not None and fetch.done and self.draft.refs is None:
+            if fetch.status == "done" and fetch.result is not None:
+                refs, ref, commit, inspection = fetch.result
+                self.draft.refs, self.draft.ref, self.draft.commit = refs, ref, commit
+                self.draft.inspection = inspection
+                self.draft.robots &= set(inspection.extras)
+                self.refresh_options()
+            elif fetch.status == "failed":
+                self.error = f"fetch failed: {fetch.error}"
+            jobs.forget(FETCH_JOB)
+
+    def _apply(self, key: str, result: Any, executor: Executor) -> None:
+        if key == "checks":
+            self.checks = result
+        elif key == "hardware":
+            self.hardware = result
+            self.refresh_options()
+        elif key == "inspect":
+            ref, commit, inspection = result
+            if ref == self.draft.ref:
+                self.draft.commit, self.draft.inspection = commit, inspection
+                self.draft.robots &= set(inspection.extras)
+                self.refresh_options()
+        elif key == "plan":
+            self.draft.script = result
+        elif key == "list":
+            self.records = result
+        elif key == "delete":
+            self.refresh_list(executor)
+        elif key == "save-settings":
+            self.settings_message = f"saved to {result}"
+        elif key == "compat":
+            self.settings_message = f"compatibility table refreshed ({len(result.torch)} torch releases)"
+            self.refresh_options()

@@ -1,0 +1,92 @@
+"""Environment settings: data folder, git, package indexes, mirrors, proxies, timeouts, repositories."""
+
+from __future__ import annotations
+
+from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
+
+from leropilot_gl.envs.wizard import EnvManagerState
+from leropilot_gl.state import AppState
+
+
+def _text(label: str, value: str, tooltip: str = "") -> str:
+    imgui.set_next_item_width(hello_imgui.em_size(28))
+    _, value = imgui.input_text(label, value)
+    if tooltip:
+        imgui.set_item_tooltip(tooltip)
+    return value
+
+
+def _lines(envs: EnvManagerState, key: str, label: str, values: list[str]) -> list[str]:
+    """A list edited as lines; the typed text is kept so a trailing newline survives the frame."""
+    text = envs.text_buffers.setdefault(key, "\n".join(values))
+    changed, text = imgui.input_text_multiline(label, text, hello_imgui.em_to_vec2(28, 3.5))
+    envs.text_buffers[key] = text
+    return [line.strip() for line in text.splitlines() if line.strip()] if changed else values
+
+
+def _gui_repositories(envs: EnvManagerState) -> None:
+    assert envs.settings is not None
+    repos = envs.settings.repositories
+    imgui.text("Known repositories")
+    for alias in sorted(repos):
+        with imgui_ctx.push_id(alias):
+            imgui.text(f"{alias}:")
+            imgui.same_line()
+            imgui.text_disabled(repos[alias])
+            if alias != "official":
+                imgui.same_line()
+                if imgui.small_button(f"{fa.ICON_FA_XMARK}###remove"):
+                    del repos[alias]
+    imgui.set_next_item_width(hello_imgui.em_size(8))
+    _, envs.text_buffers["new-alias"] = imgui.input_text("##new-alias", envs.text_buffers.get("new-alias", ""))
+    imgui.same_line()
+    imgui.set_next_item_width(hello_imgui.em_size(24))
+    _, envs.text_buffers["new-url"] = imgui.input_text("##new-url", envs.text_buffers.get("new-url", ""))
+    imgui.same_line()
+    alias, url = envs.text_buffers["new-alias"].strip(), envs.text_buffers["new-url"].strip()
+    imgui.begin_disabled(not alias or not url or alias == "custom")
+    if imgui.button("Add###add-repo"):
+        repos[alias] = url
+        envs.text_buffers["new-alias"] = envs.text_buffers["new-url"] = ""
+    imgui.end_disabled()
+    imgui.set_item_tooltip("alias (e.g. myfork) and git URL; each URL gets its own cache")
+
+
+def gui_settings_panel(state: AppState) -> None:
+    envs = state.envs
+    envs.ensure_loaded()
+    s = envs.settings
+    assert s is not None
+    imgui.text(f"Data folder: {s.data_dir}")
+    imgui.set_item_tooltip("set LEROPILOT_DATA_DIR before starting to use another folder")
+    s.git_path = _text("git executable", s.git_path, "empty: the git found on PATH")
+    imgui.separator_text("Packages")
+    s.pypi_index_url = _text("PyPI index URL", s.pypi_index_url, "empty: https://pypi.org/simple (uv ignores pip.conf)")
+    s.extra_index_urls = _lines(envs, "extra", "Extra index URLs", s.extra_index_urls)
+    s.find_links = _lines(envs, "links", "Find-links", s.find_links)
+    s.pytorch_index_base = _text("PyTorch wheel index", s.pytorch_index_base, "builds are at <this>/cu128, /cpu ...")
+    _, s.offline = imgui.checkbox("Offline (install only from caches and local sources)", s.offline)
+    imgui.separator_text("Mirrors and network")
+    s.hf_endpoint = _text("Hub endpoint mirror", s.hf_endpoint, "HF_ENDPOINT in the environment, e.g. https://hf-mirror.com")
+    s.git_url_prefix_mirror = _text("git URL prefix mirror", s.git_url_prefix_mirror,
+                                    "prepended to https://github.com/... URLs when fetching")
+    s.proxies.http = _text("HTTP proxy", s.proxies.http)
+    s.proxies.https = _text("HTTPS proxy", s.proxies.https)
+    s.proxies.no_proxy = _text("No proxy for", s.proxies.no_proxy)
+    imgui.set_next_item_width(hello_imgui.em_size(10))
+    changed, timeout = imgui.input_float("Network timeout (s)", s.network_timeout_s, 5.0, 30.0, "%.0f")
+    if changed:
+        s.network_timeout_s = max(1.0, timeout)
+    s.compat_table_url = _text("Compatibility table URL", s.compat_table_url, "JSON in the bundled table's format")
+    imgui.begin_disabled(not s.compat_table_url or "compat" in envs.pending)
+    if imgui.button("Refresh the compatibility table###refresh-compat"):
+        envs.refresh_compat_table(state.executor)
+    imgui.end_disabled()
+    imgui.separator_text("Repositories")
+    _gui_repositories(envs)
+    imgui.separator()
+    if imgui.button(f"{fa.ICON_FA_FLOPPY_DISK} Save###save-settings"):
+        envs.save_settings(state.executor)
+    if envs.settings_message:
+        imgui.same_line()
+        imgui.text_disabled(envs.settings_message)
