@@ -117,10 +117,19 @@ class EnvManager:
                                                     config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)),
         )
 
+    def ensure_ffmpeg(self, version: str = ffmpeg.DEFAULT_VERSION) -> Path | None:
+        """Fill the FFmpeg cache slot: kept if present (e.g. placed by the user), else the
+        imageio-ffmpeg wheel's binary (offline), else a download from settings.ffmpeg_url."""
+        cache = self.settings.cache_dir
+        found = ffmpeg.ensure_cached(cache, version)
+        if found is None and self.settings.ffmpeg_url:
+            found = ffmpeg.download(self.settings.ffmpeg_url, cache, version,
+                                    timeout_s=self.settings.network_timeout_s)
+        return found
+
     def generate_plan(self, config: EnvironmentConfig, *, shell: str | None = None) -> str:
         if config.install_ffmpeg:
-            # the offline source: fill the cache now so the script can copy from it
-            ffmpeg.ensure_cached(self.settings.cache_dir, config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)
+            self.ensure_ffmpeg(config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)
         return generate_script(config, self.settings, self.plan_inputs(config), shell=shell or default_shell())
 
     def save_plan(self, config: EnvironmentConfig, script: str, *, shell: str | None = None) -> Path:

@@ -47,6 +47,7 @@ class Settings(BaseModel):
     network_timeout_s: float = 60.0
     offline: bool = False  # uv --offline: install only from the cache and local sources
     compat_table_url: str = ""
+    ffmpeg_url: str = ""  # a binary, or a zip/wheel holding one, downloaded when the cache is empty
     repositories: dict[str, str] = Field(default_factory=lambda: {"official": OFFICIAL_REPO_URL})
 
     @field_validator("network_timeout_s")

@@ -66,6 +66,8 @@ def gui_settings_panel(state: AppState) -> None:
     s.find_links = _lines(envs, "links", "Find-links", s.find_links)
     s.pytorch_index_base = _text("PyTorch wheel index", s.pytorch_index_base, "builds are at <this>/cu128, /cpu ...")
     _, s.offline = imgui.checkbox("Offline (install only from caches and local sources)", s.offline)
+    s.ffmpeg_url = _text("FFmpeg download URL", s.ffmpeg_url,
+                         "used when the FFmpeg cache is empty: a binary, or a zip/wheel holding one")
     imgui.separator_text("Mirrors and network")
     s.hf_endpoint = _text("Hub endpoint mirror", s.hf_endpoint, "HF_ENDPOINT in the environment, e.g. https://hf-mirror.com")
     s.git_url_prefix_mirror = _text("git URL prefix mirror", s.git_url_prefix_mirror,
