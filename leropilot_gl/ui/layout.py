@@ -7,8 +7,11 @@ from collections.abc import Callable
 from imgui_bundle import hello_imgui, imgui
 
 from leropilot_gl.state import AppState
+from leropilot_gl.ui import env_wizard
 from leropilot_gl.ui.dataset_tree import gui_dataset_tree
 from leropilot_gl.ui.details import gui_details
+from leropilot_gl.ui.env_list import gui_env_list
+from leropilot_gl.ui.settings_panel import gui_settings_panel
 from leropilot_gl.ui.sync_table import gui_sync_table
 from leropilot_gl.ui.view3d import gui_view3d, release_view3d_gl
 
@@ -47,6 +50,12 @@ def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
         _window("3D", RIGHT_SPACE, gui_view3d, state),
         _window("Sync", RIGHT_BOTTOM_SPACE, gui_sync_table, state),
     ]
+    # environment manager: hidden until opened from the Environments menu
+    windows += [
+        _window(env_wizard.WIZARD_WINDOW, MAIN_SPACE, env_wizard.gui_env_wizard, state, visible=False),
+        _window(env_wizard.LIST_WINDOW, MAIN_SPACE, gui_env_list, state, visible=False),
+        _window(env_wizard.SETTINGS_WINDOW, MAIN_SPACE, gui_settings_panel, state, visible=False),
+    ]
     logs = hello_imgui.DockableWindow("Logs", BOTTOM_SPACE, lambda: hello_imgui.log_gui())
     logs.is_visible = False
     windows.append(logs)
@@ -64,5 +73,8 @@ def make_docking_params(state: AppState) -> hello_imgui.DockingParams:
 
 def install_feature_hooks(state: AppState) -> None:
     """Per-frame ticks, menus and GL setup/teardown that features add to the app."""
+    if env_wizard.env_tick_hook not in state.tick_hooks:  # params may be built twice for one state
+        state.tick_hooks.append(env_wizard.env_tick_hook)
+        state.menu_hooks.append(env_wizard.env_menu_hook)
     if release_view3d_gl not in state.before_exit_hooks:  # GL objects go while the context lives
         state.before_exit_hooks.append(release_view3d_gl)
