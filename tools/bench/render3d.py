@@ -70,11 +70,19 @@ def main(argv: list[str] | None = None) -> int:
     summary_ms = None
     for label, cell_m in (("simplified (default)", None), ("full detail", 0.0)):
         started = time.perf_counter()
-        robot = load_robot(BUNDLED_SO101_URDF) if cell_m is None else load_robot(BUNDLED_SO101_URDF, simplify_cell_m=cell_m)
+        robot = (
+            load_robot(BUNDLED_SO101_URDF)
+            if cell_m is None
+            else load_robot(BUNDLED_SO101_URDF, simplify_cell_m=cell_m)
+        )
         load_s = time.perf_counter() - started
         motion = episode_motion(
-            robot, state_names=names, state_values=joints[: args.frames], action_names=names,
-            action_values=joints[ACTION_LEAD_FRAMES:], fps=30.0,
+            robot,
+            state_names=names,
+            state_values=joints[: args.frames],
+            action_names=names,
+            action_values=joints[ACTION_LEAD_FRAMES:],
+            fps=30.0,
         )
         triangles = sum(v.mesh.triangle_count for v in robot.visuals)
         print(f"{label}: {triangles} triangles per pose, URDF + meshes loaded in {load_s:.2f} s")
@@ -89,8 +97,12 @@ def main(argv: list[str] | None = None) -> int:
                     t0 = time.perf_counter()
                     arms = [PosedArm(robot.link_poses(motion.state.at(f)[""]))]
                     ghosts = [PosedArm(robot.link_poses(motion.action.at(f)[""]))] if ghost_and_trail else []
-                    trails = [Trail(p, f) for p in motion.end_effector_paths.values()] if ghost_and_trail else []
-                    renderer.render(width=width, height=height, camera=camera, arms=arms, ghost_arms=ghosts, trails=trails)
+                    trails = (
+                        [Trail(p, f) for p in motion.end_effector_paths.values()] if ghost_and_trail else []
+                    )
+                    renderer.render(
+                        width=width, height=height, camera=camera, arms=arms, ghost_arms=ghosts, trails=trails
+                    )
                     GL.glFinish()
                     if frame >= 0:
                         times_ms.append((time.perf_counter() - t0) * 1000)
