@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex, open_dataset
+from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.jobs import JobRunner
 from leropilot_gl.render.view3d_state import View3DState
@@ -49,6 +50,7 @@ class AppState:
     notices: list[Notice] = field(default_factory=list)
     view3d: View3DState = field(default_factory=View3DState)  # the 3D review and Sync panels
     envs: EnvManagerState = field(default_factory=EnvManagerState)  # environment manager panels
+    edits: EditorState = field(default_factory=EditorState)  # pending edits and saves (dataset/edit_state.py)
     opening: dict[str, Future] = field(default_factory=dict)  # path -> Future[DatasetIndex]
     show_demo_window: bool = False
     show_metrics_window: bool = False

@@ -263,6 +263,14 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
     return out
 
 
+@dataclass
+class PreparedAttach:
+    index: DatasetIndex
+    journal: Journal
+    notice: str | None
+    new_datasets: list[Journal]
+
+
 @dataclass(frozen=True)
 class Change:
     """One applied or undone operation, as the pending-edits panel lists it."""
@@ -285,14 +293,24 @@ class EditSession:
     # ------------------------------------------------------------------ datasets
     def attach(self, index: DatasetIndex) -> str | None:
         """Start tracking an opened dataset; restores its journal from disk. Returns a notice or None."""
+        return self.finish_attach(self.prepare_attach(index))
+
+    def prepare_attach(self, index: DatasetIndex) -> PreparedAttach:
+        """The file work of attach (fingerprint, journal files): safe on a worker thread."""
         root = Path(index.root).resolve()
         remove_leftover_staging(root)  # a killed save's half-built (or already replaced) copy
-        self.indexes[str(root)] = index
         journal = Journal(root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root))
-        self.journals[root] = journal
         notice = self._restore(journal)
-        notices = [notice] if notice else []
-        for other in self._pending_new_datasets(root):
+        return PreparedAttach(index, journal, notice, self._pending_new_datasets(root))
+
+    def finish_attach(self, prepared: PreparedAttach) -> str | None:
+        """The session side of attach (no file access): run it on the thread that owns the session."""
+        journal = prepared.journal
+        self.indexes[str(journal.root)] = prepared.index
+        self.journals[journal.root] = journal
+        notices = [prepared.notice] if prepared.notice else []
+        self._seq = max([self._seq, *(op["seq"] for op in journal.ops)])
+        for other in prepared.new_datasets:
             if other.root not in self.journals:
                 self.journals[other.root] = other
                 self._seq = max([self._seq, *(op["seq"] for op in other.ops)])
@@ -695,7 +713,6 @@ class EditSession:
             j.ops, j.cursor, j._cache = [], 0, None
             kept = _set_aside(path)
             return f"the pending edits of {j.root.name} no longer apply ({exc}); kept in {kept.name}"
-        self._seq = max([self._seq, *(op["seq"] for op in ops)])
         return f"restored {j.cursor} pending edit(s) of {j.root.name}"
 
     def _pending_new_datasets(self, root: Path) -> list[Journal]:

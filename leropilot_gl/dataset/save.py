@@ -65,6 +65,7 @@ class SaveResult:
     videos_copied: int
     noncanonical_videos: list[str] = field(default_factory=list)  # files with out-of-order/overlapping ranges
     unused_video_s: float = 0.0  # seconds of video no episode uses any more (Compact drops them)
+    index: DatasetIndex | None = None  # the saved dataset, reopened
 
     @property
     def needs_compact(self) -> bool:
@@ -139,8 +140,13 @@ def save(
     *,
     progress: ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,
+    finish: bool = True,
 ) -> SaveResult:
-    """Write the journal of root to disk as LeRobot v3.0, swap it in, and clear the journal."""
+    """Write the journal of root to disk as LeRobot v3.0, swap it in, and clear the journal.
+
+    finish=False leaves the session untouched (for a save on a worker thread): the caller then
+    calls session.mark_saved(result.root, result.index) on the thread that owns the session; until
+    then the journal on disk says the save landed, so a restart does not replay it."""
     import time
 
     started = time.perf_counter()
@@ -182,9 +188,11 @@ def save(
             raise
         report(0.97, "reopening")
         index = open_dataset(plan.root)
-        session.mark_saved(plan.root, index)
+        if finish:
+            session.mark_saved(plan.root, index)
         crash.step()
     result.seconds = time.perf_counter() - started
+    result.index = index
     report(1.0, result.summary())
     return result
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from imgui_bundle import icons_fontawesome_6 as fa, imgui, imgui_ctx
 
 from leropilot_gl.state import AppState, OpenDataset
+from leropilot_gl.ui import edit_actions
 from leropilot_gl.ui.problem_badge import problem_badge
 
 TABLE_FLAGS = (
@@ -37,11 +38,13 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
             state.open_dataset_async(root)
         if imgui.menu_item("Close", "", False)[0]:
             state.close_dataset(dataset.root)
+        edit_actions.gui_dataset_menu_items(state, dataset)
         imgui.end_popup()
     if imgui.is_item_hovered():
         imgui.set_tooltip(f"{index.root}\n{index.version}, {index.fps:g} fps, robot {index.robot_type or 'unknown'}")
     imgui.same_line()
     imgui.text_disabled(f"{index.version}  {len(index.episodes)} ep")
+    edit_actions.gui_dataset_badges(state, dataset)
     dataset_level = [p for p in index.problems if p.episode_index is None]
     if dataset_level:
         imgui.same_line()
@@ -52,6 +55,10 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
         imgui.table_setup_column("Episode", imgui.TableColumnFlags_.width_fixed)
         imgui.table_setup_column("Frames", imgui.TableColumnFlags_.width_fixed)
         imgui.table_setup_column("Task")
+        if edit_actions.gui_edit_rows(state, dataset):  # the journal's working list (pending edits)
+            imgui.end_table()
+            imgui.tree_pop()
+            return
         clipper = imgui.ListClipper()
         clipper.begin(len(index.episodes))
         while clipper.step():

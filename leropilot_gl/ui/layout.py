@@ -10,7 +10,9 @@ from leropilot_gl.state import AppState
 from leropilot_gl.ui import env_wizard
 from leropilot_gl.ui.dataset_tree import gui_dataset_tree
 from leropilot_gl.ui.details import gui_details
+from leropilot_gl.ui.edit_actions import edit_menu_hook, edit_tick_hook
 from leropilot_gl.ui.env_list import gui_env_list
+from leropilot_gl.ui.pending_edits import WINDOW as PENDING_EDITS_WINDOW, gui_pending_edits
 from leropilot_gl.ui.settings_panel import gui_settings_panel
 from leropilot_gl.ui.sync_table import gui_sync_table
 from leropilot_gl.ui.view3d import gui_view3d, release_view3d_gl
@@ -47,6 +49,7 @@ def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
     windows = [
         _window("Datasets", LEFT_SPACE, gui_dataset_tree, state),
         _window("Details", DETAILS_SPACE, gui_details, state),
+        _window(PENDING_EDITS_WINDOW, DETAILS_SPACE, gui_pending_edits, state),
         _window("3D", RIGHT_SPACE, gui_view3d, state),
         _window("Sync", RIGHT_BOTTOM_SPACE, gui_sync_table, state),
     ]
@@ -76,5 +79,8 @@ def install_feature_hooks(state: AppState) -> None:
     if env_wizard.env_tick_hook not in state.tick_hooks:  # params may be built twice for one state
         state.tick_hooks.append(env_wizard.env_tick_hook)
         state.menu_hooks.append(env_wizard.env_menu_hook)
+    if edit_tick_hook not in state.tick_hooks:  # editing: journals, saves, undo/redo shortcuts
+        state.tick_hooks.append(edit_tick_hook)
+        state.menu_hooks.append(edit_menu_hook)
     if release_view3d_gl not in state.before_exit_hooks:  # GL objects go while the context lives
         state.before_exit_hooks.append(release_view3d_gl)

@@ -1,0 +1,319 @@
+"""Compact: rewrite a saved dataset's mp4s so each file holds its episodes in order, without
+overlap or unused bytes — the canonical layout LeRobot's own tools (delete_episodes,
+split_dataset) assume.
+
+An episode's segment is remuxed (packets copied, timestamps rebased, no decoding) when it starts
+on a keyframe and its packets are in presentation order; any other segment is re-encoded into a
+file of its own. Runs of remuxable segments share a file. Data parquet is reused; the episodes
+table gets the new video positions. Built beside the dataset and swapped in like a save.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from leropilot_gl.dataset import layout as L
+from leropilot_gl.dataset.journal import EditError, EditSession, meta_fingerprint
+from leropilot_gl.dataset.lock import DatasetLock, staging_path
+from leropilot_gl.dataset.model import DatasetIndex
+from leropilot_gl.dataset.open import open_dataset
+
+ENCODERS = {"av1": "libsvtav1", "h264": "libx264", "hevc": "libx265"}
+
+
+@dataclass
+class CompactResult:
+    root: Path
+    segments_remuxed: int = 0
+    segments_reencoded: int = 0
+    files_written: int = 0
+    bytes_before: int = 0
+    bytes_after: int = 0
+    seconds: float = 0.0
+    index: DatasetIndex | None = None
+    reencoded: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"compacted {self.root.name}: {self.segments_remuxed} episode video(s) remuxed, "
+            f"{self.segments_reencoded} re-encoded, {self.files_written} file(s), "
+            f"{self.bytes_before / 1e6:.1f} MB -> {self.bytes_after / 1e6:.1f} MB in {self.seconds:.1f} s"
+        )
+
+
+@dataclass
+class _Packets:
+    """One source file's video packets, demuxed once (no decoding)."""
+
+    pts: list[int]
+    dts: list[int]
+    key: list[bool]
+    duration: list[int]
+    time_base: Fraction
+    codec: str
+    width: int
+    height: int
+    extradata: bytes
+
+
+def compact(
+    session: EditSession,
+    root: str | Path,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    finish: bool = True,
+) -> CompactResult:
+    """Rewrite root's videos canonically. Refused while root has pending edits (save them first)."""
+    started = time.perf_counter()
+    report = progress or (lambda _f, _t: None)
+    journal = session.journal(root)
+    if journal.dirty:
+        raise EditError(f"{journal.root.name} has pending edits; save or discard them before compacting")
+    index = session.indexes[str(journal.root)]
+    if index.version != L.V30:
+        raise EditError(f"{journal.root.name} is LeRobot {index.version}; save it (as v3.0) before compacting")
+    root = journal.root
+    result = CompactResult(root)
+    with DatasetLock(root):
+        if meta_fingerprint(root) != journal.fingerprint:
+            raise EditError(f"{root} changed on disk since it was opened; reopen it before compacting")
+        staging = staging_path(root)
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        try:
+            _write_compacted(index, staging, result, report)
+            report(0.9, "checking")
+            check = open_dataset(staging)
+            if [e.length for e in check.episodes] != [e.length for e in index.episodes]:
+                raise EditError("check of the compacted dataset failed: episode lengths differ")
+            if journal.on_disk and session.journals.get(root) is journal:
+                session.write_marker(root, meta_fingerprint(staging))
+            from leropilot_gl.dataset.save import _exchange
+
+            _exchange(staging, root)
+            shutil.rmtree(staging)
+        except BaseException:
+            if staging.exists() and root.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+        new_index = open_dataset(root)
+        if finish:
+            session.mark_saved(root, new_index)
+    result.index = new_index
+    result.seconds = time.perf_counter() - started
+    report(1.0, result.summary())
+    return result
+
+
+def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, report) -> None:  # noqa: ANN001
+    root = index.root
+    info = json.loads((root / L.INFO_PATH).read_text(encoding="utf-8"))
+    chunks_size = int(info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
+    limit_bytes = float(info.get("video_files_size_in_mb") or 200) * 1024 * 1024
+    fps = float(info["fps"])
+    # Everything but the videos and the episodes table is kept as it is (hard links).
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or rel.parts[0] == L.VIDEO_DIR or rel.as_posix().startswith(L.EPISODES_V3_DIR):
+            continue
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, out / rel)
+        except OSError:
+            shutil.copyfile(path, out / rel)
+    positions: dict[int, dict[str, object]] = {e.episode_index: {} for e in index.episodes}
+    keys = index.video_keys
+    for k, key in enumerate(keys):
+        report(0.1 + 0.8 * k / max(1, len(keys)), f"rewriting {key}")
+        writer = _FileWriter(out, key, chunks_size, limit_bytes, fps, result)
+        packets: dict[Path, _Packets] = {}
+        for ep in index.episodes:
+            video = ep.videos[key]
+            result.bytes_before += 0
+            if video.path not in packets:
+                packets[video.path] = _demux(video.path)
+                result.bytes_before += video.path.stat().st_size
+            src = packets[video.path]
+            first, last = _segment(src, video.from_s, video.to_s, ep.length, fps)
+            if _remuxable(src, first, last):
+                pos = writer.remux(video.path, src, first, last)
+                result.segments_remuxed += 1
+            else:
+                pos = writer.reencode(video.path, src, first, last)
+                result.segments_reencoded += 1
+                result.reencoded.append(f"{key} episode {ep.episode_index}")
+            positions[ep.episode_index].update({L.ep_video_column(key, c): v for c, v in pos.items()})
+        writer.close()
+    # The episodes table with the new positions (every other column kept).
+    for path in sorted((root / L.EPISODES_V3_DIR).glob("chunk-*/file-*.parquet")):
+        table = pq.read_table(path)
+        rows = table.to_pylist()
+        for row in rows:
+            row.update(positions[int(row["episode_index"])])
+        dst = out / path.relative_to(root)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), dst)
+    result.bytes_after = sum(p.stat().st_size for p in (out / L.VIDEO_DIR).rglob("*.mp4"))
+
+
+def _demux(path: Path) -> _Packets:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        out = _Packets([], [], [], [], Fraction(stream.time_base), stream.codec_context.name,
+                       stream.codec_context.width, stream.codec_context.height,
+                       bytes(stream.codec_context.extradata or b""))
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.dts is None:
+                continue
+            out.pts.append(int(packet.pts))
+            out.dts.append(int(packet.dts))
+            out.key.append(bool(packet.is_keyframe))
+            out.duration.append(int(packet.duration or 0))
+    return out
+
+
+def _segment(src: _Packets, from_s: float, to_s: float, length: int, fps: float) -> tuple[int, int]:
+    """Packet positions (decode order) [first, last] of the frames shown in [from_s, to_s)."""
+    half = 0.5 / fps
+    chosen = [i for i, p in enumerate(src.pts) if from_s - half <= float(p * src.time_base) < to_s - half]
+    if len(chosen) != length:
+        raise EditError(
+            f"the video holds {len(chosen)} frames in [{from_s:.3f}, {to_s:.3f}) s, the episode {length}; "
+            "not compacting a file that does not match its episodes"
+        )
+    return chosen[0], chosen[-1]
+
+
+def _remuxable(src: _Packets, first: int, last: int) -> bool:
+    if not src.key[first]:
+        return False
+    pts = src.pts[first : last + 1]
+    return pts == sorted(pts) and last - first + 1 == len(pts)
+
+
+class _FileWriter:
+    """Appends segments to output files; remuxed runs share a file, re-encoded segments get their own."""
+
+    def __init__(self, out: Path, key: str, chunks_size: int, limit_bytes: float, fps: float,
+                 result: CompactResult) -> None:
+        self.out, self.key, self.chunks_size, self.limit_bytes, self.fps = out, key, chunks_size, limit_bytes, fps
+        self.result = result
+        self.file_number = 0
+        self.container = None
+        self.stream = None
+        self.template: tuple | None = None
+        self.cursor = 0  # next pts in the output stream's time base
+        self.bytes = 0
+        self.inputs: dict[Path, object] = {}
+
+    def _path(self, n: int) -> Path:
+        path = self.out / L.DEFAULT_VIDEO_PATH_V3.format(video_key=self.key, chunk_index=n // self.chunks_size,
+                                                         file_index=n % self.chunks_size)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _position(self, n: int, from_pts: int, to_pts: int, time_base: Fraction) -> dict[str, object]:
+        return {
+            "chunk_index": n // self.chunks_size,
+            "file_index": n % self.chunks_size,
+            "from_timestamp": float(from_pts * time_base),
+            "to_timestamp": float(to_pts * time_base),
+        }
+
+    def remux(self, path: Path, src: _Packets, first: int, last: int) -> dict[str, object]:
+        import av
+
+        template = (src.codec, src.width, src.height, src.extradata, src.time_base, path)
+        if self.container is not None and (self.template[:5] != template[:5] or self.bytes > self.limit_bytes):
+            self.close()
+        if self.container is None:
+            self.container = av.open(str(self._path(self.file_number)), "w", format="mp4")
+            with av.open(str(path)) as probe:
+                self.stream = self.container.add_stream_from_template(probe.streams.video[0], opaque=True)
+            self.stream.time_base = src.time_base
+            self.template, self.cursor, self.bytes = template, 0, 0
+        start_pts = src.pts[first]
+        wanted = set(range(first, last + 1))
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            i = -1
+            for packet in container.demux(stream):
+                if packet.pts is None or packet.dts is None:
+                    continue
+                i += 1
+                if i < first:
+                    continue
+                if i > last:
+                    break
+                if i in wanted:
+                    delay = packet.pts - packet.dts
+                    packet.pts = self.cursor + packet.pts - start_pts
+                    packet.dts = packet.pts - delay
+                    packet.stream = self.stream
+                    self.bytes += packet.size
+                    self.container.mux(packet)
+        end_pts = src.pts[last] + (src.duration[last] or round(1 / (self.fps * src.time_base)))
+        position = self._position(self.file_number, self.cursor, self.cursor + end_pts - start_pts, src.time_base)
+        self.cursor += end_pts - start_pts
+        return position
+
+    def reencode(self, path: Path, src: _Packets, first: int, last: int) -> dict[str, object]:
+        import av
+
+        self.close()
+        frames_wanted = sorted(src.pts[first : last + 1])
+        wanted = set(frames_wanted)
+        out_path = self._path(self.file_number)
+        encoder = ENCODERS.get(src.codec, "libsvtav1")
+        rate = Fraction(self.fps).limit_denominator(1001)
+        with av.open(str(path)) as container, av.open(str(out_path), "w", format="mp4") as output:
+            stream = container.streams.video[0]
+            ostream = output.add_stream(encoder, rate=rate)
+            ostream.width, ostream.height, ostream.pix_fmt = src.width, src.height, "yuv420p"
+            ostream.options = {"g": "2", "crf": "30"} if encoder != "libsvtav1" else {"g": "2", "crf": "30"}
+            container.seek(frames_wanted[0], stream=stream, backward=True, any_frame=False)
+            n = 0
+            for frame in container.decode(stream):
+                if frame.pts is None or frame.pts not in wanted:
+                    if frame.pts is not None and frame.pts > frames_wanted[-1]:
+                        break
+                    continue
+                new = frame.reformat(format="yuv420p")
+                new.pts = n
+                new.time_base = Fraction(1) / rate
+                for packet in ostream.encode(new):
+                    output.mux(packet)
+                n += 1
+            for packet in ostream.encode(None):
+                output.mux(packet)
+            out_tb = Fraction(ostream.time_base)
+        if n != len(frames_wanted):
+            raise EditError(f"re-encoding {path.name} gave {n} frames, expected {len(frames_wanted)}")
+        # Read back the real timestamps the muxer wrote (time base chosen by the mp4 muxer).
+        written = _demux(out_path)
+        tb = written.time_base or out_tb
+        end = written.pts[-1] + (written.duration[-1] or round(1 / (self.fps * tb)))
+        position = self._position(self.file_number, written.pts[0], end, tb)
+        self.file_number += 1
+        self.result.files_written += 1
+        return position
+
+    def close(self) -> None:
+        if self.container is not None:
+            self.container.close()
+            self.container = None
+            self.file_number += 1
+            self.result.files_written += 1

@@ -1,0 +1,99 @@
+"""The editor's app-side state: the EditSession, journals being restored, save/compact jobs.
+
+Plain data and polling only (no imgui): the UI reads it every frame; file work happens on the
+executor or in jobs, and results are applied on the thread that owns the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leropilot_gl.dataset.journal import EditError, EditSession, PreparedAttach
+from leropilot_gl.dataset.model import DatasetIndex
+
+
+@dataclass
+class TrimDrag:
+    """A trim handle being dragged: the kept range shown live, committed on release."""
+
+    root: Path
+    uid: str
+    handle: str  # "start" or "end"
+    start: int
+    end: int
+
+
+@dataclass
+class ConfirmRequest:
+    """A confirmation dialog to show: what will change on disk, and what to run on OK."""
+
+    title: str
+    lines: list[str]
+    action: str  # "save", "discard", "compact", "save_all"
+    root: Path | None
+
+
+@dataclass
+class EditorState:
+    session: EditSession = field(default_factory=EditSession)
+    attaching: dict[Path, Future] = field(default_factory=dict)  # root -> Future[PreparedAttach]
+    selected_uid: dict[Path, str] = field(default_factory=dict)
+    jobs: dict[Path, Any] = field(default_factory=dict)  # root -> its running save/compact Job
+    queued_saves: list[Path] = field(default_factory=list)  # "Save all": saved one after another
+    drag_source: tuple[Path, str] | None = None  # (root, uid) of the episode being dragged
+    trim_drag: TrimDrag | None = None
+    confirm: ConfirmRequest | None = None
+    copy_target: Path | None = None  # the dataset a "Copy to" / "Move to" menu chose
+    split_fraction: float = 0.8
+
+    # ------------------------------------------------------------------ datasets
+    def sync(self, indexes: list[DatasetIndex], executor: Executor) -> list[str]:
+        """Once per frame: attach newly opened datasets (file work on the executor), detach closed ones.
+
+        Returns notices (restored journals)."""
+        notices = []
+        open_roots = {Path(i.root).resolve(): i for i in indexes}
+        for root, index in open_roots.items():
+            attached = self.session.indexes.get(str(root))
+            if (attached is None or attached is not index) and root not in self.attaching:
+                if attached is not None and self.session.journal(root).dirty:
+                    continue  # reopened from disk while edits are pending: keep the journal as it is
+                self.attaching[root] = executor.submit(self.session.prepare_attach, index)
+        for root, future in list(self.attaching.items()):
+            if not future.done():
+                continue
+            del self.attaching[root]
+            exc = future.exception()
+            if exc is not None:
+                notices.append(f"pending edits of {root.name} could not be restored: {exc}")
+                continue
+            prepared: PreparedAttach = future.result()
+            if root in open_roots:
+                notice = self.session.finish_attach(prepared)
+                if notice:
+                    notices.append(notice)
+        for root in list(self.session.journals):
+            journal = self.session.journals[root]
+            if journal.on_disk and root not in open_roots and root not in self.jobs:
+                self.session.detach(root)
+        return notices
+
+    def attached(self, root: Path) -> bool:
+        return Path(root).resolve() in self.session.journals
+
+    def busy(self, root: Path) -> bool:
+        """A save or compact job is writing this dataset: it is locked for edits."""
+        return Path(root).resolve() in self.jobs
+
+    # ------------------------------------------------------------------ operations with messages
+    def run(self, fn: Callable[[], Any], notify: Callable[[str, str], None]) -> Any:
+        """Run one edit; a refusal becomes a warning notice and changes nothing."""
+        try:
+            return fn()
+        except EditError as exc:
+            notify("warning", str(exc))
+            return None

@@ -1,0 +1,149 @@
+"""Trim handles over an episode's frame range: drag to set the kept range, the video follows the
+handle being dragged, release commits one trim to the journal.
+
+`trim_overlay(state, x_min=..., x_max=..., y_min=..., y_max=...)` draws into any rectangle that maps
+the selected source episode's frames [0, length) to [x_min, x_max] (the timeline calls it);
+`gui_trim_bar(state)` draws its own strip with the same handles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from imgui_bundle import hello_imgui, imgui
+
+from leropilot_gl.dataset.edit_state import TrimDrag
+from leropilot_gl.dataset.journal import WorkingEpisode
+from leropilot_gl.state import AppState
+
+KEPT_COLOR = imgui.ImVec4(0.30, 0.65, 0.95, 0.45)
+CUT_COLOR = imgui.ImVec4(0.10, 0.10, 0.10, 0.55)
+HANDLE_COLOR = imgui.ImVec4(0.95, 0.75, 0.25, 1.0)
+PLAYHEAD_COLOR = imgui.ImVec4(1.0, 1.0, 1.0, 0.9)
+
+
+def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
+    """The working episode selected in the tree, when it is the one playing (its source episode)."""
+    ed = state.edits
+    sel = state.selection
+    if sel.dataset_root is None or sel.episode_index is None:
+        return None
+    for root, uid in ed.selected_uid.items():
+        if not ed.attached(root) or ed.busy(root):
+            continue
+        episode = next((e for e in ed.session.episodes(root) if e.uid == uid), None)
+        if (
+            episode is not None
+            and not episode.deleted
+            and Path(episode.slice.source_root) == Path(sel.dataset_root).resolve()
+            and episode.slice.source_episode == sel.episode_index
+        ):
+            return root, episode
+    return None
+
+
+def kept_range(state: AppState) -> tuple[int, int] | None:
+    """The kept [start, end) shown right now (live while a handle is dragged)."""
+    target = trim_target(state)
+    if target is None:
+        return None
+    root, episode = target
+    drag = state.edits.trim_drag
+    if drag is not None and drag.root == root and drag.uid == episode.uid:
+        return drag.start, drag.end
+    return episode.slice.start, episode.slice.end
+
+
+def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y_max: float) -> None:
+    target = trim_target(state)
+    if target is None or x_max - x_min < 2:
+        return
+    root, episode = target
+    frames = episode.source_length
+    start, end = kept_range(state) or (episode.slice.start, episode.slice.end)
+    draw = imgui.get_window_draw_list()
+
+    def x_of(frame: float) -> float:
+        return x_min + (x_max - x_min) * frame / frames
+
+    draw.add_rect_filled(imgui.ImVec2(x_min, y_min), imgui.ImVec2(x_of(start), y_max), imgui.get_color_u32(CUT_COLOR))
+    draw.add_rect_filled(imgui.ImVec2(x_of(end), y_min), imgui.ImVec2(x_max, y_max), imgui.get_color_u32(CUT_COLOR))
+    draw.add_rect_filled(imgui.ImVec2(x_of(start), y_min), imgui.ImVec2(x_of(end), y_max),
+                         imgui.get_color_u32(KEPT_COLOR))
+    handle_w = hello_imgui.em_size(0.6)
+    for handle, frame in (("start", start), ("end", end)):
+        x = x_of(frame)
+        imgui.set_cursor_screen_pos(imgui.ImVec2(x - handle_w / 2, y_min))
+        imgui.invisible_button(f"##trim_{handle}", imgui.ImVec2(handle_w, max(1.0, y_max - y_min)))
+        hovered = imgui.is_item_hovered() or imgui.is_item_active()
+        color = imgui.get_color_u32(HANDLE_COLOR if not hovered else imgui.ImVec4(1, 0.9, 0.5, 1))
+        draw.add_rect_filled(imgui.ImVec2(x - handle_w / 2, y_min), imgui.ImVec2(x + handle_w / 2, y_max), color, 2.0)
+        if hovered:
+            imgui.set_mouse_cursor(imgui.MouseCursor_.resize_ew)
+        if imgui.is_item_active():
+            mouse_frame = round((imgui.get_io().mouse_pos.x - x_min) / (x_max - x_min) * frames)
+            drag = state.edits.trim_drag
+            if drag is None or drag.uid != episode.uid:
+                drag = TrimDrag(root, episode.uid, handle, episode.slice.start, episode.slice.end)
+            if handle == "start":
+                drag.start = max(0, min(mouse_frame, drag.end - 1))
+                shown = drag.start
+            else:
+                drag.end = max(drag.start + 1, min(mouse_frame, frames))
+                shown = drag.end - 1
+            state.edits.trim_drag = drag
+            if state.time.playing:
+                state.time.set_playing(False)
+            state.time.seek_frame(shown)  # the video follows the handle
+        if imgui.is_item_deactivated():
+            drag, state.edits.trim_drag = state.edits.trim_drag, None
+            if drag is not None and (drag.start, drag.end) != (episode.slice.start, episode.slice.end):
+                state.edits.run(lambda d=drag: state.edits.session.trim(d.root, d.uid, d.start, d.end), state.notify)
+    playhead = x_of(state.time.frame_index + 0.5)
+    draw.add_line(imgui.ImVec2(playhead, y_min), imgui.ImVec2(playhead, y_max), imgui.get_color_u32(PLAYHEAD_COLOR))
+
+
+def gui_trim_bar(state: AppState) -> None:
+    """A strip the width of the panel: the whole source episode, its kept range and two handles."""
+    target = trim_target(state)
+    if target is None:
+        imgui.text_disabled("Select an episode in the tree to trim it.")
+        return
+    _, episode = target
+    start, end = kept_range(state) or (episode.slice.start, episode.slice.end)
+    imgui.text(f"Episode {episode.slice.source_episode:06d}: keep frames {start}..{end - 1} "
+               f"({end - start} of {episode.source_length})")
+    origin = imgui.get_cursor_screen_pos()
+    width = max(hello_imgui.em_size(4), imgui.get_content_region_avail().x)
+    height = hello_imgui.em_size(1.6)
+    # The bar's own area (clicking it outside a handle seeks); the handles drawn next overlap it.
+    imgui.set_next_item_allow_overlap()
+    if imgui.invisible_button("##trim_bar", imgui.ImVec2(width, height)):
+        frame = int((imgui.get_io().mouse_pos.x - origin.x) / width * episode.source_length)
+        state.time.seek_frame(max(0, min(frame, episode.source_length - 1)))
+    after = imgui.get_cursor_screen_pos()
+    trim_overlay(state, x_min=origin.x, x_max=origin.x + width, y_min=origin.y, y_max=origin.y + height)
+    imgui.set_cursor_screen_pos(after)
+    imgui.dummy(imgui.ImVec2(0, 0))
+
+
+def timeline_trim_overlay(state: AppState, view) -> None:  # noqa: ANN001  # view: ui.timeline.TimelineView
+    """The trim handles inside the timeline plot (registered in state.playback.timeline_overlays)."""
+    target = trim_target(state)
+    if target is None or view.x_max_s <= view.x_min_s or state.time.fps <= 0:
+        return
+    frames = target[1].source_length
+    x0, y0 = view.plot_pos
+    width, height = view.plot_size
+
+    def x_of_time(t: float) -> float:
+        return x0 + (t - view.x_min_s) / (view.x_max_s - view.x_min_s) * width
+
+    trim_overlay(state, x_min=x_of_time(0.0), x_max=x_of_time(frames / state.time.fps), y_min=y0, y_max=y0 + height)
+
+
+def register_timeline_overlay(state: AppState) -> None:
+    """Add the trim handles to the timeline once it exists (its extension point is optional)."""
+    overlays = getattr(getattr(state, "playback", None), "timeline_overlays", None)
+    if overlays is not None and timeline_trim_overlay not in overlays:
+        overlays.append(timeline_trim_overlay)

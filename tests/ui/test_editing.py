@@ -1,0 +1,85 @@
+"""Editing in the real app, headless: drag a trim handle, delete, undo, redo, save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from imgui_bundle import hello_imgui, imgui
+from PIL import Image
+
+from leropilot_gl.dataset import EditSession, open_dataset
+from leropilot_gl.dataset.edit_state import EditorState
+from tests.conftest import copy_dataset
+from tests.ui.conftest import run_app_test, screenshot, yield_until
+
+
+def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Path) -> None:
+    root = copy_dataset(sample_uneven, tmp_path, "uneven").resolve()
+    app_state.edits = EditorState(session=EditSession(tmp_path / "journals"))
+    app_state.open_dataset_async(root)
+    ed = app_state.edits
+    seen: dict = {}
+
+    def kept(uid: str):
+        return next(e for e in ed.session.episodes(root) if e.uid == uid)
+
+    def test(ctx) -> None:
+        assert yield_until(ctx, lambda: ed.attached(root)), "the journal never attached"
+        ctx.set_ref("Datasets")
+        ctx.item_click("**/e1/000001")
+        ctx.yield_(2)
+        assert app_state.selection.episode_index == 1 and ed.selected_uid[root] == "e1"
+
+        # Drag the start handle right: the kept range and the video follow while dragging.
+        hello_imgui.get_runner_params().docking_params.focus_dockable_window("Pending edits")
+        ctx.yield_(2)
+        ctx.set_ref("Pending edits")
+        ctx.mouse_move("##trim_start")
+        start_pos = imgui.get_io().mouse_pos
+        ctx.mouse_down()
+        ctx.mouse_move_to_pos(imgui.ImVec2(start_pos.x + 70, start_pos.y))
+        ctx.yield_(2)
+        drag = ed.trim_drag
+        assert drag is not None and drag.start > 0, "no live trim while dragging"
+        seen["drag_start"] = drag.start
+        seen["frame_while_dragging"] = app_state.time.frame_index
+        assert kept("e1").slice.start == 0, "nothing is committed before the release"
+        seen["shot_drag"] = screenshot(ctx, "editing_trim_drag")
+        ctx.mouse_up()
+        ctx.yield_(2)
+        seen["trimmed"] = kept("e1").slice.start
+
+        # Delete episode 2 from its context menu: struck through, restorable.
+        ctx.set_ref("Datasets")
+        ctx.item_click("**/e2/000002", imgui.MouseButton_.right)
+        ctx.item_click("//$FOCUSED/###delete")
+        ctx.yield_(2)
+        assert kept("e2").deleted
+        seen["shot_deleted"] = screenshot(ctx, "editing_deleted")
+
+        ctx.key_press(imgui.Key.mod_ctrl | imgui.Key.z)
+        ctx.yield_(2)
+        seen["after_undo"] = kept("e2").deleted
+        ctx.key_press(imgui.Key.mod_ctrl | imgui.Key.mod_shift | imgui.Key.z)
+        ctx.yield_(2)
+        seen["after_redo"] = kept("e2").deleted
+
+        ctx.set_ref("Pending edits")
+        ctx.item_click("**/###save")
+        ctx.yield_(2)
+        seen["shot_confirm"] = screenshot(ctx, "editing_save_confirm")
+        ctx.item_click("//$FOCUSED/###confirm_ok")
+        assert yield_until(ctx, lambda: not ed.jobs and not ed.session.journal(root).dirty, max_frames=2000)
+        ctx.yield_(3)
+        seen["shot_saved"] = screenshot(ctx, "editing_saved")
+
+    run_app_test(app_state, test)
+    assert seen["drag_start"] == seen["trimmed"] > 0
+    assert seen["frame_while_dragging"] == seen["drag_start"], "the video follows the dragged handle"
+    assert seen["after_undo"] is False and seen["after_redo"] is True
+    saved = open_dataset(root)
+    assert [e.length for e in saved.episodes] == [20, 45 - seen["trimmed"], 33]
+    assert any("saved uneven" in n.text for n in app_state.notices)
+    for key in ("shot_drag", "shot_deleted", "shot_confirm", "shot_saved"):
+        assert np.asarray(Image.open(seen[key]).convert("RGB")).std() > 5
