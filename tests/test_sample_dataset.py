@@ -20,6 +20,7 @@ from tools.make_sample_dataset import (
     JOINT_RANGES_DEG,
     TASKS,
     joint_trajectory,
+    main as make_sample_main,
 )
 
 CODES = [(0, 0), (1, 2), (2, 29), (517, 9001), (MAX_EPISODE, MAX_FRAME), (MAX_EPISODE, 0), (0, MAX_FRAME)]
@@ -159,16 +160,20 @@ def test_fixture_videos_carry_every_frame_code(
             assert [read_frame_code(f) for f in frames] == expected, mp4
 
 
-def test_cli_writes_a_dataset_and_refuses_an_existing_folder(tmp_path: Path) -> None:
+def test_cli_writes_a_dataset_and_refuses_an_existing_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "cli"
-    cmd = [sys.executable, str(REPO_ROOT / "tools" / "make_sample_dataset.py"), str(out)]
-    args = ["--episodes", "2", "--frames", "5", "--cameras", "1", "--width", "64", "--height", "48"]
-    result = subprocess.run(cmd + args + ["--task", "Wave."], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    args = "--episodes 2 --frames 5 --cameras 1 --width 64 --height 48 --vcodec h264 --task Wave."
+    # In-process: LeRobot is already imported by the fixtures, a subprocess would import it again.
+    assert make_sample_main([str(out), *args.split()]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
     info = json.loads((out / "meta" / "info.json").read_text())
     assert (info["total_episodes"], info["total_frames"]) == (2, 10)
     assert list(pq.read_table(out / "meta" / "tasks.parquet").to_pandas().index) == ["Wave."]
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    # As a script: it refuses an existing folder before importing anything heavy.
+    cmd = [sys.executable, str(REPO_ROOT / "tools" / "make_sample_dataset.py"), str(out)]
     again = subprocess.run(cmd, capture_output=True, text=True)
     assert again.returncode == 2 and "already exists" in again.stderr
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before

@@ -106,8 +106,11 @@ def read_frame_code(image: np.ndarray) -> tuple[int, int] | None:
     height, width = image.shape[:2]
     if height < 2 * CODE_ROWS or width < CODE_COLUMNS:
         return None
-    rgb = image[..., :3].astype(np.float32)
-    luma = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    # Luma of the code band only; full-height coordinates are kept by zeroing the rows above.
+    band_top = max(0, int(CODE_TOP * height) - 1)
+    rgb = image[band_top:, :, :3].astype(np.float32)
+    luma = np.zeros((height, width), np.float32)
+    luma[band_top:] = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
     white = [_cell_luma(luma, r, c) for (r, c), bit in _MARKERS.items() if bit]
     black = [_cell_luma(luma, r, c) for (r, c), bit in _MARKERS.items() if not bit]
     if min(white) - max(black) < MIN_CONTRAST:
