@@ -55,6 +55,7 @@ class EnvManager:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.repos = RepoCache(settings.cache_dir / "repos")
+        self._table: CompatTable | None = None
 
     # ---- source ---------------------------------------------------------------------------
     def resolve_repo_url(self, repo: str) -> str:
@@ -77,7 +78,13 @@ class EnvManager:
         return ref_name, commit, inspect_pyproject(self.repos.read_file(url, commit, "pyproject.toml"))
 
     def compat_table(self) -> CompatTable:
-        return load_table(self.settings.cache_dir)
+        """Read once (refreshed copy or bundled), then kept: the wizard asks for it on every change."""
+        if self._table is None:
+            self._table = load_table(self.settings.cache_dir)
+        return self._table
+
+    def set_compat_table(self, table: CompatTable) -> None:
+        self._table = table
 
     # ---- plans and installs -----------------------------------------------------------------
     def make_config(self, *, repo: str, ref: str, commit: str, inspection: RepoInspection, name: str,
@@ -150,9 +157,19 @@ class EnvManager:
     def install(self, env_id: str, ctx: JobContext | None = None, *, shell: str | None = None) -> InstallStatus:
         return run_install(self.env_dir(env_id), ctx, shell=shell)
 
-    def start_install(self, jobs: JobRunner, env_id: str) -> Job | None:
-        """The install as a background job named env-install:<id> (None while one runs)."""
-        return jobs.start(f"env-install:{env_id}", f"Install {env_id}", lambda ctx: self.install(env_id, ctx))
+    def start_install(self, jobs: JobRunner, env_id: str, *, config: EnvironmentConfig | None = None,
+                      script: str | None = None) -> Job | None:
+        """The install as a background job named env-install:<id> (None while one runs).
+
+        With config and script, the job first writes them (off the UI thread), then installs.
+        """
+
+        def install(ctx: JobContext) -> InstallStatus:
+            if config is not None and script is not None:
+                self.save_plan(config, script)
+            return self.install(env_id, ctx)
+
+        return jobs.start(f"env-install:{env_id}", f"Install {env_id}", install)
 
     # ---- the list ---------------------------------------------------------------------------
     def get(self, env_id: str) -> EnvironmentRecord:

@@ -84,13 +84,22 @@ class EnvManagerState:
     pending: dict[str, Future] = field(default_factory=dict)
 
     # ---- loading and checks -------------------------------------------------------------------
+    def _load(self) -> tuple[Settings, EnvManager, bool]:
+        settings = load_settings(self.data_dir)
+        manager = EnvManager(settings)
+        manager.compat_table()  # read the table here, off the UI thread
+        return settings, manager, is_first_run(settings.data_dir)
+
     def ensure_loaded(self) -> None:
-        """Read the settings file (small) the first time a panel is shown."""
+        """For scripts and tests: load the settings now (panels use load_async)."""
         if self.settings is None:
-            self.settings = load_settings(self.data_dir)
-            self.manager = EnvManager(self.settings)
-            self.first_run = is_first_run(self.settings.data_dir)
-            self.welcome_done = not self.first_run
+            self._apply("load", self._load(), None)
+
+    def load_async(self, executor: Executor) -> bool:
+        """True once the settings are loaded; the first call starts reading them in the background."""
+        if self.settings is None:
+            self._submit(executor, "load", self._load)
+        return self.settings is not None
 
     @property
     def busy(self) -> bool:
@@ -118,19 +127,23 @@ class EnvManagerState:
     def can_continue_welcome(self) -> bool:
         return all(k in self.checks and self.checks[k].ok for k in ("data", "git", "uv"))
 
-    def finish_welcome(self) -> None:
+    def finish_welcome(self, executor: Executor) -> None:
         """The welcome panel's Continue: save the settings, which marks the first run done."""
         assert self.settings is not None
         if not self.can_continue_welcome:
             return
-        self.settings.save()
+        self.save_settings(executor)
         self.first_run, self.welcome_done = False, True
 
     def save_settings(self, executor: Executor) -> None:
         assert self.settings is not None
         settings = self.settings.model_copy(deep=True)
+        self.pending.pop("save-settings", None)  # the newest values win
         self._submit(executor, "save-settings", settings.save)
+        table = self.manager.compat_table() if self.manager else None
         self.manager = EnvManager(self.settings)
+        if table is not None:
+            self.manager.set_compat_table(table)
 
     def refresh_compat_table(self, executor: Executor) -> None:
         assert self.settings is not None
@@ -218,13 +231,8 @@ class EnvManagerState:
         if draft.config is None or not draft.script.strip():
             self.error = "no install script yet"
             return None
-        try:
-            self.manager.save_plan(draft.config, draft.script)
-        except (OSError, RuntimeError, ValueError) as exc:
-            self.error = f"cannot write the plan: {exc}"
-            return None
         draft.env_id, draft.step = draft.config.id, len(STEPS) - 1
-        return self.manager.start_install(jobs, draft.config.id)
+        return self.manager.start_install(jobs, draft.config.id, config=draft.config, script=draft.script)
 
     def retry_install(self, env_id: str, jobs: JobRunner) -> Job | None:
         assert self.manager is not None
@@ -273,8 +281,12 @@ class EnvManagerState:
                 self.error = f"fetch failed: {fetch.error}"
             jobs.forget(FETCH_JOB)
 
-    def _apply(self, key: str, result: Any, executor: Executor) -> None:
-        if key == "checks":
+    def _apply(self, key: str, result: Any, executor: Executor | None) -> None:
+        if key == "load":
+            if self.settings is None:  # a test or the caller may have set them meanwhile
+                self.settings, self.manager, self.first_run = result
+                self.welcome_done = not self.first_run
+        elif key == "checks":
             self.checks = result
         elif key == "hardware":
             self.hardware = result
@@ -289,10 +301,12 @@ class EnvManagerState:
             self.draft.script = result
         elif key == "list":
             self.records = result
-        elif key == "delete":
+        elif key == "delete" and executor is not None:
             self.refresh_list(executor)
         elif key == "save-settings":
             self.settings_message = f"saved to {result}"
         elif key == "compat":
+            if self.manager is not None:
+                self.manager.set_compat_table(result)
             self.settings_message = f"compatibility table refreshed ({len(result.torch)} torch releases)"
             self.refresh_options()

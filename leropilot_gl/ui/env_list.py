@@ -39,7 +39,9 @@ def _gui_confirm_delete(state: AppState) -> None:
 
 def gui_env_list(state: AppState) -> None:
     envs = state.envs
-    envs.ensure_loaded()
+    if not envs.load_async(state.executor):
+        imgui.text_disabled("loading settings...")
+        return
     envs.refresh_list_if_stale(state.executor)
     if imgui.button(f"{fa.ICON_FA_ARROWS_ROTATE} Refresh###refresh-envs"):
         envs.refresh_list(state.executor)

@@ -60,7 +60,7 @@ def _gui_welcome(state: AppState) -> None:
     imgui.same_line()
     imgui.begin_disabled(not envs.can_continue_welcome)
     if imgui.button("Continue"):
-        envs.finish_welcome()
+        envs.finish_welcome(state.executor)
     imgui.end_disabled()
     if not envs.can_continue_welcome and envs.checks:
         imgui.set_item_tooltip("fix the items marked in red first")
@@ -298,7 +298,9 @@ _STEP_PANELS = (_gui_source, _gui_python_torch, _gui_robots, _gui_review, _gui_p
 
 def gui_env_wizard(state: AppState) -> None:
     envs = state.envs
-    envs.ensure_loaded()
+    if not envs.load_async(state.executor):
+        imgui.text_disabled("loading settings...")
+        return
     if not envs.welcome_done:
         _gui_welcome(state)
         return
@@ -337,5 +339,5 @@ def env_menu_hook(state: AppState) -> None:
 
 def env_tick_hook(state: AppState) -> None:
     """Once per frame: collect background results (nothing to do until a panel was shown)."""
-    if state.envs.settings is not None:
+    if state.envs.settings is not None or state.envs.pending:
         state.envs.poll(state.executor, state.jobs)

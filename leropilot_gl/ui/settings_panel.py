@@ -54,7 +54,9 @@ def _gui_repositories(envs: EnvManagerState) -> None:
 
 def gui_settings_panel(state: AppState) -> None:
     envs = state.envs
-    envs.ensure_loaded()
+    if not envs.load_async(state.executor):
+        imgui.text_disabled("loading settings...")
+        return
     s = envs.settings
     assert s is not None
     imgui.text(f"Data folder: {s.data_dir}")

@@ -32,14 +32,17 @@ def test_welcome_refuses_to_continue_without_a_working_git(tmp_path: Path) -> No
         envs.start_checks(pool)
         assert _poll_until(envs, pool, jobs, lambda: bool(envs.checks))
         assert not envs.git_ok and "cannot run" in envs.checks["git"].error
-        envs.finish_welcome()
-        assert not envs.welcome_done and not (tmp_path / "data" / "settings.json").exists()
+        envs.finish_welcome(pool)
+        assert not envs.welcome_done and not envs.pending
+        assert not (tmp_path / "data" / "settings.json").exists()
         envs.settings.git_path = ""  # back to the git on PATH
         envs.checks = {}
         envs.start_checks(pool)
         assert _poll_until(envs, pool, jobs, lambda: bool(envs.checks))
-        envs.finish_welcome()
-    assert envs.welcome_done and (tmp_path / "data" / "settings.json").is_file()
+        envs.finish_welcome(pool)
+        assert envs.welcome_done
+        assert _poll_until(envs, pool, jobs, lambda: not envs.pending)
+    assert (tmp_path / "data" / "settings.json").is_file()
 
 
 def test_ffmpeg_cache_filled_by_download_when_no_local_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

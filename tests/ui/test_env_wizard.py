@@ -45,7 +45,7 @@ def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypat
         assert yield_until(ctx, lambda: envs.can_continue_welcome), envs.checks
         seen["welcome"] = screenshot(ctx, "env_wizard_0_welcome")
         ctx.item_click("**/Continue")
-        assert (tmp_path / "data" / "settings.json").is_file()
+        assert yield_until(ctx, lambda: (tmp_path / "data" / "settings.json").is_file())
         # 1. source: the local repository, fetched into the cache; choose tag v0.1.0
         ctx.item_click("**/###repo-local")
         ctx.item_click("**/###fetch")
