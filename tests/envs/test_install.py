@@ -193,3 +193,60 @@ def test_config_rejects_unsafe_fields() -> None:
                 {"torch_version": "2.7.1 ; x"}):
         with pytest.raises(ValueError):
             EnvironmentConfig(**{**base, **bad})
+
+
+def _stand_in_wheel(index_dir: Path, name: str, version: str, requires: list[str]) -> None:
+    """A tiny real wheel in a PEP 503 folder index: what the PyTorch index serves, minus the 2 GB."""
+    import base64
+    import hashlib
+    import zipfile
+
+    project = index_dir / name
+    project.mkdir(parents=True)
+    filename = f"{name}-{version}-py3-none-any.whl"
+    dist_info = f"{name}-{version}.dist-info/"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
+    files = {f"{name}/__init__.py": f'__version__ = "{version}"\n'.encode(), dist_info + "METADATA": meta.encode(),
+             dist_info + "WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    rows = []
+    with zipfile.ZipFile(project / filename, "w") as zf:
+        for arc, data in files.items():
+            zf.writestr(arc, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            rows.append(f"{arc},sha256={digest},{len(data)}")
+        zf.writestr(dist_info + "RECORD", "\n".join([*rows, dist_info + "RECORD,,"]) + "\n")
+    (project / "index.html").write_text(f'<html><body><a href="{filename}">{filename}</a></body></html>\n')
+
+
+def test_torch_step_installs_the_chosen_build_and_the_project_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned_repo: Path
+) -> None:
+    """The package at main depends on torch>=2.2,<2.8 like LeRobot; the CPU build comes from the
+    "PyTorch index" (a local folder index here) and the project install must not replace it."""
+    from leropilot_gl.envs import HardwareInfo, recommended_option, torch_options
+
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    _stand_in_wheel(tmp_path / "whl" / "cpu", "torch", "2.7.1+cpu", [])
+    _stand_in_wheel(tmp_path / "whl" / "cpu", "torchvision", "0.22.1+cpu", ["torch==2.7.1"])
+    (tmp_path / "empty-index").mkdir()
+    settings = Settings(data_dir=tmp_path / "data", pypi_index_url=(tmp_path / "empty-index").as_uri(),
+                        pytorch_index_base=(tmp_path / "whl").as_uri())
+    manager = EnvManager(settings)
+    manager.fetch_repo(str(pinned_repo))
+    ref, commit, inspection = manager.inspect(str(pinned_repo), "main")
+    assert inspection.torch_constraints == {"torch": "<2.8,>=2.2"}
+    option = recommended_option(torch_options(HardwareInfo("cpu"), inspection, PYTHON, manager.compat_table()))
+    assert option is not None and (option.torch_version, option.build) == ("2.7.1", "cpu")
+    config = manager.make_config(repo=str(pinned_repo), ref=ref, commit=commit, inspection=inspection,
+                                 name="torch env", python_version=PYTHON, torch=option, robots=["gamma"],
+                                 install_ffmpeg=False)
+    manager.save_plan(config, manager.generate_plan(config))
+    assert manager.install(config.id).status == "ready"
+    python = _venv_python(manager, config.id)
+    out = subprocess.run([str(python), "-c", "import torch, torchvision, robotpkg; "
+                          "print(torch.__version__, torchvision.__version__, robotpkg.VERSION)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["2.7.1+cpu", "0.22.1+cpu", "0.2.0"]
+    log = (manager.env_dir(config.id) / "install.log").read_text()
+    assert "##[step 3/6] Installing PyTorch" in log and "torch 2.7.1+cpu" in log
