@@ -231,6 +231,12 @@ def generate_bash(config: EnvironmentConfig, settings: Settings, inputs: PlanInp
         'step "Creating the Python $PYTHON_VERSION environment"',
         '"$UV" venv --clear --python "$PYTHON_VERSION" "$VENV"',
     ]
+    if settings.hf_endpoint:
+        # the Hub mirror applies whenever the environment is activated, not only during the install
+        lines += [
+            f"ACTIVATE_EXTRA={q('export HF_ENDPOINT=' + q(settings.hf_endpoint))}",
+            'printf "%s\n" "$ACTIVATE_EXTRA" >> "$VENV/bin/activate"',
+        ]
     if _torch_requirements(config):
         lines += [
             "",
@@ -314,6 +320,11 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
         "Step 'Creating the Python environment'",
         "& $Uv venv --clear --python $PythonVersion $Venv; Check",
     ]
+    if settings.hf_endpoint:
+        lines += [
+            f"$ActivateExtra = {q('$env:HF_ENDPOINT = ' + q(settings.hf_endpoint))}",
+            "Add-Content -LiteralPath (Join-Path $Venv 'Scripts\\Activate.ps1') -Value $ActivateExtra",
+        ]
     if _torch_requirements(config):
         lines += [
             "",

@@ -82,9 +82,14 @@ def _gui_row(state: AppState, record) -> None:
         if imgui.small_button(f"{fa.ICON_FA_TERMINAL} Activate###activate"):
             imgui.set_clipboard_text(record.activate_command)
         imgui.set_item_tooltip(f"copies:\n{record.activate_command}")
-        if label in ("failed", "cancelled", "interrupted", "planned"):
+        if running:
             imgui.same_line()
-            if imgui.small_button("Retry###retry") and not running:
+            job = state.jobs.get(f"env-install:{config.id}")
+            if imgui.small_button("Cancel###cancel") and job is not None:
+                job.cancel()
+        elif label in ("failed", "cancelled", "interrupted", "planned"):
+            imgui.same_line()
+            if imgui.small_button("Retry###retry"):
                 envs.retry_install(config.id, state.jobs)
         imgui.same_line()
         imgui.begin_disabled(running)

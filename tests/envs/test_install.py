@@ -134,7 +134,7 @@ def test_hostile_values_never_execute(tmp_path: Path, monkeypatch: pytest.Monkey
     canary = tmp_path / "canary"
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     hostile_dir = tmp_path / f"d $(touch {canary}) `touch {canary}` ; touch {canary} 'q\" \u2019"
-    manager = EnvManager(Settings(data_dir=hostile_dir, offline=True,
+    manager = EnvManager(Settings(data_dir=hostile_dir, offline=True, hf_endpoint=_hostile(canary),
                                   extra_index_urls=[f"file:///nowhere/$(touch {canary})"]))
     url = "https://example.com/r.git" + _hostile(canary)
     # the cache for the hostile URL is filled from the real repository
@@ -152,8 +152,14 @@ def test_hostile_values_never_execute(tmp_path: Path, monkeypatch: pytest.Monkey
     origin = subprocess.run(["git", "-C", str(manager.env_dir(config.id) / "src"), "remote", "get-url", "origin"],
                             capture_output=True, text=True)
     assert origin.stdout.rstrip("\n") == url  # stored as data, byte for byte
+    # the Hub mirror is set by the activate script, as data too
+    activate = manager.env_dir(config.id) / ".venv" / "bin" / "activate"
+    shown = subprocess.run(["bash", "-c", 'source "$1" && printf "%s" "$HF_ENDPOINT"', "_", str(activate)],
+                           capture_output=True, text=True)
+    assert shown.stdout == _hostile(canary) and not canary.exists()
     ps = manager.generate_plan(config, shell="powershell")
-    for value in (url, str(manager.env_dir(config.id).resolve()), f"file:///nowhere/$(touch {canary})"):
+    for value in (url, str(manager.env_dir(config.id).resolve()), f"file:///nowhere/$(touch {canary})",
+                  "$env:HF_ENDPOINT = " + powershell_quote(_hostile(canary))):
         assert _ps_literal_roundtrip(ps, powershell_quote(value)) == value
 
 
