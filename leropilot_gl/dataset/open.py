@@ -350,7 +350,7 @@ class _Builder:
             self.problem(Severity.WARNING, f"{L.TASKS_V3_PATH} is missing; task names unknown", path=path)
             return {}
         try:
-            table = pq.read_table(path)
+            table = pq.ParquetFile(path).read()
         except Exception as exc:
             self.problem(Severity.WARNING, f"{L.TASKS_V3_PATH} is unreadable ({exc})", path=path)
             return {}
@@ -376,9 +376,10 @@ class _Builder:
         rows: list[dict[str, Any]] = []
         for path in files:
             try:
-                schema_names = pq.read_schema(path).names
+                parquet = pq.ParquetFile(path)
+                schema_names = parquet.schema_arrow.names
                 wanted = [n for n in schema_names if not n.startswith("stats/")]
-                rows.extend(pq.read_table(path, columns=wanted).to_pylist())
+                rows.extend(parquet.read(columns=wanted).to_pylist())
             except Exception as exc:
                 self.problem(Severity.ERROR, f"episode table {path.relative_to(self.root)} is unreadable ({exc})", path=path)
         if not rows:
@@ -544,7 +545,7 @@ class _Builder:
             )
 
     def _episodes_from_rows(self, path: Path) -> None:
-        table = pq.read_table(path, columns=[L.EPISODE_INDEX])
+        table = pq.ParquetFile(path).read(columns=[L.EPISODE_INDEX])
         values = table.column(L.EPISODE_INDEX).to_pylist()
         start = 0
         for i in range(1, len(values) + 1):
