@@ -7,6 +7,7 @@ environment's source is cloned from the mirror by the install script (with the u
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -91,6 +92,8 @@ class RepoCache:
             raise RepoError("no repository URL given")
         path = self.mirror_path(url)
         source = fetch_url or url
+        if not _looks_remote(source) and not Path(source).expanduser().exists():
+            raise RepoError(f"cannot fetch {source}: no such folder (and not a URL)")
         with _lock_for(path):
             fresh = not (path / "HEAD").is_file()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,9 +108,11 @@ class RepoCache:
             try:
                 repo.remotes["origin"].fetch(_MIRROR_REFSPECS, callbacks=callbacks,
                                              prune=pygit2.enums.FetchPrune.PRUNE, proxy=proxy or None)
-            except RepoError:
-                raise
-            except (pygit2.GitError, KeyError, OSError, ValueError) as exc:
+            except (RepoError, pygit2.GitError, KeyError, OSError, ValueError) as exc:
+                if fresh:  # a mirror that never received anything is only clutter in the cache
+                    shutil.rmtree(path, ignore_errors=True)
+                if isinstance(exc, RepoError):
+                    raise
                 raise RepoError(f"cannot fetch {source}: {exc}") from exc
             refs = _list_refs(repo)
             if not refs.branches and not refs.tags:
@@ -148,6 +153,10 @@ class RepoCache:
         if not isinstance(blob, pygit2.Blob):
             raise RepoError(f"{path} is not a file at {ref} of {url}")
         return blob.data.decode("utf-8", errors="replace")
+
+
+def _looks_remote(source: str) -> bool:
+    return "://" in source or source.startswith("git@") or (":" in source and not source.startswith(("/", ".")))
 
 
 def _version_key(name: str) -> tuple:

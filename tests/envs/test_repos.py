@@ -61,8 +61,13 @@ def test_forks_never_share_a_cache(tmp_path: Path, package_repo: Path) -> None:
 
 def test_clear_errors_for_bad_url_ref_and_path(tmp_path: Path, package_repo: Path) -> None:
     cache = RepoCache(tmp_path / "repos")
-    with pytest.raises(RepoError, match="cannot fetch"):
+    with pytest.raises(RepoError, match="no such folder"):
         cache.fetch(str(tmp_path / "no such repo"))
+    not_a_repo = tmp_path / "plain folder"
+    not_a_repo.mkdir()
+    with pytest.raises(RepoError, match="cannot fetch"):
+        cache.fetch(str(not_a_repo))
+    assert not cache.has_mirror(str(not_a_repo))  # the failed first fetch left nothing behind
     with pytest.raises(RepoError, match="not in the cache"):
         cache.refs(str(package_repo))
     cache.fetch(str(package_repo))
@@ -78,7 +83,7 @@ def test_fetch_cancel_and_timeout_abort(tmp_path: Path, package_repo: Path) -> N
         cache.fetch(str(package_repo), cancelled=lambda: True)
     with pytest.raises(RepoError, match="timed out"):
         cache.fetch(str(package_repo), timeout_s=1e-9)
-    # the half-made mirror is usable afterwards
+    # a later fetch works
     cache.fetch(str(package_repo))
     assert cache.refs(str(package_repo)).default_branch == "main"
 
