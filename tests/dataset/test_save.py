@@ -139,15 +139,54 @@ def test_save_refuses_while_locked_or_changed_on_disk(sample_av1: Path, tmp_path
 
 
 def test_saving_a_v2_dataset_writes_v3(shared_data: Path, tmp_path: Path) -> None:
-    """The real v2.0 GR00T export (one camera present, one declared without files, no frame_index)."""
+    """The real v2.0 GR00T export: per-episode files, no frame_index column, video metadata under
+    "video_info", and a second camera declared without any file."""
+    import json
+
+    import numpy as np
+    from torchcodec.decoders import VideoDecoder
+
     root = copy_dataset(shared_data / "datasets" / "gr00t_pnp_sim_v2.0", tmp_path, "gr00t")
     s = EditSession(tmp_path / "journals")
     s.attach(open_dataset(root))
-    s.delete(s_root := root, ["e1"])
-    s.trim(s_root, "e3", 10, 200)
+    s.delete(root, ["e1"])
+    s.trim(root, "e3", 10, 200)
     plan = plan_save(s, root)
     assert plan.converts_from == "v2.0" and "v3.0" in plan.lines[0]
+    before = tree_checksum(root)
     with pytest.raises(EditError, match="egoview"):
         save(s, root)  # a camera with no files cannot be written: refused, nothing lost
-    assert (root / "meta" / "episodes.jsonl").is_file() and s.journal(root).dirty
-    assert os.environ.get("LEROPILOT_GL_SAVE_KILL_AT") is None
+    assert tree_checksum(root) == before and s.journal(root).dirty
+
+    # Without the empty camera (the user's choice, made here on the copy) the save converts to v3.0.
+    info_path = root / "meta" / "info.json"
+    info = json.loads(info_path.read_text())
+    del info["features"]["observation.images.egoview"]
+    info_path.write_text(json.dumps(info, indent=4))
+    source = open_dataset(root)
+    s = EditSession(tmp_path / "journals2")
+    s.attach(source)
+    s.delete(root, ["e1"])
+    s.trim(root, "e3", 10, 200)
+    rows = {ep.episode_index: ep.column("observation.state").copy() for ep in source.episodes}
+    videos = {ep.episode_index: ep.videos["observation.images.ego_view"].path for ep in source.episodes}
+    frames = {ep: VideoDecoder(str(path)) for ep, path in videos.items()}
+    result = save(s, root)
+    assert result.videos_copied == 0
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+
+    dataset = LeRobotDataset("local/gr00t_v3", root=root)
+    assert json.loads(info_path.read_text())["codebase_version"] == "v3.0"
+    kept = [(0, 0, source.episode(0).length), (2, 0, source.episode(2).length), (3, 10, 200),
+            (4, 0, source.episode(4).length)]
+    assert dataset.meta.total_episodes == 4 and dataset.num_frames == sum(e - b for _, b, e in kept)
+    position = 0
+    for new_ep, (ep, start, end) in enumerate(kept):
+        for i in (0, (end - start) // 2, end - start - 1):
+            item = dataset[position + i]
+            assert int(item["frame_index"]) == i and int(item["episode_index"]) == new_ep
+            state_row = rows[ep][start + i].astype(np.float32)  # the v2 file holds float64; LeRobot reads float32
+            np.testing.assert_array_equal(item["observation.state"].numpy(), state_row)
+            expected = frames[ep][start + i].numpy()  # the same pixels as the source file's frame
+            np.testing.assert_array_equal((item["observation.images.ego_view"].numpy() * 255).round(), expected)
+        position += end - start
