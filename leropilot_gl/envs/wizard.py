@@ -29,6 +29,12 @@ from leropilot_gl.envs.settings import (
 from leropilot_gl.envs.uvtool import check_uv
 from leropilot_gl.jobs import Job, JobRunner
 
+_FAILURE_TEXT = {
+    "load": "Cannot read the settings", "checks": "Cannot check the tools", "inspect": "Cannot use that ref",
+    "hardware": "Hardware detection failed", "plan": "Cannot write the install plan",
+    "list": "Cannot list the environments", "delete": "Not deleted", "save-settings": "Settings not saved",
+    "compat": "Compatibility table not refreshed",
+}
 STEPS = ("Source", "Python & PyTorch", "Robots", "Review", "Install")
 FETCH_JOB = "env-fetch"
 
@@ -42,6 +48,7 @@ class WizardDraft:
     custom_url: str = ""
     refs: RepoRefs | None = None
     ref: str = ""
+    typed_ref: str = ""  # a commit or ref typed instead of picked
     commit: str = ""
     inspection: RepoInspection | None = None
     python_version: str = ""
@@ -266,7 +273,7 @@ class EnvManagerState:
             del self.pending[key]
             exc = future.exception()
             if exc is not None:
-                self.error = f"{key}: {exc}"
+                self.error = f"{_FAILURE_TEXT.get(key, key)}: {exc}"
                 continue
             self._apply(key, future.result(), executor)
         fetch = jobs.get(FETCH_JOB)

@@ -128,11 +128,21 @@ def _gui_source(state: AppState) -> None:
         refs = draft.refs
         items = [f"branch {b}" for b in refs.branches] + [f"tag {t}" for t in reversed(refs.tags)]
         names = list(refs.branches) + list(reversed(refs.tags))
-        current = names.index(draft.ref) if draft.ref in names else 0
+        preview = items[names.index(draft.ref)] if draft.ref in names else draft.ref
         imgui.set_next_item_width(hello_imgui.em_size(20))
-        changed, current = imgui.combo("Ref###ref", current, items)
-        if changed:
-            envs.select_ref(names[current], state.executor)
+        if imgui.begin_combo("Ref###ref", preview):
+            for item, name in zip(items, names, strict=True):
+                if imgui.selectable(item, name == draft.ref)[0] and name != draft.ref:
+                    envs.select_ref(name, state.executor)
+            imgui.end_combo()
+        imgui.same_line()
+        imgui.set_next_item_width(hello_imgui.em_size(12))
+        entered, draft.typed_ref = imgui.input_text_with_hint(
+            "##typed-ref", "or a commit / ref", draft.typed_ref, imgui.InputTextFlags_.enter_returns_true
+        )
+        imgui.same_line()
+        if (imgui.button("Use###use-ref") or entered) and draft.typed_ref.strip():
+            envs.select_ref(draft.typed_ref.strip(), state.executor)
         info = draft.inspection
         if info is not None:
             imgui.text(f"{info.project_name} {info.version} at {draft.commit[:10]}")

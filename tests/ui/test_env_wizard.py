@@ -51,6 +51,9 @@ def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypat
         ctx.item_click("**/###fetch")
         assert yield_until(ctx, lambda: envs.draft.inspection is not None, max_frames=1200), envs.error
         assert envs.draft.ref == "main" and envs.draft.inspection.version == "0.2.0"
+        ctx.item_input_value("**/##typed-ref", "no-such-ref")  # Enter uses it: a clear error, nothing else
+        assert yield_until(ctx, lambda: "not a branch, tag or commit" in envs.error)
+        seen["bad_ref"] = screenshot(ctx, "env_wizard_1_bad_ref")
         ctx.combo_click("###ref/tag v0.1.0")
         assert yield_until(ctx, lambda: envs.draft.inspection is not None and envs.draft.inspection.version == "0.1.0")
         seen["source"] = screenshot(ctx, "env_wizard_1_source")
@@ -114,5 +117,5 @@ def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypat
     assert seen["exists_before_confirm"]
     saved = Settings.model_validate_json((tmp_path / "data" / "settings.json").read_text())
     assert saved.pypi_index_url == "https://mirror.example/simple" and saved.repositories["local"] == str(repo)
-    for key in ("welcome", "source", "torch", "robots", "review", "done", "list", "confirm", "settings"):
+    for key in ("welcome", "bad_ref", "source", "torch", "robots", "review", "done", "list", "confirm", "settings"):
         assert _not_blank(seen[key]), key
