@@ -137,10 +137,15 @@ def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, repo
     for k, key in enumerate(keys):
         report(0.1 + 0.8 * k / max(1, len(keys)), f"rewriting {key}")
         writer = _FileWriter(out, key, chunks_size, limit_bytes, fps, result)
+        # New files take numbers no old file used: a path never names different bytes over time.
+        writer.file_number = 1 + max(
+            (int(p.parent.name.split("-")[1]) * chunks_size + int(p.stem.split("-")[1])
+             for p in (root / L.VIDEO_DIR / key).glob("chunk-*/file-*.mp4")),
+            default=-1,
+        )
         packets: dict[Path, _Packets] = {}
         for ep in index.episodes:
             video = ep.videos[key]
-            result.bytes_before += 0
             if video.path not in packets:
                 packets[video.path] = _demux(video.path)
                 result.bytes_before += video.path.stat().st_size

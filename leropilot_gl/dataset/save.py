@@ -230,11 +230,16 @@ def _write_dataset(
     video_keys = [k for k, f in info["features"].items() if f.get("dtype") == "video"]
     sources = [(e, _source_episode(indexes, e)) for e in plan.episodes]
 
-    # ---- videos: one output file per distinct source file, hard-linked.
+    # ---- videos: one output file per distinct source file, hard-linked. The dataset's own files
+    # keep their paths, others take numbers no file of the old dataset used: a path never names
+    # different bytes before and after the save (players may cache decoded frames by path).
     report(0.05, "linking video files")
     video_files: dict[str, dict[Path, int]] = {k: {} for k in video_keys}
+    own = indexes.get(str(plan.root))
     linked = copied = 0
     for key in video_keys:
+        own_numbers = _own_video_numbers(own, key, chunks_size) if own is not None else {}
+        next_free = max(own_numbers.values(), default=-1) + 1
         for _, src in sources:
             video = src.videos.get(key)
             if video is None or not video.exists:
@@ -242,7 +247,9 @@ def _write_dataset(
             files = video_files[key]
             if video.path in files:
                 continue
-            n = len(files)
+            n = own_numbers.get(video.path)
+            if n is None:
+                n, next_free = next_free, next_free + 1
             files[video.path] = n
             dst = out / L.DEFAULT_VIDEO_PATH_V3.format(video_key=key, chunk_index=n // chunks_size,
                                                        file_index=n % chunks_size)
@@ -356,8 +363,25 @@ def _write_dataset(
     _write_json(out / L.INFO_PATH, info)
     crash.step()
 
-    noncanonical, unused_s = _video_layout_report(episode_rows, video_keys, video_files, fps)
+    noncanonical, unused_s = _video_layout_report(episode_rows, video_keys, video_files, fps, chunks_size)
     return SaveResult(plan.root, len(sources), total_frames, 0.0, linked, copied, noncanonical, unused_s)
+
+
+def _own_video_numbers(index: DatasetIndex, key: str, chunks_size: int) -> dict[Path, int]:
+    """chunk * chunks_size + file of every v3.0 video file of the dataset, by path."""
+    import re
+
+    out = {}
+    if index.version != L.V30:
+        return out
+    for ep in index.episodes:
+        video = ep.videos.get(key)
+        if video is None:
+            continue
+        m = re.search(r"chunk-(\d+)/file-(\d+)\.mp4$", video.path.as_posix())
+        if m and video.path.parent.parent.parent == index.root / L.VIDEO_DIR / key:
+            out[video.path] = int(m.group(1)) * chunks_size + int(m.group(2))
+    return out
 
 
 def _source_episode(indexes: dict[str, DatasetIndex], e: WorkingEpisode) -> EpisodeIndex:
@@ -601,7 +625,11 @@ def _link_or_copy(src: Path, dst: Path) -> bool:
 
 
 def _video_layout_report(
-    rows: list[dict[str, Any]], video_keys: list[str], video_files: dict[str, dict[Path, int]], fps: float
+    rows: list[dict[str, Any]],
+    video_keys: list[str],
+    video_files: dict[str, dict[Path, int]],
+    fps: float,
+    chunks_size: int,
 ) -> tuple[list[str], float]:
     """Files whose episodes are not in order or overlap, and seconds of video no episode uses."""
     from leropilot_gl.dataset.probe import probe_video
@@ -612,7 +640,7 @@ def _video_layout_report(
     for key in video_keys:
         by_file: dict[int, list[tuple[float, float]]] = {}
         for row in rows:
-            n = row[L.ep_video_column(key, "chunk_index")] * 1000 + row[L.ep_video_column(key, "file_index")]
+            n = row[L.ep_video_column(key, "chunk_index")] * chunks_size + row[L.ep_video_column(key, "file_index")]
             by_file.setdefault(n, []).append(
                 (row[L.ep_video_column(key, "from_timestamp")], row[L.ep_video_column(key, "to_timestamp")]))
         for path, n in video_files[key].items():

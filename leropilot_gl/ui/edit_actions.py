@@ -85,6 +85,8 @@ def _poll_jobs(state: AppState) -> None:
             ed.session.mark_saved(root, index)
             _replace_dataset(state, root, index)
         state.notify("warning" if getattr(result, "needs_compact", False) else "info", result.summary())
+        if getattr(result, "needs_compact", False) and ed.confirm is None:
+            request_compact(state, root)  # Save offers Compact when LeRobot's own tools would stumble
 
 
 def _replace_dataset(state: AppState, root: Path, index) -> None:  # noqa: ANN001
@@ -94,6 +96,9 @@ def _replace_dataset(state: AppState, root: Path, index) -> None:  # noqa: ANN00
             break
     else:
         state.datasets.append(OpenDataset(index))
+    playback = getattr(state, "playback", None)
+    if playback is not None and hasattr(playback, "episode_key"):
+        playback.episode_key = None  # the same (root, episode) may now be another episode: reload
     if state.selection.dataset_root is not None and _root(state.selection.dataset_root) == root:
         state.select_episode(index.root, index.episodes[0].episode_index)
 

@@ -25,7 +25,10 @@ def test_compact_then_lerobot_delete_and_split_are_exact(sample_uneven: Path, tm
     with pytest.raises(EditError, match="pending edits"):
         compact(s, root)
     assert save(s, root).needs_compact
+    old_videos = {p.relative_to(root) for p in root.rglob("*.mp4")}
     result = compact(s, root)
+    new_videos = {p.relative_to(root) for p in root.rglob("*.mp4")}
+    assert not old_videos & new_videos, "a path must never name different bytes (players cache by path)"
     assert result.segments_reencoded == 2 and result.segments_remuxed == 6, result.summary()
     expected = [(3, 0, 33, rows[3]), (0, 0, 20, rows[0]), (0, 4, 16, rows[0]), (1, 5, 40, rows[1])]
     assert_lerobot_exact(root, expected)
