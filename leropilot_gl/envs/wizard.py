@@ -181,6 +181,7 @@ class EnvManagerState:
         assert self.manager is not None
         self.draft.ref = ref
         self.draft.inspection = None
+        self.error = ""  # a new choice: the last one's error no longer applies
         self.pending.pop("inspect", None)
         self._submit(executor, "inspect", self.manager.inspect, self.draft.repo_target, ref)
 

@@ -56,6 +56,7 @@ def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypat
         seen["bad_ref"] = screenshot(ctx, "env_wizard_1_bad_ref")
         ctx.combo_click("###ref/tag v0.1.0")
         assert yield_until(ctx, lambda: envs.draft.inspection is not None and envs.draft.inspection.version == "0.1.0")
+        assert envs.error == ""
         seen["source"] = screenshot(ctx, "env_wizard_1_source")
         ctx.item_click("**/###next")
         # 2. Python and PyTorch: the recommendation is shown; tests skip torch (no 4 GB download)
