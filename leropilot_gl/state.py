@@ -11,6 +11,7 @@ from leropilot_gl.dataset import DatasetIndex, EpisodeIndex, open_dataset
 from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.jobs import JobRunner
+from leropilot_gl.media.playback import PlaybackState
 from leropilot_gl.render.view3d_state import View3DState
 from leropilot_gl.settings import Settings
 from leropilot_gl.time_control import TimeControl
@@ -49,6 +50,7 @@ class AppState:
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, "io"))
     notices: list[Notice] = field(default_factory=list)
     view3d: View3DState = field(default_factory=View3DState)  # the 3D review and Sync panels
+    playback: PlaybackState = field(default_factory=PlaybackState)  # decode pool, camera tiles, plots
     envs: EnvManagerState = field(default_factory=EnvManagerState)  # environment manager panels
     edits: EditorState = field(default_factory=EditorState)  # pending edits and saves (dataset/edit_state.py)
     opening: dict[str, Future] = field(default_factory=dict)  # path -> Future[DatasetIndex]

@@ -13,8 +13,12 @@ from leropilot_gl.ui.details import gui_details
 from leropilot_gl.ui.edit_actions import edit_menu_hook, edit_tick_hook
 from leropilot_gl.ui.env_list import gui_env_list
 from leropilot_gl.ui.pending_edits import WINDOW as PENDING_EDITS_WINDOW, gui_pending_edits
+from leropilot_gl.ui.plots import gui_plots
 from leropilot_gl.ui.settings_panel import gui_settings_panel
 from leropilot_gl.ui.sync_table import gui_sync_table
+from leropilot_gl.ui.timeline import gui_timeline
+from leropilot_gl.ui.transport import playback_tick, release_playback
+from leropilot_gl.ui.video_grid import gui_video_grid
 from leropilot_gl.ui.view3d import gui_view3d, release_view3d_gl
 
 MAIN_SPACE = "MainDockSpace"
@@ -23,6 +27,7 @@ DETAILS_SPACE = "DetailsSpace"
 BOTTOM_SPACE = "BottomSpace"
 RIGHT_SPACE = "RightSpace"
 RIGHT_BOTTOM_SPACE = "RightBottomSpace"
+TIMELINE_SPACE = "TimelineSpace"
 
 LAYOUT_NAME = "Default"
 
@@ -34,6 +39,7 @@ def make_docking_splits() -> list[hello_imgui.DockingSplit]:
         hello_imgui.DockingSplit(MAIN_SPACE, BOTTOM_SPACE, imgui.Dir.down, 0.38),
         hello_imgui.DockingSplit(MAIN_SPACE, RIGHT_SPACE, imgui.Dir.right, 0.33),
         hello_imgui.DockingSplit(RIGHT_SPACE, RIGHT_BOTTOM_SPACE, imgui.Dir.down, 0.3),
+        hello_imgui.DockingSplit(BOTTOM_SPACE, TIMELINE_SPACE, imgui.Dir.up, 0.4),
     ]
 
 
@@ -48,6 +54,9 @@ def _window(label: str, space: str, fn: Callable[[AppState], None], state: AppSt
 def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
     windows = [
         _window("Datasets", LEFT_SPACE, gui_dataset_tree, state),
+        _window("Video", MAIN_SPACE, gui_video_grid, state),
+        _window("Timeline", TIMELINE_SPACE, gui_timeline, state),
+        _window("Plots", BOTTOM_SPACE, gui_plots, state),
         _window("Details", DETAILS_SPACE, gui_details, state),
         _window(PENDING_EDITS_WINDOW, DETAILS_SPACE, gui_pending_edits, state),
         _window("3D", RIGHT_SPACE, gui_view3d, state),
@@ -76,6 +85,9 @@ def make_docking_params(state: AppState) -> hello_imgui.DockingParams:
 
 def install_feature_hooks(state: AppState) -> None:
     """Per-frame ticks, menus and GL setup/teardown that features add to the app."""
+    if playback_tick not in state.tick_hooks:  # playback: clock, decode requests, camera textures
+        state.tick_hooks.insert(0, playback_tick)
+        state.before_exit_hooks.append(release_playback)
     if env_wizard.env_tick_hook not in state.tick_hooks:  # params may be built twice for one state
         state.tick_hooks.append(env_wizard.env_tick_hook)
         state.menu_hooks.append(env_wizard.env_menu_hook)

@@ -1,0 +1,89 @@
+"""The timeline: transport bar, then a strip with the playhead; click or drag anywhere on it to seek."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from imgui_bundle import hello_imgui, imgui, implot
+
+from leropilot_gl.state import AppState
+from leropilot_gl.ui.transport import gui_transport
+
+PLAYHEAD_COLOUR = imgui.ImVec4(1.0, 0.35, 0.25, 1.0)
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """Handed to timeline overlays, called inside the timeline plot (implot calls work there)."""
+
+    x_min_s: float  # the visible time range
+    x_max_s: float
+    duration_s: float  # the episode's length
+    plot_pos: tuple[float, float]  # the plot area in screen pixels
+    plot_size: tuple[float, float]
+
+
+def time_axis_links(state: AppState) -> tuple[implot.BoxedValue, implot.BoxedValue]:
+    """The visible time range shared by the timeline and every plot (reset on a new episode)."""
+    objects = state.playback.ui_objects
+    if "x_min" not in objects:
+        objects["x_min"], objects["x_max"] = implot.BoxedValue(0.0), implot.BoxedValue(1.0)
+    if objects.get("x_for") != state.playback.episode_key:
+        objects["x_for"] = state.playback.episode_key
+        objects["x_min"].value = 0.0
+        objects["x_max"].value = max(state.time.last_frame_time_s, 1.0 / max(state.time.fps, 1.0))
+    return objects["x_min"], objects["x_max"]
+
+
+def gui_timeline(state: AppState) -> None:
+    gui_transport(state)
+    if state.selected_episode is None:
+        imgui.text_disabled("Select an episode to play it.")
+        return
+    x_min, x_max = time_axis_links(state)
+    flags = (
+        implot.Flags_.no_title
+        | implot.Flags_.no_legend
+        | implot.Flags_.no_menus
+        | implot.Flags_.no_box_select
+    )
+    size = imgui.ImVec2(-1, max(imgui.get_content_region_avail().y, hello_imgui.em_size(4)))
+    if not implot.begin_plot("##timeline", size, flags):
+        return
+    try:
+        _timeline_plot(state, x_min, x_max)
+    finally:
+        implot.end_plot()  # also after an exception: an unbalanced plot aborts the whole app
+
+
+def _timeline_plot(state: AppState, x_min: implot.BoxedValue, x_max: implot.BoxedValue) -> None:
+    time = state.time
+    objects = state.playback.ui_objects
+    implot.setup_axis(implot.ImAxis_.x1, None, implot.AxisFlags_.lock)
+    implot.setup_axis(implot.ImAxis_.y1, None, implot.AxisFlags_.no_decorations | implot.AxisFlags_.lock)
+    implot.setup_axis_links(implot.ImAxis_.x1, x_min, x_max)
+    implot.setup_axis_limits(implot.ImAxis_.y1, 0.0, 1.0, imgui.Cond_.always)
+    implot.setup_finish()
+    # Shade the episode's span so its ends are visible when zoomed out.
+    span = implot.Spec()
+    span.fill_alpha = 0.15
+    implot.plot_shaded("##episode", np.array([0.0, time.last_frame_time_s]), np.array([1.0, 1.0]), spec=span)
+    changed, new_time, _, hovered_line, _ = implot.drag_line_x(0, time.time_s, PLAYHEAD_COLOUR, 2.0)
+    if changed:
+        time.seek_frame(round(new_time * time.fps))  # land on a frame, not between two
+    implot.tag_x(time.time_s, PLAYHEAD_COLOUR, f"{time.frame_index}")
+    # Click anywhere to seek; keep following the mouse while the button is held.
+    if implot.is_plot_hovered() and imgui.is_mouse_clicked(imgui.MouseButton_.left) and not hovered_line:
+        objects["timeline_dragging"] = True
+    if objects.get("timeline_dragging"):
+        if imgui.is_mouse_down(imgui.MouseButton_.left):
+            time.seek_frame(round(implot.get_plot_mouse_pos().x * time.fps))
+        else:
+            objects["timeline_dragging"] = False
+    pos, plot_size = implot.get_plot_pos(), implot.get_plot_size()
+    limits = implot.get_plot_limits().x  # what is drawn (the links catch up after end_plot)
+    view = TimelineView(limits.min, limits.max, time.duration_s, (pos.x, pos.y), (plot_size.x, plot_size.y))
+    objects["timeline_view"] = view  # GUI tests click at times through this
+    for overlay in state.playback.timeline_overlays:
+        overlay(state, view)

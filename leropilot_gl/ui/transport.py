@@ -1,0 +1,155 @@
+"""Playback: the per-frame tick (clock, decode requests, texture uploads), shortcuts, transport bar."""
+
+from __future__ import annotations
+
+from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui
+
+from leropilot_gl.media.playback import PlaybackState
+from leropilot_gl.render.textures import VideoTexture
+from leropilot_gl.state import AppState
+from leropilot_gl.time_control import SPEEDS, LoopMode
+
+
+def playback_tick(state: AppState) -> None:
+    """Once per frame, before the panels: advance the clock, ask for frames, upload what arrived."""
+    playback: PlaybackState = state.playback
+    playback.ensure_pool(max(64, state.settings.frame_cache_mb) * 1024 * 1024)
+    if playback.set_episode(state.selected_episode, state.executor):
+        for texture in playback.textures.values():
+            texture.frame_key = None  # keeps its pixels on screen until the new episode's frame lands
+    playback.poll_plots()
+    handle_shortcuts(state)
+    time = state.time
+    time.update(imgui.get_io().delta_time)
+    media = playback.media
+    buffering = False
+    if media is not None:
+        frame = time.frame_index
+        start_s, end_s = time.loop_range_s()
+        loop = (
+            (round(start_s * time.fps), round(end_s * time.fps))
+            if time.loop_mode is not LoopMode.OFF
+            else None
+        )
+        media.update(frame, speed_if_playing=time.speed if time.playing else None, loop_range=loop)
+        all_shown = True
+        for key in media.video_keys:
+            tile_status = playback.tiles[key]
+            tile = media.frame(key, frame)
+            tile_status.problem = tile.problem
+            if tile.image is not None:
+                texture = playback.textures.get(key)
+                if texture is None:
+                    texture = playback.textures[key] = VideoTexture()
+                texture.upload(tile.image, (media.sources[key].path, frame))
+                tile_status.shown_frame = frame
+                tile_status.buffering = False
+            else:
+                tile_status.buffering = tile.problem is None
+                all_shown = all_shown and tile.problem is not None
+        if all_shown:
+            time.note_shown(frame)
+        buffering = any(t.buffering for t in playback.tiles.values())
+    # Animate while playing or while frames are on their way; then give idling back as it was
+    # (the app idles at 9 fps when nothing moves; a test harness may have turned idling off).
+    animate = time.playing or buffering or playback.plot_future is not None
+    fps_idling = hello_imgui.get_runner_params().fps_idling
+    if animate and playback.idling_before is None:
+        playback.idling_before = fps_idling.enable_idling
+        fps_idling.enable_idling = False
+    elif not animate and playback.idling_before is not None:
+        fps_idling.enable_idling = playback.idling_before
+        playback.idling_before = None
+
+
+def release_playback(state: AppState) -> None:
+    """before_exit: GL textures go while the context lives; decode workers stop."""
+    for texture in state.playback.textures.values():
+        texture.release()
+    state.playback.textures.clear()
+    state.playback.close()
+
+
+def handle_shortcuts(state: AppState) -> None:
+    """Space, Left/Right, Shift+Left/Right (1 s), Home/End, PageUp/PageDown; not while typing."""
+    io = imgui.get_io()
+    if io.want_text_input or state.selected_episode is None:
+        return
+    time = state.time
+    if imgui.is_key_pressed(imgui.Key.space, False):
+        time.toggle_play()
+    if imgui.is_key_pressed(imgui.Key.left_arrow):
+        time.step_seconds(-1.0) if io.key_shift else time.step(-1)
+    if imgui.is_key_pressed(imgui.Key.right_arrow):
+        time.step_seconds(1.0) if io.key_shift else time.step(1)
+    if imgui.is_key_pressed(imgui.Key.home, False):
+        time.jump_to_start()
+    if imgui.is_key_pressed(imgui.Key.end, False):
+        time.jump_to_end()
+    if imgui.is_key_pressed(imgui.Key.page_up, False):
+        state.step_episode(-1)
+    if imgui.is_key_pressed(imgui.Key.page_down, False):
+        state.step_episode(+1)
+
+
+def gui_transport(state: AppState) -> None:
+    """Play/pause, speed, stepping, start/end, previous/next episode, readouts."""
+    time = state.time
+    enabled = state.selected_episode is not None
+    imgui.begin_disabled(not enabled)
+    if imgui.button(f"{fa.ICON_FA_BACKWARD_FAST}###prev_episode"):
+        state.step_episode(-1)
+    imgui.set_item_tooltip("Previous episode (PageUp)")
+    imgui.same_line()
+    if imgui.button(f"{fa.ICON_FA_BACKWARD}###start"):
+        time.jump_to_start()
+    imgui.set_item_tooltip("Jump to start (Home)")
+    imgui.same_line()
+    if imgui.button(f"{fa.ICON_FA_BACKWARD_STEP}###step_back"):
+        time.step(-1)
+    imgui.set_item_tooltip("Step one frame back (Left; Shift+Left: 1 s)")
+    imgui.same_line()
+    if imgui.button(f"{fa.ICON_FA_PAUSE if time.playing else fa.ICON_FA_PLAY}###play"):
+        time.toggle_play()
+    imgui.set_item_tooltip("Play / pause (Space)")
+    imgui.same_line()
+    if imgui.button(f"{fa.ICON_FA_FORWARD_STEP}###step_forward"):
+        time.step(1)
+    imgui.set_item_tooltip("Step one frame forward (Right; Shift+Right: 1 s)")
+    imgui.same_line()
+    if imgui.button(f"{fa.ICON_FA_FORWARD}###end"):
+        time.jump_to_end()
+    imgui.set_item_tooltip("Jump to end (End)")
+    imgui.same_line()
+    if imgui.button(f"{fa.ICON_FA_FORWARD_FAST}###next_episode"):
+        state.step_episode(+1)
+    imgui.set_item_tooltip("Next episode (PageDown)")
+    imgui.same_line()
+    imgui.set_next_item_width(hello_imgui.em_size(5))
+    if imgui.begin_combo("###speed", f"{time.speed:g}x"):
+        for speed in SPEEDS:
+            if imgui.selectable(f"{speed:g}x", speed == time.speed)[0]:
+                time.set_speed(speed)
+        imgui.end_combo()
+    imgui.same_line()
+    looping = time.loop_mode is LoopMode.ALL
+    if imgui.checkbox("Loop", looping)[0]:
+        time.loop_mode = LoopMode.OFF if looping else LoopMode.ALL
+    imgui.end_disabled()
+    imgui.same_line()
+    last = max(time.frame_count - 1, 0)
+    imgui.text(f"{time.time_s:7.3f} s / {time.last_frame_time_s:.3f} s   frame {time.frame_index} / {last}")
+    if time.skipped_frames:
+        imgui.same_line()
+        imgui.text_colored(imgui.ImVec4(1.0, 0.75, 0.3, 1.0), f"skipped {time.skipped_frames}")
+        imgui.set_item_tooltip("Frames the playhead passed before they were decoded (playback never slows)")
+    pool = state.playback.pool
+    status = pool.backend_status if pool is not None else None
+    if status is not None:
+        imgui.same_line()
+        imgui.text_disabled(f"decoder: {status.name} ({status.device})")
+        if status.reason:
+            imgui.set_item_tooltip(status.reason)
+    episode = state.selected_episode
+    if episode is not None and episode.tasks:
+        imgui.text_wrapped("Task: " + " | ".join(episode.tasks))

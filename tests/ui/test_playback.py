@@ -1,0 +1,99 @@
+"""Playback in the real app: play, seek on the timeline, step with keys, change episode; the video
+tiles on screen must show the frame the playhead says (read back from screenshots)."""
+
+from __future__ import annotations
+
+import numpy as np
+from imgui_bundle import hello_imgui, imgui
+from PIL import Image
+
+from tests.ui.conftest import run_app_test, screenshot, yield_until
+from tools.frame_code import read_frame_code
+
+
+def _codes_on_screen(state, shot) -> dict[str, tuple[int, int] | None]:
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    codes = {}
+    for key in state.playback.media.video_keys:
+        x0, y0, x1, y1 = (round(v) for v in state.playback.ui_objects[f"tile_rect/{key}"])
+        codes[key] = read_frame_code(pixels[y0:y1, x0:x1])
+    return codes
+
+
+def _settled(state) -> bool:
+    """Every tile shows the playhead's frame (nothing buffering)."""
+    frame = state.time.frame_index
+    return bool(state.playback.tiles) and all(
+        not t.buffering and t.shown_frame == frame for t in state.playback.tiles.values()
+    )
+
+
+def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample_h264):
+    app_state.open_dataset_async(sample_h264)
+    seen: dict = {"codes": []}
+
+    def check_screen(ctx, name: str) -> None:
+        assert yield_until(ctx, lambda: _settled(app_state)), f"{name}: tiles never caught up"
+        shot = screenshot(ctx, f"playback_{name}")
+        episode, frame = app_state.selection.episode_index, app_state.time.frame_index
+        codes = _codes_on_screen(app_state, shot)
+        seen["codes"].append((name, episode, frame, codes))
+        assert len(codes) == 3
+        assert all(code == (episode, frame) for code in codes.values()), (name, episode, frame, codes)
+
+    def test(ctx):
+        # Software GL on a shared 2-core machine draws a few frames a second: allow a long run.
+        test_io = imgui.test_engine.get_io(hello_imgui.get_imgui_test_engine())
+        test_io.config_watchdog_kill_test = 600.0
+        assert yield_until(ctx, lambda: bool(app_state.datasets)), "dataset never opened"
+        app_state.select_episode(app_state.datasets[0].root, 1)
+        check_screen(ctx, "start")
+        assert app_state.time.frame_index == 0
+
+        ctx.key_press(imgui.Key.space)  # play
+        assert yield_until(ctx, lambda: app_state.time.frame_index >= 6), "the playhead never advanced"
+        ctx.key_press(imgui.Key.space)  # pause
+        assert not app_state.time.playing
+        seen["played_to"] = app_state.time.frame_index
+        check_screen(ctx, "after_play")
+
+        view = app_state.playback.ui_objects["timeline_view"]
+        target_s = 0.5
+        x = view.plot_pos[0] + (target_s - view.x_min_s) / (view.x_max_s - view.x_min_s) * view.plot_size[0]
+        y = view.plot_pos[1] + view.plot_size[1] * 0.6
+        ctx.mouse_move_to_pos(imgui.ImVec2(x, y))
+        ctx.mouse_click(0)
+        ctx.yield_(2)
+        ctx.mouse_move_to_pos(imgui.ImVec2(x, view.plot_pos[1] - hello_imgui.em_size(4)))  # off the plot
+        seen["clicked_frame"] = app_state.time.frame_index
+        assert app_state.time.frame_index == 15, app_state.time.frame_index
+        check_screen(ctx, "timeline_click")
+
+        clicked = app_state.time.frame_index
+        ctx.key_press(imgui.Key.right_arrow)
+        ctx.key_press(imgui.Key.right_arrow)
+        ctx.key_press(imgui.Key.left_arrow)
+        ctx.yield_()
+        assert app_state.time.frame_index == clicked + 1
+        check_screen(ctx, "arrow_step")
+
+        ctx.key_press(imgui.Key.end)
+        ctx.yield_()
+        assert app_state.time.frame_index == 29
+        check_screen(ctx, "end")
+
+        ctx.key_press(imgui.Key.page_down)  # next episode, from its start
+        ctx.yield_()
+        assert app_state.selection.episode_index == 2 and app_state.time.frame_index == 0
+        check_screen(ctx, "next_episode")
+
+    run_app_test(app_state, test)
+    assert seen["played_to"] >= 6
+    assert [name for name, *_ in seen["codes"]] == [
+        "start",
+        "after_play",
+        "timeline_click",
+        "arrow_step",
+        "end",
+        "next_episode",
+    ]
