@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from imgui_bundle import icons_fontawesome_6 as fa, imgui, imgui_ctx
+from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
 from leropilot_gl.state import AppState
 
@@ -49,11 +49,14 @@ def gui_env_list(state: AppState) -> None:
     imgui.text_disabled(str(envs.settings.envs_dir) if envs.settings else "")
     if not envs.records:
         imgui.text_disabled("No environments yet: create one with the wizard.")
-    flags = imgui.TableFlags_.row_bg | imgui.TableFlags_.borders_inner_h | imgui.TableFlags_.resizable
+    flags = (imgui.TableFlags_.row_bg | imgui.TableFlags_.borders_inner_h | imgui.TableFlags_.resizable
+             | imgui.TableFlags_.sizing_stretch_prop)
     with imgui_ctx.begin_table("##envs", 5, flags) as table:
         if table and envs.records:
-            for title in ("Name", "Status", "Python / PyTorch", "Source", "Actions"):
+            for title in ("Name", "Status", "Python / PyTorch", "Source"):
                 imgui.table_setup_column(title)
+            # room for Activate, Retry or Cancel, and Delete, whatever the window's width
+            imgui.table_setup_column("Actions", imgui.TableColumnFlags_.width_fixed, hello_imgui.em_size(16))
             imgui.table_headers_row()
             for record in envs.records:
                 _gui_row(state, record)
