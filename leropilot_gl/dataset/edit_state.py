@@ -39,7 +39,7 @@ class ConfirmRequest:
 
 @dataclass
 class EditorState:
-    session: EditSession = field(default_factory=EditSession)
+    session: EditSession = field(default_factory=lambda: EditSession(background_writes=True))
     attaching: dict[Path, Future] = field(default_factory=dict)  # root -> Future[PreparedAttach]
     selected_uid: dict[Path, str] = field(default_factory=dict)
     jobs: dict[Path, Any] = field(default_factory=dict)  # root -> its running save/compact Job
@@ -56,6 +56,8 @@ class EditorState:
 
         Returns notices (restored journals)."""
         notices = []
+        while self.session.writer.errors:
+            notices.append(self.session.writer.errors.pop(0))
         open_roots = {Path(i.root).resolve(): i for i in indexes}
         for root, index in open_roots.items():
             attached = self.session.indexes.get(str(root))

@@ -17,6 +17,8 @@ import hashlib
 import json
 import math
 import os
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -281,13 +283,61 @@ class Change:
     applied: bool
 
 
-class EditSession:
-    """The journals of every open dataset, with undo/redo across them."""
+class JournalWriter:
+    """Writes (or removes) journal files in submission order. With background=True the writes run
+    on a thread of their own, so an edit in the UI never waits on the disk; flush() waits for them."""
 
-    def __init__(self, journal_dir: str | Path | None = None) -> None:
+    def __init__(self, *, background: bool) -> None:
+        self.background = background
+        self.errors: list[str] = []  # write failures, for the UI to report (appended by the writer)
+        self._queue: queue.Queue[tuple[Path, dict[str, Any] | None, list[str]]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, path: Path, data: dict[str, Any] | None, sources: list[str]) -> None:
+        """data None removes the file. sources: roots whose fingerprints go into the file."""
+        if not self.background:
+            self._write(path, data, sources)
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+            self._thread.start()
+        self._queue.put((path, data, sources))
+
+    def flush(self) -> None:
+        if self.background:
+            self._queue.join()
+
+    def _run(self) -> None:
+        while True:
+            path, data, sources = self._queue.get()
+            try:
+                self._write(path, data, sources)
+            except OSError as exc:
+                self.errors.append(f"pending edits could not be written to {path}: {exc}")
+            finally:
+                self._queue.task_done()
+
+    @staticmethod
+    def _write(path: Path, data: dict[str, Any] | None, sources: list[str]) -> None:
+        if data is None:
+            path.unlink(missing_ok=True)
+            return
+        if sources:
+            data = dict(data, sources={s: meta_fingerprint(Path(s)) for s in sources if Path(s).is_dir()})
+        atomic_write_text(path, json.dumps(data, indent=1))
+
+
+class EditSession:
+    """The journals of every open dataset, with undo/redo across them.
+
+    background_writes=True (the app) writes journal files on a writer thread; scripts and tests
+    write them before each operation returns."""
+
+    def __init__(self, journal_dir: str | Path | None = None, *, background_writes: bool = False) -> None:
         self.journal_dir = Path(journal_dir) if journal_dir is not None else default_journal_dir()
         self.journals: dict[Path, Journal] = {}
         self.indexes: dict[str, DatasetIndex] = {}
+        self.writer = JournalWriter(background=background_writes)
         self._seq = 0
 
     # ------------------------------------------------------------------ datasets
@@ -298,6 +348,7 @@ class EditSession:
     def prepare_attach(self, index: DatasetIndex) -> PreparedAttach:
         """The file work of attach (fingerprint, journal files): safe on a worker thread."""
         root = Path(index.root).resolve()
+        self.writer.flush()  # a journal written just before (a close and reopen) is on disk
         remove_leftover_staging(root)  # a killed save's half-built (or already replaced) copy
         journal = Journal(root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root))
         notice = self._restore(journal)
@@ -581,8 +632,7 @@ class EditSession:
         j.ops.clear()
         j.cursor = 0
         j._cache = None
-        path = journal_path(self.journal_dir, j.root)
-        path.unlink(missing_ok=True)
+        self.writer.submit(journal_path(self.journal_dir, j.root), None, [])
         if not j.on_disk:
             del self.journals[j.root]
 
@@ -627,7 +677,7 @@ class EditSession:
     def mark_saved(self, root: str | Path, index: DatasetIndex) -> None:
         """The dataset on disk now holds the edits: start a fresh, empty journal over it."""
         root = Path(root).resolve()
-        journal_path(self.journal_dir, root).unlink(missing_ok=True)
+        self.writer.submit(journal_path(self.journal_dir, root), None, [])
         self.indexes[str(root)] = index
         self.journals[root] = Journal(root, dict(index.info), base_episodes_for(index, root), True,
                                       meta_fingerprint(root))
@@ -635,7 +685,8 @@ class EditSession:
     def write_marker(self, root: Path, new_fingerprint: str) -> None:
         """Record, before the swap, what the dataset will look like once the save has landed."""
         j = self.journal(root)
-        self._persist(j, saving=new_fingerprint)
+        self.writer.flush()
+        self._persist(j, saving=new_fingerprint, now=True)
 
     # ------------------------------------------------------------------ internals
     def _commit(self, ops: list[tuple[Journal, dict[str, Any]]]) -> None:
@@ -677,17 +728,24 @@ class EditSession:
             names.append(episode_label(episodes[i], i))
         return ", ".join(names) if len(names) <= 4 else f"{len(names)} episodes"
 
-    def _persist(self, j: Journal, saving: str | None = None) -> None:
+    def _persist(self, j: Journal, saving: str | None = None, *, now: bool = False) -> None:
+        """Hand the journal's current state to the writer (a snapshot: later edits do not leak in)."""
         path = journal_path(self.journal_dir, j.root)
         if not j.ops and j.on_disk and saving is None:
-            path.unlink(missing_ok=True)
+            self.writer.submit(path, None, [])
             return
-        data = j.to_json()
-        if j.on_disk:
-            data["sources"] = {s: meta_fingerprint(Path(s)) for s in j.sources() if Path(s).is_dir()}
+        data = json.loads(json.dumps(j.to_json()))
         if saving is not None:
             data["saving"] = saving
-        atomic_write_text(path, json.dumps(data, indent=1))
+        sources = sorted(j.sources()) if j.on_disk else []
+        if now:
+            JournalWriter._write(path, data, sources)
+        else:
+            self.writer.submit(path, data, sources)
+
+    def flush(self) -> None:
+        """Wait until every journal file is on disk (before exit; tests)."""
+        self.writer.flush()
 
     def _restore(self, j: Journal) -> str | None:
         path = journal_path(self.journal_dir, j.root)

@@ -36,6 +36,8 @@ def edit_tick_hook(state: AppState) -> None:
     """Attach opened datasets, land finished saves, and the undo/redo shortcuts."""
     ed = editor(state)
     register_timeline_overlay(state)
+    if flush_journals not in state.before_exit_hooks:
+        state.before_exit_hooks.append(flush_journals)
     for notice in ed.sync([d.index for d in state.datasets], state.executor):
         state.notify("info", notice)
     _poll_jobs(state)
@@ -49,6 +51,11 @@ def edit_tick_hook(state: AppState) -> None:
             undo(state)
     elif imgui.is_key_pressed(imgui.Key.y, False):
         redo(state)
+
+
+def flush_journals(state: AppState) -> None:
+    """Before exit: every pending edit is on disk (the writer thread would die with the process)."""
+    editor(state).session.flush()
 
 
 def undo(state: AppState) -> None:
@@ -390,7 +397,8 @@ def request_discard(state: AppState, root: Path) -> None:
 def request_compact(state: AppState, root: Path) -> None:
     lines = [
         f"rewrite the mp4 files of {root.name} so each holds its episodes in order, without overlap,",
-        "dropping video no episode uses; cuts on keyframes are remuxed, other files re-encoded",
+        "dropping video no episode uses; episodes that start on a keyframe are remuxed (no quality loss),",
+        "the others are re-encoded",
         "the new files replace the old ones when they are checked (the old ones are deleted)",
     ]
     editor(state).confirm = ConfirmRequest(f"Compact {root.name}?", lines, "compact", root)

@@ -201,3 +201,15 @@ def test_journal_for_a_dataset_changed_on_disk_is_set_aside(uneven: Path, tmp_pa
     assert "changed on disk" in notice and "not applied" in notice
     assert not restarted.journal(uneven).dirty
     assert list((tmp_path / "journals").glob("*.stale-*.json")), "the old journal is kept, not deleted"
+
+
+def test_background_writes_land_in_order(uneven: Path, tmp_path: Path) -> None:
+    s = EditSession(tmp_path / "journals", background_writes=True)
+    s.attach(open_dataset(uneven))
+    for start in range(1, 11):
+        s.trim(uneven, "e1", start, 40)
+    s.undo()
+    s.flush()
+    restarted = EditSession(tmp_path / "journals")
+    restarted.attach(open_dataset(uneven))
+    assert restarted.episodes(uneven)[1].slice.start == 9 and restarted.can_redo

@@ -8,15 +8,17 @@ import numpy as np
 from imgui_bundle import hello_imgui, imgui
 from PIL import Image
 
-from leropilot_gl.dataset import EditSession, open_dataset
+from leropilot_gl.dataset import EditSession
 from leropilot_gl.dataset.edit_state import EditorState
 from tests.conftest import copy_dataset
+from tests.dataset.test_save_helpers import assert_lerobot_exact, source_rows
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 
 
 def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Path) -> None:
     root = copy_dataset(sample_uneven, tmp_path, "uneven").resolve()
-    app_state.edits = EditorState(session=EditSession(tmp_path / "journals"))
+    rows = source_rows(root)
+    app_state.edits = EditorState(session=EditSession(tmp_path / "journals", background_writes=True))
     app_state.open_dataset_async(root)
     ed = app_state.edits
     seen: dict = {}
@@ -65,6 +67,12 @@ def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Pa
         ctx.yield_(2)
         seen["after_redo"] = kept("e2").deleted
 
+        # Drag episode 3 onto the first row: it moves to the top.
+        ctx.set_ref("Datasets")
+        ctx.item_drag_and_drop("**/e3/000003", "**/e0/000000")
+        ctx.yield_(2)
+        seen["order"] = [e.uid for e in ed.session.episodes(root)]
+
         ctx.set_ref("Pending edits")
         ctx.item_click("**/###save")
         ctx.yield_(2)
@@ -73,13 +81,25 @@ def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Pa
         assert yield_until(ctx, lambda: not ed.jobs and not ed.session.journal(root).dirty, max_frames=2000)
         ctx.yield_(3)
         seen["shot_saved"] = screenshot(ctx, "editing_saved")
+        # The moved episode leaves a file out of order: the app offers Compact right away.
+        seen["compact_offered"] = ed.confirm is not None and ed.confirm.action == "compact"
+        seen["videos_before_compact"] = {p.relative_to(root) for p in root.rglob("*.mp4")}
+        ctx.item_click("//$FOCUSED/###confirm_ok")
+        assert yield_until(ctx, lambda: not ed.jobs, max_frames=3000)
+        ctx.yield_(3)
+        seen["shot_compacted"] = screenshot(ctx, "editing_compacted")
 
     run_app_test(app_state, test)
     assert seen["drag_start"] == seen["trimmed"] > 0
     assert seen["frame_while_dragging"] == seen["drag_start"], "the video follows the dragged handle"
     assert seen["after_undo"] is False and seen["after_redo"] is True
-    saved = open_dataset(root)
-    assert [e.length for e in saved.episodes] == [20, 45 - seen["trimmed"], 33]
+    assert seen["order"] == ["e3", "e0", "e1", "e2"]
+    assert seen["compact_offered"]
+    trimmed = seen["trimmed"]
     assert any("saved uneven" in n.text for n in app_state.notices)
-    for key in ("shot_drag", "shot_deleted", "shot_confirm", "shot_saved"):
+    assert any("compacted uneven" in n.text for n in app_state.notices), [n.text for n in app_state.notices]
+    assert not seen["videos_before_compact"] & {p.relative_to(root) for p in root.rglob("*.mp4")}
+    assert_lerobot_exact(root, [(3, 0, 33, rows[3]), (0, 0, 20, rows[0]), (1, trimmed, 45, rows[1])])
+    assert not list((tmp_path / "journals").glob("*.json")), "a saved dataset has no pending journal"
+    for key in ("shot_drag", "shot_deleted", "shot_confirm", "shot_saved", "shot_compacted"):
         assert np.asarray(Image.open(seen[key]).convert("RGB")).std() > 5
