@@ -12,6 +12,7 @@ from leropilot_gl.robot import BUNDLED_SO101_URDF, JointUnits, RobotPrefsStore
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 
 CANVAS = "**/##view3d_canvas"
+WINDOW = (1200, 780)  # smaller than the default: every frame is drawn by software GL
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets"
 
 
@@ -21,6 +22,13 @@ def _canvas_pixels(ctx, shot: Path) -> np.ndarray:
     image = np.asarray(Image.open(shot).convert("RGB"))
     x0, y0, x1, y1 = (int(round(v)) for v in (rect.min.x, rect.min.y, rect.max.x, rect.max.y))
     return image[y0:y1, x0:x1]
+
+
+def _patient(ctx) -> None:
+    """The engine's watchdog kills a test after 60 s: meant for hangs, but on a loaded 2-core
+    machine with software GL this whole-app test can legitimately take longer."""
+    ctx.engine_io.config_watchdog_warning = 120.0
+    ctx.engine_io.config_watchdog_kill_test = 600.0
 
 
 def _show_frame(ctx, state, frame: int, *, offset_s: float = 0.0) -> None:
@@ -34,6 +42,7 @@ def test_view_follows_the_playhead_and_orbits(app_state, sample_av1, tmp_path):
     seen: dict = {}
 
     def test(ctx):
+        _patient(ctx)
         assert yield_until(ctx, lambda: app_state.view3d.motion is not None), (
             app_state.view3d.robot_error, app_state.view3d.motion_error
         )
@@ -55,7 +64,7 @@ def test_view_follows_the_playhead_and_orbits(app_state, sample_av1, tmp_path):
         seen["mapped"] = sorted(view.motion.mapping.targets)
         seen["sync"] = [(r.name, r.lag_frames) for r in view.motion.sync_rows]
 
-    run_app_test(app_state, test)
+    run_app_test(app_state, test, window_size=WINDOW)
     a, b, a_again, orbited = seen["a"], seen["b"], seen["a_again"], seen["orbited"]
     assert a.shape == b.shape and a.shape[0] > 100 and a.shape[1] > 100
     assert a.std() > 10  # a rendered scene, not a flat colour
@@ -77,6 +86,7 @@ def test_chosen_urdf_is_used_and_remembered(app_state, shared_data, tmp_path):
     seen: dict = {}
 
     def test(ctx):
+        _patient(ctx)
         assert yield_until(ctx, lambda: app_state.selected_episode is not None)
         ctx.yield_(2)
         seen["source_before"] = app_state.view3d.robot_source
@@ -89,7 +99,7 @@ def test_chosen_urdf_is_used_and_remembered(app_state, shared_data, tmp_path):
         screenshot(ctx, "view3d_koch_chosen_urdf")
         seen["motion"] = app_state.view3d.motion
 
-    run_app_test(app_state, test)
+    run_app_test(app_state, test, window_size=WINDOW)
     assert seen["source_before"] is None
     motion = seen["motion"]
     assert motion.units is JointUnits.RANGE_100 and "±100" in motion.unit_guess.reason

@@ -5,7 +5,7 @@ action, run forward kinematics, render the robot, the action ghost and the end-e
 the offscreen target; glFinish is included so the GPU (llvmpipe) work is counted. Headless: GLFW's
 Null platform with an EGL context.
 
-    python tools/bench/render3d.py [--frames 120] [--size 400x460] [--size 960x720]
+    python tools/bench/render3d.py [--frames 120] [--size 400x300] [--size 960x720]
 
 Ends with `summary: frame_ms=<median at the first size, ghost and trail on>`.
 """
@@ -23,8 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-# 400x460 is the 3D panel's canvas in the default layout of a 1440x900 window.
-DEFAULT_SIZES = ("400x460", "960x720")
+# About the 3D panel's canvas when docked beside the video in a 1440x900 window, then a large one.
+DEFAULT_SIZES = ("400x300", "960x720")
 
 
 def _headless_context():
