@@ -93,7 +93,11 @@ class EditorState:
 
     # ------------------------------------------------------------------ operations with messages
     def run(self, fn: Callable[[], Any], notify: Callable[[str, str], None]) -> Any:
-        """Run one edit; a refusal becomes a warning notice and changes nothing."""
+        """Run one edit; a refusal becomes a warning notice and changes nothing. No edit runs while a
+        save or compact job reads the session (it would race the job's journal marker)."""
+        if self.jobs:
+            notify("warning", "a save is running; edit again when it is done")
+            return None
         try:
             return fn()
         except EditError as exc:
