@@ -170,6 +170,8 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
     except EditError as exc:
         print(f"error: {exc}")
         return 2
+    if args.compact:
+        print(f"  {root}:\n    then compact its mp4 files (episodes in order, no overlap, unused video dropped)")
     if args.dry_run or not args.save:
         if not args.dry_run:
             print("add --save to write these changes")
