@@ -63,8 +63,10 @@ class EpisodeMedia:
             self.sources[key] = CameraSource(key, video.path, video.from_s, video.to_s, problem)
             if problem is None:
                 pool.open(video.path)
-        self._demand: tuple | None = None  # (frame, speed, loop range) last asked for
-        self._submitted: set[str] = set()
+        self._demand: tuple | None = None  # (frame, (speed, loop range)) last asked for
+        self._window: set[int] = set()  # episode frames wanted at the last update
+        self._generation = -1  # the pool generation our requests belong to
+        self._requested: dict[str, set[int]] = {}  # per camera: frames requested this generation
 
     @property
     def video_keys(self) -> list[str]:
@@ -105,36 +107,61 @@ class EpisodeMedia:
     ) -> None:
         """Ask for the frame under the playhead (first) and prefetch around it; returns at once.
 
-        A new playhead frame starts a new generation: requests queued for frames the playhead has
-        left (a seek, or playback that ran past them) are dropped before they are decoded.
+        A seek, a step, a change of speed or playback that fell behind starts a new generation:
+        requests queued for frames the playhead has left are dropped before they are decoded.
+        Playback that keeps up only extends the window ahead, so the queue is never rebuilt.
         """
         frame_index = min(max(frame_index, 0), max(self.frame_count - 1, 0))
-        demand = (frame_index, speed_if_playing, loop_range)
-        if demand != self._demand:
-            self._demand = demand
-            self._submitted.clear()
-            self.pool.new_generation()
+        mode = (speed_if_playing, loop_range)
+        previous = self._demand
+        self._demand = (frame_index, mode)
+        if self._generation != self.pool.generation:
+            previous = None  # someone else started a generation: our queued requests were dropped
+        if previous != self._demand:
+            continuing = (
+                speed_if_playing is not None
+                and previous is not None
+                and previous[1] == mode
+                and frame_index in self._window
+                and not self._lagging(previous[0], frame_index)
+            )
+            if not continuing:
+                self._generation = self.pool.new_generation()
+                self._requested.clear()
         wanted = self._prefetch_frames(frame_index, speed_if_playing, loop_range)
-        pending = [k for k, s in self.sources.items() if k not in self._submitted and s.problem is None]
-        if not pending:
-            return
-        infos = {
-            k: self.pool.info(self.sources[k].path) for k in self.sources if self.sources[k].problem is None
-        }
+        infos = {k: self.pool.info(s.path) for k, s in self.sources.items() if s.problem is None}
         # Prefetch at most half the cache: the frame under the playhead must never be evicted by
         # frames queued after it.
         window_bytes = sum(i.width * i.height * 3 for i in infos.values() if i is not None)
         if window_bytes:
             wanted = wanted[: max(1, self.pool.cache.max_bytes // 2 // window_bytes)]
-        for key in pending:
+        self._window = set(wanted)
+        for key, info in infos.items():
             source = self.sources[key]
-            if infos[key] is None:
+            if info is None:
                 self.pool.open(source.path)
-                continue  # submitted on a later call, once the fps is known
-            indices = [self.file_frame_index(key, f) for f in wanted]
-            self.pool.request(source.path, indices[:1], urgent=True)
-            self.pool.request(source.path, indices[1:])
-            self._submitted.add(key)
+                continue  # requested on a later call, once the fps is known
+            requested = self._requested.setdefault(key, set())
+            new = [f for f in wanted if f not in requested]
+            if not new:
+                continue
+            requested.update(new)
+            indices = [self.file_frame_index(key, f) for f in new]
+            if new[0] == frame_index:
+                self.pool.request(source.path, indices[:1], urgent=True)
+                indices = indices[1:]
+            self.pool.request(source.path, indices)
+
+    def _lagging(self, previous_frame: int, frame_index: int) -> bool:
+        """True when frames the playhead has passed are still queued: decoding fell behind."""
+        for key, source in self.sources.items():
+            if source.problem is not None:
+                continue
+            for frame in {previous_frame, frame_index - 1}:
+                index = self.file_frame_index(key, frame)
+                if index is not None and frame < frame_index and self.pool.is_pending(source.path, index):
+                    return True
+        return False
 
     def _prefetch_frames(
         self, frame_index: int, speed_if_playing: float | None, loop_range: tuple[int, int] | None

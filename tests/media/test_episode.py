@@ -130,3 +130,20 @@ def test_broken_video_shows_its_problem_and_other_cameras_go_on(
     assert tiles["observation.images.wrist"].image is None
     assert tiles["observation.images.wrist"].problem  # a message, shown in the tile
     assert media.ready(7)  # a broken camera does not keep the others buffering
+
+
+def test_playback_that_keeps_up_extends_the_window_without_a_new_generation(sample_h264, pool_factory):
+    index = open_dataset(sample_h264)
+    pool = pool_factory()
+    media = EpisodeMedia(pool, index.episodes[0])
+    media.wait_frame(0)
+    media.update(0, speed_if_playing=1.0)
+    generation = pool.generation
+    for frame in range(1, 30):
+        media.update(frame, speed_if_playing=1.0)
+        keys = [(s.path, media.file_frame_index(k, frame)) for k, s in media.sources.items()]
+        assert pool.wait(keys, 30)
+        assert read_frame_code(media.frame("observation.images.wrist", frame).image) == (0, frame)
+    assert pool.generation == generation  # the queue was extended, never rebuilt
+    media.update(5, speed_if_playing=1.0)  # a jump back while playing is a seek
+    assert pool.generation == generation + 1
