@@ -52,6 +52,22 @@ def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Pa
         ctx.yield_(2)
         seen["trimmed"] = kept("e1").slice.start
 
+        # The same handles on the timeline: drag the end handle left.
+        ctx.set_ref("Timeline")
+        ctx.mouse_move("**/##trim_end")
+        end_pos = imgui.get_io().mouse_pos
+        ctx.mouse_down()
+        ctx.mouse_move_to_pos(imgui.ImVec2(end_pos.x - 120, end_pos.y))
+        ctx.yield_(2)
+        drag = ed.trim_drag
+        assert drag is not None and drag.end < 45, "no live trim while dragging on the timeline"
+        seen["timeline_end"] = drag.end
+        seen["frame_at_end"] = app_state.time.frame_index
+        seen["shot_timeline"] = screenshot(ctx, "editing_timeline_trim")
+        ctx.mouse_up()
+        ctx.yield_(2)
+        seen["trimmed_end"] = kept("e1").slice.end
+
         # Delete episode 2 from its context menu: struck through, restorable.
         ctx.set_ref("Datasets")
         ctx.item_click("**/e2/000002", imgui.MouseButton_.right)
@@ -92,6 +108,7 @@ def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Pa
     run_app_test(app_state, test)
     assert seen["drag_start"] == seen["trimmed"] > 0
     assert seen["frame_while_dragging"] == seen["drag_start"], "the video follows the dragged handle"
+    assert seen["timeline_end"] == seen["trimmed_end"] and seen["frame_at_end"] == seen["trimmed_end"] - 1
     assert seen["after_undo"] is False and seen["after_redo"] is True
     assert seen["order"] == ["e3", "e0", "e1", "e2"]
     assert seen["compact_offered"]
@@ -99,7 +116,7 @@ def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Pa
     assert any("saved uneven" in n.text for n in app_state.notices)
     assert any("compacted uneven" in n.text for n in app_state.notices), [n.text for n in app_state.notices]
     assert not seen["videos_before_compact"] & {p.relative_to(root) for p in root.rglob("*.mp4")}
-    assert_lerobot_exact(root, [(3, 0, 33, rows[3]), (0, 0, 20, rows[0]), (1, trimmed, 45, rows[1])])
+    assert_lerobot_exact(root, [(3, 0, 33, rows[3]), (0, 0, 20, rows[0]), (1, trimmed, seen["trimmed_end"], rows[1])])
     assert not list((tmp_path / "journals").glob("*.json")), "a saved dataset has no pending journal"
-    for key in ("shot_drag", "shot_deleted", "shot_confirm", "shot_saved", "shot_compacted"):
+    for key in ("shot_drag", "shot_timeline", "shot_deleted", "shot_confirm", "shot_saved", "shot_compacted"):
         assert np.asarray(Image.open(seen[key]).convert("RGB")).std() > 5
