@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,16 @@ from leropilot_gl.dataset import open_dataset
 from leropilot_gl.dataset.journal import EditError, EditSession, journal_path
 from leropilot_gl.dataset.lock import DatasetLock, DatasetLockedError, is_locked
 from leropilot_gl.dataset.save import plan_save, save, save_all
-from tests.conftest import copy_dataset, tree_checksum
+from tests.conftest import REPO_ROOT, copy_dataset, tree_checksum
 from tests.dataset.test_save_helpers import assert_lerobot_exact, other_dataset, source_rows
+
+HOLD_LOCK = """
+import sys, time
+from leropilot_gl.dataset.lock import DatasetLock
+DatasetLock(sys.argv[1]).acquire()
+print("held", flush=True)
+time.sleep(60)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +137,18 @@ def test_save_refuses_while_locked_or_changed_on_disk(sample_av1: Path, tmp_path
         assert is_locked(root)
         with pytest.raises(DatasetLockedError, match="another save"):
             save(s, root)
+    assert not is_locked(root)
+    # Another process (a second instance) holding the lock stops the save too; its death frees it.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(root)], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(DatasetLockedError, match=f"pid {holder.pid}"):
+            save(s, root)
+    finally:
+        holder.kill()
+        holder.wait()
     assert not is_locked(root)
     assert tree_checksum(root) == before and s.journal(root).dirty
 
