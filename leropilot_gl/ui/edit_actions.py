@@ -179,10 +179,9 @@ def select_working_episode(state: AppState, root: Path, e: WorkingEpisode) -> No
 
 def _strike_through_last_item(label: str) -> None:
     rect_min, rect_max = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-    style = imgui.get_style()
     width = imgui.calc_text_size(label).x
     y = (rect_min.y + rect_max.y) / 2
-    x0 = rect_min.x + style.frame_padding.x * 0
+    x0 = rect_min.x
     imgui.get_window_draw_list().add_line(
         imgui.ImVec2(x0, y), imgui.ImVec2(x0 + width, y), imgui.get_color_u32(DELETED_COLOR), 1.5
     )
