@@ -21,6 +21,7 @@ from leropilot_gl.robot import MeshData, RobotModel
 
 CLEAR_RGBA = (0.13, 0.14, 0.16, 1.0)
 GHOST_RGBA = (0.35, 0.75, 1.0, 0.38)
+GHOST_SKIP_TOLERANCE = 1e-5  # metres / rotation matrix entries
 LIGHT_DIR = np.array([0.35, 0.25, 0.9]) / np.linalg.norm([0.35, 0.25, 0.9])
 GRID_HALF_M = 1.0
 GRID_STEP_M = 0.05
@@ -232,7 +233,7 @@ class RobotSceneRenderer:
                 GL.glDepthFunc(GL.GL_LESS)
                 GL.glEnable(GL.GL_POLYGON_OFFSET_FILL)
                 GL.glPolygonOffset(1.0, 8.0)
-                self._draw_arms(camera, clip_from_world, ghost_arms, ghost_rgba=GHOST_RGBA)
+                self._draw_arms(camera, clip_from_world, ghost_arms, ghost_rgba=GHOST_RGBA, solid_arms=arms)
                 GL.glDisable(GL.GL_POLYGON_OFFSET_FILL)
                 GL.glDepthMask(GL.GL_TRUE)
         finally:
@@ -243,7 +244,9 @@ class RobotSceneRenderer:
             GL.glViewport(*[int(v) for v in previous_viewport])
         return self._color_tex
 
-    def _draw_arms(self, camera, clip_from_world, arms: Sequence[PosedArm], ghost_rgba) -> None:
+    def _draw_arms(
+        self, camera, clip_from_world, arms: Sequence[PosedArm], ghost_rgba, solid_arms: Sequence[PosedArm] = ()
+    ) -> None:
         if self._robot is None:
             return
         program = self._mesh_program
@@ -251,12 +254,16 @@ class RobotSceneRenderer:
         program.set_mat4("u_clip_from_world", clip_from_world)
         program.set_vec3("u_eye_world", camera.eye())
         program.set_vec3("u_light_dir_world", LIGHT_DIR)
-        for arm in arms:
+        for i, arm in enumerate(arms):
+            solid = solid_arms[i].world_from_link if i < len(solid_arms) else {}
             for visual in self._robot.visuals:
                 world_from_link = arm.world_from_link.get(visual.link)
                 gpu = self._meshes.get(visual.mesh.key)
                 if world_from_link is None or gpu is None:
                     continue
+                same = solid.get(visual.link)
+                if same is not None and np.allclose(world_from_link, same, atol=GHOST_SKIP_TOLERANCE):
+                    continue  # a ghost link exactly on the solid one would be hidden: skip its cost
                 world_from_model = world_from_link @ visual.link_from_visual
                 program.set_mat4("u_world_from_model", world_from_model)
                 program.set_vec4("u_color", ghost_rgba if ghost_rgba is not None else visual.rgba)

@@ -57,7 +57,7 @@ def test_pose_changes_the_image_and_the_same_pose_repeats_it(renderer, so101, ar
     assert changed > 0.02, changed
     # The robot's yellow printed parts cover a good part of the view.
     yellow = (rest[..., 0] > 120) & (rest[..., 1] > 90) & (rest[..., 2] < 60)
-    assert yellow.mean() > 0.02
+    assert yellow.mean() > 0.01
 
 
 def test_empty_scene_shows_grid_and_axes(gl_context, artifacts_dir):
@@ -76,7 +76,8 @@ def test_empty_scene_shows_grid_and_axes(gl_context, artifacts_dir):
 def test_ghost_shows_only_where_action_and_state_diverge(renderer, so101, artifacts_dir):
     plain = _draw(renderer, so101, REST)
     same = _draw(renderer, so101, REST, ghost_arms=[PosedArm(so101.link_poses(REST))])
-    assert np.any(plain != same, axis=-1).mean() < 0.002  # a coinciding ghost stays hidden
+    assert np.array_equal(plain, same)  # a coinciding ghost stays hidden (and is not even drawn)
+    assert renderer.triangles_drawn == sum(v.mesh.triangle_count for v in so101.visuals)
     diverged = _draw(renderer, so101, REST, ghost_arms=[PosedArm(so101.link_poses(TURNED))])
     Image.fromarray(diverged).save(artifacts_dir / "render3d_ghost.png")
     bluish = (diverged[..., 2].astype(int) - diverged[..., 0] > 25) & ~_background_mask(diverged)
