@@ -12,6 +12,7 @@ class Settings:
     frame_cache_mb: int = 1024
     recent_datasets: list[str] = field(default_factory=list)
     show_problems_in_tree: bool = True
+    hub_endpoint: str = ""  # a Hugging Face Hub mirror; empty: HF_ENDPOINT, else huggingface.co
 
     MAX_RECENT = 10
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex, open_dataset
 from leropilot_gl.dataset.edit_state import EditorState
+from leropilot_gl.dataset.hub import HubSession, looks_like_repo_id
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.jobs import JobRunner
 from leropilot_gl.media.playback import PlaybackState
@@ -54,6 +55,7 @@ class AppState:
     envs: EnvManagerState = field(default_factory=EnvManagerState)  # environment manager panels
     edits: EditorState = field(default_factory=EditorState)  # pending edits and saves (dataset/edit_state.py)
     opening: dict[str, Future] = field(default_factory=dict)  # path -> Future[DatasetIndex]
+    hub: HubSession = field(default_factory=HubSession)  # Hugging Face Hub: login, origins, dialogs
     show_demo_window: bool = False
     show_metrics_window: bool = False
     show_id_stack_tool: bool = False
@@ -66,6 +68,9 @@ class AppState:
     # ------------------------------------------------------------------ datasets
     def open_dataset_async(self, path: str | Path) -> None:
         """Open in the background; a second request for a path being opened is ignored."""
+        if isinstance(path, str) and looks_like_repo_id(path):  # `user/dataset`, not a folder here
+            self.hub.request_open(path.strip())
+            return
         key = str(Path(path).expanduser().resolve())
         if key in self.opening:
             return

@@ -588,9 +588,11 @@ def download_replace(
     progress: Progress,
     local_root: Path | None = None,
     edits: Any = None,
+    clear_edits: bool = True,
 ) -> Path:
     """Every file of the dataset into a staging folder, then swapped in place of the local copy.
-    A failure or a cancel leaves the previous local copy as it was. Clears pending edits."""
+    A failure or a cancel leaves the previous local copy as it was. Clears pending edits (the app
+    passes clear_edits=False and clears them on its UI thread, where its EditSession lives)."""
     root = Path(local_root) if local_root is not None else local_root_for(repo_id)
     note = recover_interrupted(root)
     if note:
@@ -607,7 +609,8 @@ def download_replace(
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
-    clear_pending_edits(root, edits)
+    if clear_edits:
+        clear_pending_edits(root, edits)
     progress.log(f"downloaded {repo_id} at {listing.revision[:12]} into {root}")
     return root
 
@@ -739,34 +742,30 @@ class HubLogin:
     source: str | None = None  # "environment", "stored" or None
     identity: Identity | None = None
     error: str | None = None
-    checking: bool = False
+    checked: bool = False  # a check has finished at least once
 
 
 @dataclass
 class HubSession:
-    """The app's Hub state (plain data; the UI and its tick read and change it)."""
+    """The app's Hub state, plain data: the Hub panel draws it and its tick hook updates it."""
 
-    endpoint_setting: str = ""
     login: HubLogin = field(default_factory=HubLogin)
-    datasets: dict[Path, HubDataset] = field(default_factory=dict)  # local root -> origin
+    datasets: dict[Path, HubDataset] = field(default_factory=dict)  # local root -> where it came from
     open_requests: list[str] = field(default_factory=list)  # repo ids asked for (command line, menu)
-    # Dialog inputs and outcomes (transient).
+    watched_jobs: dict[str, str] = field(default_factory=dict)  # job name -> what it is for
+    marked_indexes: set[int] = field(default_factory=set)  # ids of indexes mark_not_downloaded has seen
+    last_fetch_check: tuple[Path, int, int] | None = None  # (root, episode, id(index)) looked at last
+    # Dialogs (transient).
+    popup: str | None = None  # a popup to open on the next frame
     token_input: str = ""
     repo_input: str = ""
     upload_repo_input: str = ""
     commit_message_input: str = ""
     upload_private: bool = False
-    ask_local_or_fresh: str | None = None  # repo id whose local copy exists: ask before opening
-    confirm_download: Path | None = None  # local root awaiting Download confirmation
-    confirm_upload: Path | None = None  # local root awaiting Upload confirmation
+    local_or_fresh_repo: str | None = None  # repo id whose local copy exists: ask before opening
+    download_root: Path | None = None  # local root the Download confirmation is about
+    upload_root: Path | None = None  # local root the Upload confirmation is about
     last_upload: UploadResult | None = None
-    pending_open: dict[str, Any] = field(default_factory=dict)  # job name -> repo id
-    softened: set[int] = field(default_factory=set)  # ids of indexes already marked (see mark_not_downloaded)
-    status_text: str = ""
-
-    @property
-    def endpoint(self) -> str:
-        return resolve_endpoint(self.endpoint_setting)
 
     def request_open(self, repo_id: str) -> None:
         if repo_id not in self.open_requests:

@@ -12,6 +12,7 @@ from leropilot_gl.ui.dataset_tree import gui_dataset_tree
 from leropilot_gl.ui.details import gui_details
 from leropilot_gl.ui.edit_actions import edit_menu_hook, edit_tick_hook
 from leropilot_gl.ui.env_list import gui_env_list
+from leropilot_gl.ui.hub_panel import gui_hub_panel, hub_tick_hook
 from leropilot_gl.ui.pending_edits import WINDOW as PENDING_EDITS_WINDOW, gui_pending_edits
 from leropilot_gl.ui.plots import gui_plots
 from leropilot_gl.ui.settings_panel import gui_settings_panel
@@ -85,6 +86,9 @@ def make_docking_params(state: AppState) -> hello_imgui.DockingParams:
 
 def install_feature_hooks(state: AppState) -> None:
     """Per-frame ticks, menus and GL setup/teardown that features add to the app."""
+    if hub_tick_hook not in state.tick_hooks:  # Hub: login state, lazy episode fetches, dialogs
+        state.tick_hooks.append(hub_tick_hook)
+        state.menu_hooks.append(gui_hub_panel)
     if playback_tick not in state.tick_hooks:  # playback: clock, decode requests, camera textures
         state.tick_hooks.insert(0, playback_tick)
         state.before_exit_hooks.append(release_playback)
