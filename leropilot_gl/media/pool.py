@@ -135,6 +135,10 @@ class DecodePool:
         return self._generation
 
     @property
+    def worker_count(self) -> int:
+        return len(self._workers)
+
+    @property
     def backend_status(self) -> BackendStatus | None:
         """None until a worker has loaded the decoding library."""
         return self._backend

@@ -1,0 +1,287 @@
+"""Scrub benchmark: random seeks across a 3-camera 640x480 AV1 dataset, measured until the frame is
+in every camera's GL texture, against bare torchcodec decoders (the floor) and LeRobotDataset[i].
+
+    .venv/bin/python tools/bench/scrub.py [--positions 200] [--seed 0] [--backend auto]
+
+The dataset (50 episodes x 300 frames, camera-like frames with a readable frame code) is generated
+once under ~/.cache/leropilot-gl/bench/ and reused. Runs headless: GLFW Null platform + EGL.
+The last line is `summary: seek_p50_ms=... ratio=...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tools.make_sample_dataset import DEFAULT_CACHE_DIR, make_sample_dataset
+
+BENCH_PARAMS = dict(
+    repo_id="local/scrub_bench", episodes=50, frames=300, cameras=3, width=640, height=480, vcodec="libsvtav1"
+)
+BENCH_ROOT = DEFAULT_CACHE_DIR / "bench" / "scrub_av1_3cam_640x480_50x300"
+WAIT_S = 30.0
+
+
+def bench_dataset(root: Path = BENCH_ROOT) -> Path:
+    """The dataset at root, generated there first when missing (renamed into place when whole)."""
+    if (root / "meta" / "info.json").is_file():
+        return root
+    print(f"generating the benchmark dataset at {root} (once; this takes a while)...", flush=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".scrub-", dir=root.parent))
+    try:
+        make_sample_dataset(work / "dataset", **BENCH_PARAMS)
+        os.rename(work / "dataset", root)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return root
+
+
+def gl_context():
+    """A hidden 3.3 core context on GLFW's Null platform with EGL: textures without a display."""
+    import imgui_bundle  # noqa: F401, I001  # first: it points the glfw package at its libglfw 3.5
+    import glfw
+
+    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
+    if not glfw.init():
+        raise RuntimeError("glfw.init() failed on the Null platform")
+    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
+    glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+    glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+    glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+    glfw.window_hint(glfw.VISIBLE, glfw.FALSE)
+    window = glfw.create_window(64, 64, "scrub", None, None)
+    if not window:
+        raise RuntimeError("no EGL context")
+    glfw.make_context_current(window)
+    return glfw, window
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+class TextureSink:
+    """One VideoTexture per camera, filled the way the app's tick fills them."""
+
+    def __init__(self, keys: list[str]) -> None:
+        from leropilot_gl.render.textures import VideoTexture
+
+        self.textures = {k: VideoTexture() for k in keys}
+
+    def fill(self, media, frame: int) -> bool:
+        """Upload every camera's cached frame; False while one is missing."""
+        done = True
+        for key, texture in self.textures.items():
+            tile = media.frame(key, frame)
+            if tile.image is None:
+                done = False
+                continue
+            texture.upload(tile.image, (media.sources[key].path, frame))
+        return done
+
+    def forget(self) -> None:
+        for texture in self.textures.values():
+            texture.frame_key = None
+
+    def release(self) -> None:
+        for texture in self.textures.values():
+            texture.release()
+
+
+def seek_and_show(media, sink: TextureSink, frame: int) -> None:
+    """What a seek costs in the app: ask, wait for the workers, upload, and wait for GL."""
+    from OpenGL import GL
+
+    media.update(frame, speed_if_playing=None)
+    if not sink.fill(media, frame):
+        keys = [(s.path, media.file_frame_index(k, frame)) for k, s in media.sources.items()]
+        if not media.pool.wait(keys, WAIT_S):
+            raise RuntimeError(f"frame {frame} never decoded")
+        if not sink.fill(media, frame):
+            raise RuntimeError(
+                f"frame {frame} failed: {[media.frame(k, frame).problem for k in media.sources]}"
+            )
+    GL.glFinish()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--positions", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--backend", choices=("auto", "torchcodec", "pyav"), default="auto")
+    parser.add_argument("--workers", type=int, default=None, help="decode workers (default: one per core)")
+    parser.add_argument("--root", type=Path, default=BENCH_ROOT)
+    args = parser.parse_args(argv)
+
+    from leropilot_gl.dataset import open_dataset
+    from leropilot_gl.media import DecodePool, EpisodeMedia, FrameCache
+    from tools.frame_code import read_frame_code
+
+    root = bench_dataset(args.root)
+    index = open_dataset(root)
+    keys = index.video_keys
+    rng = random.Random(args.seed)
+    positions = []
+    for _ in range(args.positions):
+        ep = index.episodes[rng.randrange(len(index.episodes))]
+        positions.append((ep.episode_index, rng.randrange(ep.length)))
+    glfw, window = gl_context()
+    pool = DecodePool(FrameCache(1024 * 1024 * 1024), workers=args.workers, backend=args.backend)
+    sink = TextureSink(keys)
+    media = {ep.episode_index: EpisodeMedia(pool, ep) for ep in index.episodes}
+    for source in media[0].sources.values():  # decoders open, as in the app once an episode shows
+        pool.open(source.path)
+        pool.wait_open(source.path, WAIT_S)
+    for episode, frame in positions[-3:]:  # warm-up, not counted (and cold again by the time they come)
+        seek_and_show(media[episode], sink, frame // 2)
+
+    # Cold seeks, each followed by a seek back to the previous position (now cached), like a
+    # user scrubbing back and forth.
+    cold, cached, codes_ok, codes_checked, cold_misses = [], [], 0, 0, 0
+    previous = None
+    for number, (episode, frame) in enumerate(positions):
+        m = media[episode]
+        cold_misses += any(m.frame(k, frame).image is None for k in keys)
+        start = time.perf_counter()
+        seek_and_show(m, sink, frame)
+        cold.append(time.perf_counter() - start)
+        if number % 10 == 0:  # the textures really hold the asked frame (outside the timing)
+            codes_checked += len(keys)
+            codes_ok += sum(
+                read_frame_code(t.read_back()) == (episode, frame) for t in sink.textures.values()
+            )
+        if previous is not None:
+            prev_media, prev_frame = media[previous[0]], previous[1]
+            if all(prev_media.frame(k, prev_frame).image is not None for k in keys):
+                sink.forget()
+                start = time.perf_counter()
+                seek_and_show(prev_media, sink, prev_frame)
+                cached.append(time.perf_counter() - start)
+                seek_and_show(m, sink, frame)  # back where we were (cached too), not counted
+        previous = (episode, frame)
+    backend = pool.backend_status
+
+    # Sustained playback: an episode the seeks barely touched, from its start, as fast as all
+    # three cameras' frames can be decoded and uploaded (4x prefetch window).
+    from OpenGL import GL
+
+    pool.cache.clear()
+    play_episode = media[len(index.episodes) - 1]
+    play_episode.update(0, speed_if_playing=4.0)
+    play_frames = play_episode.frame_count
+    start = time.perf_counter()
+    for frame in range(play_frames):
+        play_episode.update(frame, speed_if_playing=4.0)
+        if not sink.fill(play_episode, frame):
+            wanted = [
+                (s.path, play_episode.file_frame_index(k, frame)) for k, s in play_episode.sources.items()
+            ]
+            pool.wait(wanted, WAIT_S)
+            if not sink.fill(play_episode, frame):
+                raise RuntimeError(f"playback frame {frame} failed")
+    GL.glFinish()
+    play_fps = play_frames / (time.perf_counter() - start)
+    rss_ours_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    stats = pool.stats()
+    pool_workers = pool.worker_count
+    sink.release()
+    pool.close()
+    glfw.destroy_window(window)
+    glfw.terminate()
+
+    # The floor: bare torchcodec decoders kept open, the same frames, cameras one after another.
+    from torchcodec.decoders import VideoDecoder
+
+    decoders = {}
+    floor = []
+    for episode, frame in positions:
+        ep = index.episode(episode)
+        start = time.perf_counter()
+        for key in keys:
+            video = ep.videos[key]
+            decoder = decoders.get(video.path)
+            if decoder is None:
+                decoder = decoders[video.path] = VideoDecoder(str(video.path))
+            decoder.get_frame_at(round((video.from_s + frame / index.fps) * decoder.metadata.average_fps))
+        floor.append(time.perf_counter() - start)
+    del decoders
+
+    # LeRobot's own loader, the same positions (its decoders are cached after first use).
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+
+    lerobot = LeRobotDataset(BENCH_PARAMS["repo_id"], root=root, video_backend="torchcodec")
+    first_row = {}
+    row = 0
+    for ep in index.episodes:
+        first_row[ep.episode_index] = row
+        row += ep.length
+    lerobot[first_row[positions[-1][0]] + positions[-1][1] // 2]  # warm-up, not counted
+    lerobot_s = []
+    for episode, frame in positions:
+        start = time.perf_counter()
+        item = lerobot[first_row[episode] + frame]
+        lerobot_s.append(time.perf_counter() - start)
+        assert int(item["episode_index"]) == episode and int(item["frame_index"]) == frame
+    rss_all_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    seek_p50, seek_p95 = ms(statistics.median(cold)), ms(pct(cold, 0.95))
+    floor_p50 = ms(statistics.median(floor))
+    cached_p50 = ms(statistics.median(cached)) if cached else float("nan")
+    lerobot_p50, lerobot_p95 = ms(statistics.median(lerobot_s)), ms(pct(lerobot_s, 0.95))
+    camera = index.cameras[keys[0]]
+    lengths = sorted({ep.length for ep in index.episodes})
+    print(
+        f"scrub benchmark: {root.name}: {len(keys)} cameras {camera.width}x{camera.height} {camera.codec}, "
+        f"{len(index.episodes)} episodes x {'/'.join(map(str, lengths))} frames, {len(positions)} random "
+        f"positions (seed {args.seed}); decoder {backend.describe()}, {pool_workers} workers, "
+        f"{os.cpu_count()} cores"
+    )
+    rows = [
+        ("cold seek until all 3 textures hold the frame", seek_p50, seek_p95, f"{len(cold)} seeks"),
+        ("floor: bare torchcodec decoders kept open (3 frames)", floor_p50, ms(pct(floor, 0.95)), ""),
+        (
+            "cached seek (back to the previous position)",
+            cached_p50,
+            ms(pct(cached, 0.95)),
+            f"{len(cached)} seeks",
+        ),
+        ("LeRobotDataset[i] (torchcodec)", lerobot_p50, lerobot_p95, ""),
+    ]
+    print(f"{'measure':<56}{'median ms':>11}{'p95 ms':>10}")
+    for name, p50, p95, note in rows:
+        print(f"{name:<56}{p50:>11.2f}{p95:>10.2f}  {note}")
+    print(f"{'sustained playback, 3 cameras':<56}{play_fps:>11.1f} fps")
+    print(f"{'peak RSS (ours, before LeRobot loads)':<56}{rss_ours_mib:>11.0f} MiB")
+    print(f"{'peak RSS (whole run)':<56}{rss_all_mib:>11.0f} MiB")
+    print(
+        f"checks: {codes_ok}/{codes_checked} textures read back with the right frame code; "
+        f"{len(cold) - cold_misses} of {len(cold)} cold seeks found a camera's frame already cached; "
+        f"pool decoded {stats.decoded}, dropped {stats.dropped_stale} stale requests"
+    )
+    print(
+        f"summary: seek_p50_ms={seek_p50:.2f} seek_p95_ms={seek_p95:.2f} floor_p50_ms={floor_p50:.2f} "
+        f"cached_p50_ms={cached_p50:.3f} play_fps={play_fps:.1f} lerobot_p50_ms={lerobot_p50:.2f} "
+        f"ratio={lerobot_p50 / seek_p50:.2f}"
+    )
+    return 0 if codes_ok == codes_checked else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
