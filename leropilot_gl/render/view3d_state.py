@@ -54,8 +54,6 @@ class View3DState:
     camera: OrbitCamera = field(default_factory=OrbitCamera)
     show_ghost: bool = True
     show_trail: bool = True
-    # Set by the timeline while a trim handle is dragged: the 3D view shows that time instead.
-    preview_time_s: float | None = None
     renderer: RobotSceneRenderer | None = None  # created on the UI thread by ui/view3d.py
     frame_ms: float = 0.0  # the last render's cost, shown in the panel and read by the benchmark
 
@@ -177,12 +175,11 @@ class View3DState:
         return self.robot_future is not None or self.motion_future is not None
 
     def frame_to_show(self, time_s: float) -> int:
-        """The episode frame the view shows: the trim preview while dragged, else the playhead."""
+        """The episode frame under the playhead (a dragged trim handle moves the playhead too)."""
         motion = self.motion
         if motion is None or motion.frame_count == 0:
             return 0
-        t = self.preview_time_s if self.preview_time_s is not None else time_s
-        return int(min(max(np.floor(t * motion.fps + 1e-6), 0), motion.frame_count - 1))
+        return int(min(max(np.floor(time_s * motion.fps + 1e-6), 0), motion.frame_count - 1))
 
 
 def load_episode_motion(

@@ -54,15 +54,15 @@ def test_so101_dataset_gets_the_bundled_model_and_follows_episodes(sample_av1, e
     assert RobotPrefsStore(tmp_path).get(ds.robot_type).units == "range_100"
 
 
-def test_trim_preview_time_wins_over_the_playhead(sample_av1, executor, tmp_path):
+def test_playhead_time_to_frame(sample_av1, executor, tmp_path):
     ds = open_dataset(sample_av1)
     view = View3DState(config_dir=tmp_path)
+    assert view.frame_to_show(0.5) == 0  # nothing read yet
     _settle(view, executor, ds, ds.episodes[0])
-    assert view.frame_to_show(10 / ds.fps) == 10
-    view.preview_time_s = 20 / ds.fps
-    assert view.frame_to_show(10 / ds.fps) == 20
-    view.preview_time_s = 99.0
-    assert view.frame_to_show(0.0) == ds.episodes[0].length - 1
+    assert view.frame_to_show(10 / ds.fps) == 10  # k / fps lands on frame k, not k - 1
+    assert view.frame_to_show(10.6 / ds.fps) == 10
+    assert view.frame_to_show(99.0) == ds.episodes[0].length - 1
+    assert view.frame_to_show(-1.0) == 0
 
 
 def test_unknown_robot_needs_a_urdf_and_bad_choices_are_refused(shared_data, executor, tmp_path):
