@@ -557,9 +557,9 @@ def pending_edit_count(root: Path, edits: Any = None) -> int:
 
     resolved = Path(root).resolve()
     journals = getattr(edits, "journals", None)
-    if journals is not None and resolved in journals:
-        j = journals[resolved]
-        return len(j.applied) + (0 if j.on_disk else 1)
+    if journals is not None:  # the app's session is the authority (and reading it costs no disk access)
+        j = journals.get(resolved)
+        return 0 if j is None else len(j.applied) + (0 if j.on_disk else 1)
     path = journal.journal_path(journal.default_journal_dir(), resolved)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -575,7 +575,10 @@ def clear_pending_edits(root: Path, edits: Any = None) -> None:
     resolved = Path(root).resolve()
     journals = getattr(edits, "journals", None)
     if journals is not None and resolved in journals:
-        edits.discard(resolved)
+        try:
+            edits.discard(resolved)
+        except journal.EditError as exc:
+            raise HubError(f"the local copy was replaced, but its pending edits stay: {exc}") from None
         return
     journal.journal_path(journal.default_journal_dir(), resolved).unlink(missing_ok=True)
 

@@ -40,7 +40,9 @@ def _endpoint(state: AppState) -> str:
 
 
 def _edits(state: AppState):
-    return getattr(state, "edits", None)  # the editing feature's EditSession, when the app has one
+    """The editing feature's EditSession (state.edits.session), when the app has one."""
+    editor = getattr(state, "edits", None)
+    return getattr(editor, "session", editor)
 
 
 # ---------------------------------------------------------------------- jobs
@@ -227,7 +229,10 @@ def _job_finished(state: AppState, name: str, purpose: str, result) -> None:
                 _replay_episode(state, root, episode_index)
     elif name == JOB_DOWNLOAD:
         root = Path(purpose)
-        hub.clear_pending_edits(root, _edits(state))
+        try:
+            hub.clear_pending_edits(root, _edits(state))
+        except hub.HubError as exc:
+            state.notify("warning", str(exc))
         state.close_dataset(root)
         state.open_dataset_async(root)  # reload from disk; the new index gets marked when it lands
         state.notify("info", f"Downloaded {root.name}: reloaded from disk, pending edits cleared")
@@ -447,9 +452,12 @@ def _gui_local_or_fresh_popup(state: AppState) -> None:
         imgui.close_current_popup()
     imgui.same_line()
     if imgui.button("Download fresh"):
-        if root is not None:
-            hub.clear_pending_edits(root, _edits(state))
-        start_open(state, repo_id, fresh=True)
+        try:
+            if root is not None:
+                hub.clear_pending_edits(root, _edits(state))
+            start_open(state, repo_id, fresh=True)
+        except hub.HubError as exc:
+            state.notify("error", str(exc))
         imgui.close_current_popup()
     imgui.same_line()
     if imgui.button("Cancel##local_or_fresh") or imgui.is_key_pressed(imgui.Key.escape):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from leropilot_gl.dataset import Severity, hub, journal
-from leropilot_gl.jobs import JobRunner
+from leropilot_gl.jobs import JobCancelled, JobRunner
 from tests.conftest import copy_dataset, tree_checksum
 from tests.hub_server import (
     OTHER_TOKEN,
@@ -164,6 +164,31 @@ def test_failed_download_leaves_previous_copy_whole(hf_home, stand_in, sample_av
     assert tree_checksum(root) == before
     assert sorted(p.name for p in root.parent.iterdir()) == ["sample"], "no partial copy left beside it"
     assert len(stand_in.resolved_paths("alice/sample")) >= 2, "the failure came half-way, after other files"
+
+
+class CancelAfter(Recorder):
+    """Cancels at the n-th check, like the Cancel button during a transfer."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.checks = checks
+
+    def check_cancelled(self) -> None:
+        self.checks -= 1
+        if self.checks <= 0:
+            raise JobCancelled()
+
+
+def test_cancelled_download_leaves_previous_copy_whole(hf_home, stand_in, sample_av1):
+    stand_in.add_dataset("alice/sample", sample_av1)
+    root = hub.local_root_for("alice/sample")
+    copy_dataset(sample_av1, root.parent, root.name)
+    before = tree_checksum(root)
+    with pytest.raises(JobCancelled):
+        hub.download_replace("alice/sample", endpoint=stand_in.url, progress=CancelAfter(3))
+    assert tree_checksum(root) == before
+    assert sorted(p.name for p in root.parent.iterdir()) == ["sample"]
+    assert 1 <= len(stand_in.resolved_paths("alice/sample")) < len(stand_in.repos["alice/sample"].files)
 
 
 def test_failed_first_download_leaves_nothing_that_looks_complete(hf_home, stand_in, sample_av1):

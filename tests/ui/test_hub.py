@@ -106,6 +106,18 @@ def test_open_from_hub_lazily_then_download(app_state, stand_in):
         ctx.item_click("Download and replace")
         assert yield_until(ctx, lambda: "hub-download" not in state.hub.watched_jobs, max_frames=1200)
         assert yield_until(ctx, lambda: bool(state.datasets) and not state.opening, max_frames=600)
+        seen["downloaded"] = files_of(state.datasets[0].root)
+
+        # A local copy exists now: opening the repo id again (as from the command line) asks first.
+        state.close_dataset(state.datasets[0].root)
+        stand_in.clear_log()
+        state.open_dataset_async("bob/gr00t")
+        ctx.yield_(3)
+        seen["local_or_fresh"] = screenshot(ctx, "hub_local_or_fresh")
+        ctx.set_ref("//$FOCUSED")
+        ctx.item_click("Use local copy")
+        assert yield_until(ctx, lambda: bool(state.datasets), max_frames=600)
+        seen["fetched_for_local"] = stand_in.resolved_paths("bob/gr00t")
 
     run_app_test(state, test, window_size=WINDOW)
     assert seen["after_open"][-2:] == [
@@ -118,9 +130,10 @@ def test_open_from_hub_lazily_then_download(app_state, stand_in):
         f"videos/chunk-000/{CAMERA}/episode_000003.mp4",
     ]
     root = hub.local_root_for("bob/gr00t")
-    assert files_of(root) == stand_in.repos["bob/gr00t"].files
+    assert seen["downloaded"] == stand_in.repos["bob/gr00t"].files
     assert [d.root for d in state.datasets] == [root]
-    for name in ("lazy_tree", "download_dialog"):
+    assert seen["fetched_for_local"] == [], "the local copy was used as it is"
+    for name in ("lazy_tree", "download_dialog", "local_or_fresh"):
         assert _not_blank(seen[name]), name
 
 
