@@ -31,7 +31,8 @@ REPO_TYPE = "dataset"
 LIBRARY_NAME = "leropilot-gl"
 TOKEN_NAME = "leropilot-gl"  # the name our login stores the token under (huggingface_hub's stored tokens)
 # Folders of a LeRobot dataset that Upload replaces on the Hub (README.md, .gitattributes stay).
-DATASET_FOLDERS = ("meta/", "data/", "videos/", "images/")
+META_PREFIX = L.INFO_PATH.split("/")[0] + "/"
+DATASET_FOLDERS = (META_PREFIX, L.DATA_DIR + "/", L.VIDEO_DIR + "/", "images/")
 LOCAL_SKIP_PREFIXES = (".cache/",)  # huggingface_hub's download bookkeeping inside a local_dir
 NOT_DOWNLOADED = "not downloaded yet: fetched from the Hub when the episode is selected"
 FILE_RETRIES = 2  # a dropped connection is retried; huggingface_hub resumes with a ranged GET
@@ -510,7 +511,7 @@ def open_lazy(
     listing = list_remote(repo_id, endpoint=endpoint)
     staged = _staging_dir(root, "partial")
     try:
-        meta = listing.under("meta/")
+        meta = listing.under(META_PREFIX)
         progress.log(
             f"{repo_id}: {len(listing.files)} files on the Hub, {_mb(listing.size_of(listing.files))}"
         )

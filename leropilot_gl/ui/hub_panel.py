@@ -183,7 +183,7 @@ def hub_tick_hook(state: AppState) -> None:
     if (
         not session.login.checked
         and JOB_CHECK not in session.watched_jobs
-        and state.jobs.get(JOB_CHECK) is None
+        and not state.jobs.is_running(JOB_CHECK)
     ):
         start_login_check(state)
     while session.open_requests and session.popup is None:
@@ -195,8 +195,9 @@ def hub_tick_hook(state: AppState) -> None:
         del session.watched_jobs[name]
         if job.status == "done":
             _job_finished(state, name, purpose, job.result)
-        elif name in (JOB_LOGIN, JOB_CHECK) and job.error:
-            session.login.error = job.error
+        elif name in (JOB_LOGIN, JOB_CHECK):
+            session.login.error = job.error or "cancelled"
+            session.login.checked = True  # an unexpected failure is shown, not retried every frame
     _mark_reloaded_indexes(state)
     _fetch_selected_episode(state)
 
@@ -393,6 +394,8 @@ def _gui_login_popup(state: AppState) -> None:
     _, state.settings.hub_endpoint = imgui.input_text_with_hint(
         "Endpoint##hub_endpoint", hub.resolve_endpoint(None), state.settings.hub_endpoint
     )
+    if imgui.is_item_deactivated_after_edit():  # another Hub (a mirror): check who we are there
+        session.login = hub.HubLogin()
     busy = state.jobs.is_running(JOB_LOGIN)
     if session.login.error and not busy:
         imgui.text_colored(ERROR_COLOR, session.login.error)
