@@ -237,6 +237,19 @@ def test_lazy_open_fetches_meta_then_only_the_selected_episode(hf_home, stand_in
     assert hub.fetch_episode(origin, new_index, 3, progress=rec) is None  # nothing left to fetch
 
 
+def test_failed_episode_fetch_leaves_no_partial_file(hf_home, stand_in):
+    stand_in.add_dataset("bob/gr00t", GR00T)
+    index, origin = hub.open_lazy("bob/gr00t", endpoint=stand_in.url, progress=Recorder())
+    video = "videos/chunk-000/observation.images.ego_view/episode_000002.mp4"
+    stand_in.faults[video] = GetFault("cut", times=None, after_bytes=5000)
+    with pytest.raises(hub.HubError, match="fetching videos/"):
+        hub.fetch_episode(origin, index, 2, progress=Recorder())
+    assert not (origin.root / video).exists(), "a cut transfer never shows up as the file"
+    del stand_in.faults[video]
+    new_index = hub.fetch_episode(origin, index, 2, progress=Recorder())  # a retry completes it
+    assert new_index.episode(2).videos["observation.images.ego_view"].exists
+
+
 def test_lazy_open_v3_fetches_the_first_file_of_each_kind(hf_home, stand_in, sample_av1):
     repo = stand_in.add_dataset("alice/sample", sample_av1)
     index, _ = hub.open_lazy("alice/sample", endpoint=stand_in.url, progress=Recorder())
