@@ -30,10 +30,10 @@ def gui_plots(state: AppState) -> None:
     time = state.time
     count = len(playback.plot_series)
     # Multi-dimensional features share the height left after the one-dimensional ones.
-    small = hello_imgui.em_size(6)
+    small = hello_imgui.em_size(4.5)
     big_count = sum(s.values.shape[0] > 1 for s in playback.plot_series)
     big_h = (imgui.get_content_region_avail().y - small * (count - big_count)) / max(1, big_count)
-    big_h = max(hello_imgui.em_size(10), big_h - imgui.get_style().item_spacing.y)
+    big_h = max(hello_imgui.em_size(8), big_h - imgui.get_style().item_spacing.y)
     for number, series in enumerate(playback.plot_series):
         big = series.values.shape[0] > 1
         height = big_h if big else small

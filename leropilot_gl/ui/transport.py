@@ -147,9 +147,10 @@ def gui_transport(state: AppState) -> None:
     status = pool.backend_status if pool is not None else None
     if status is not None:
         imgui.same_line()
-        imgui.text_disabled(f"decoder: {status.name} ({status.device})")
-        if status.reason:
-            imgui.set_item_tooltip(status.reason)
+        if status.reason:  # a fallback: say why, in the bar, not only in a tooltip
+            imgui.text_colored(imgui.ImVec4(1.0, 0.75, 0.3, 1.0), f"decoder: {status.describe()}")
+        else:
+            imgui.text_disabled(f"decoder: {status.describe()}")
     episode = state.selected_episode
     if episode is not None and episode.tasks:
         imgui.text_wrapped("Task: " + " | ".join(episode.tasks))

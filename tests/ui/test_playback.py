@@ -28,7 +28,8 @@ def _settled(state) -> bool:
     )
 
 
-def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample_h264):
+def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample_h264, shared_data):
+    gr00t = shared_data / "datasets" / "gr00t_pnp_sim_v2.0"
     app_state.open_dataset_async(sample_h264)
     seen: dict = {"codes": []}
 
@@ -87,8 +88,40 @@ def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample
         assert app_state.selection.episode_index == 2 and app_state.time.frame_index == 0
         check_screen(ctx, "next_episode")
 
+        # Double-click a tile: that camera alone, still on the playhead's frame; again: the grid.
+        x0, y0, x1, y1 = app_state.playback.ui_objects["tile_rect/observation.images.top"]
+        ctx.mouse_move_to_pos(imgui.ImVec2((x0 + x1) / 2, (y0 + y1) / 2))
+        ctx.mouse_double_click(0)
+        ctx.yield_(3)
+        seen["maximized"] = app_state.playback.maximized_camera
+        shot = screenshot(ctx, "playback_maximized")
+        x0, y0, x1, y1 = (round(v) for v in app_state.playback.ui_objects["tile_rect/observation.images.top"])
+        seen["maximized_code"] = read_frame_code(np.asarray(Image.open(shot).convert("RGB"))[y0:y1, x0:x1])
+        seen["maximized_width"] = x1 - x0
+        ctx.mouse_double_click(0)
+        ctx.yield_(2)
+        seen["restored"] = app_state.playback.maximized_camera
+
+        # A real v2.0 dataset whose second camera has no files: its tile says so, the other plays.
+        app_state.open_dataset_async(gr00t)
+        assert yield_until(ctx, lambda: len(app_state.datasets) == 2), "the v2.0 dataset never opened"
+        app_state.select_episode(app_state.datasets[1].root, 2)
+        app_state.time.seek_frame(100)
+
+        def ego_view_frame() -> int | None:
+            tile = app_state.playback.tiles.get("observation.images.ego_view")  # a new dict per episode
+            return tile.shown_frame if tile is not None else None
+
+        assert yield_until(ctx, lambda: ego_view_frame() == 100), "the v2.0 camera never showed frame 100"
+        ctx.yield_(2)
+        seen["broken_problem"] = app_state.playback.tiles["observation.images.egoview"].problem
+        screenshot(ctx, "playback_v20_missing_camera")
+
     run_app_test(app_state, test)
     assert seen["played_to"] >= 6
+    assert seen["maximized"] == "observation.images.top" and seen["restored"] is None
+    assert seen["maximized_code"] == (2, 0) and seen["maximized_width"] > 600  # one big tile, same frame
+    assert "video file missing" in seen["broken_problem"]
     assert [name for name, *_ in seen["codes"]] == [
         "start",
         "after_play",
