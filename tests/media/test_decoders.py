@@ -97,3 +97,20 @@ def test_backend_probe_reports_pyav_choice_and_torchcodec_here():
     assert probe.status("pyav").name == "pyav"
     status = probe.status("torchcodec")
     assert status.name == "torchcodec" and status.device in ("cpu", "cuda")
+
+
+def test_pyav_takes_over_when_torchcodec_cannot_load(monkeypatch, sample_av1):
+    import sys
+
+    from leropilot_gl.media import open_decoder
+
+    monkeypatch.setitem(sys.modules, "torchcodec.decoders", None)  # the import now fails, as without FFmpeg
+    status = BackendProbe().status("auto")
+    assert status.name == "pyav" and "torchcodec cannot load" in status.reason
+    path = open_dataset(sample_av1).episodes[1].videos["observation.images.wrist"].path
+    decoder = open_decoder(path, status)
+    try:
+        assert isinstance(decoder, PyAVDecoder)
+        assert read_frame_code(decoder.get_frame(30 + 12)) == (1, 12)
+    finally:
+        decoder.close()
