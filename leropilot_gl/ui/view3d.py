@@ -103,8 +103,8 @@ def _gui_robot_settings(state: AppState, robot_type: str | None) -> None:
     view = state.view3d
     source = view.robot_source
     if source is not None:
-        imgui.text(f"Model: {source.urdf_path}" + (" (bundled for this robot type)" if source.bundled else ""))
-    imgui.set_next_item_width(hello_imgui.em_size(24))
+        imgui.text_wrapped(f"Model: {source.urdf_path}" + (" (bundled for this robot type)" if source.bundled else ""))
+    imgui.set_next_item_width(-hello_imgui.em_size(14))
     _, view.urdf_path_text = imgui.input_text_with_hint("##urdf_path", "path to a .urdf file", view.urdf_path_text)
     imgui.same_line()
     if imgui.button("Use URDF") and view.urdf_path_text.strip():
@@ -134,7 +134,7 @@ def _gui_package_dirs(view: View3DState, robot_type: str | None) -> None:
             if imgui.small_button("Remove"):
                 view.update_prefs(robot_type, package_dirs=[p for p in prefs.package_dirs if p != folder])
                 view.robot_source = None  # reload with the new search path
-    imgui.set_next_item_width(hello_imgui.em_size(24))
+    imgui.set_next_item_width(-hello_imgui.em_size(7))
     _, view.package_dir_text = imgui.input_text_with_hint("##package_dir", "folder holding ROS packages", view.package_dir_text)
     imgui.same_line()
     if imgui.button("Add folder") and view.package_dir_text.strip():
@@ -214,7 +214,8 @@ def accept_dropped_urdf(state: AppState, path: str) -> bool:
 def _gui_canvas(state: AppState) -> None:
     view = state.view3d
     avail = imgui.get_content_region_avail()
-    width, height = int(max(avail.x, 16)), int(max(avail.y, 16))
+    # With the settings open the panel scrolls rather than squeezing the view to nothing.
+    width, height = int(max(avail.x, 16)), int(max(avail.y, hello_imgui.em_size(12)))
     origin = imgui.get_cursor_screen_pos()
     buttons = imgui.ButtonFlags_.mouse_button_left | imgui.ButtonFlags_.mouse_button_right | imgui.ButtonFlags_.mouse_button_middle
     imgui.invisible_button(CANVAS_ID, imgui.ImVec2(width, height), buttons)

@@ -98,6 +98,12 @@ def test_chosen_urdf_is_used_and_remembered(app_state, shared_data, tmp_path):
         ctx.yield_(2)
         screenshot(ctx, "view3d_koch_chosen_urdf")
         seen["motion"] = app_state.view3d.motion
+        # Edit the mapping: the screwdriver column drives the gripper joint (a user's call).
+        ctx.item_click("//3D/##mapping/screwdriver.vel/##joint")  # opens the combo; its popup takes focus
+        ctx.set_ref("//$FOCUSED")
+        ctx.item_click("gripper")
+        assert yield_until(ctx, lambda: app_state.view3d.motion is not seen["motion"] and not app_state.view3d.busy)
+        seen["edited"] = app_state.view3d.motion
 
     run_app_test(app_state, test, window_size=WINDOW)
     assert seen["source_before"] is None
@@ -107,6 +113,9 @@ def test_chosen_urdf_is_used_and_remembered(app_state, shared_data, tmp_path):
     assert len(motion.mapping.targets) == 5
     remembered = RobotPrefsStore(tmp_path).get("koch_screwdriver_follower")
     assert remembered.urdf_path == str(BUNDLED_SO101_URDF.resolve())
+    assert remembered.mapping["screwdriver.vel"] == ["", "gripper"]
+    assert seen["edited"].mapping.targets["screwdriver.vel"].joint == "gripper"
+    assert len(seen["edited"].mapping.targets) == 6
 
 
 def _vec(x: float, y: float):
