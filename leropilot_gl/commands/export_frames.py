@@ -47,6 +47,7 @@ def parse_frames(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
     from PIL import Image
 
     from leropilot_gl.media import DecodePool, EpisodeMedia, FrameCache
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
                     continue
                 target = args.out / key / f"{frame}.png"
                 target.parent.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(tile.image).save(target)
+                Image.fromarray(np.ascontiguousarray(tile.image[..., :3])).save(target)
                 print(f"wrote {target}")
         return 1 if failures else 0
     finally:

@@ -36,7 +36,7 @@ class TileFrame:
 
     video_key: str
     frame_index: int
-    image: np.ndarray | None  # HxWx3 uint8 RGB, read-only
+    image: np.ndarray | None  # HxWx4 uint8 RGBA (HxWx3 RGB from a pool with rgba=False), read-only
     problem: str | None  # the video or this frame cannot be decoded
 
     @property
@@ -132,7 +132,7 @@ class EpisodeMedia:
         infos = {k: self.pool.info(s.path) for k, s in self.sources.items() if s.problem is None}
         # Prefetch at most half the cache: the frame under the playhead must never be evicted by
         # frames queued after it.
-        window_bytes = sum(i.width * i.height * 3 for i in infos.values() if i is not None)
+        window_bytes = sum(i.width * i.height * 4 for i in infos.values() if i is not None)
         if window_bytes:
             wanted = wanted[: max(1, self.pool.cache.max_bytes // 2 // window_bytes)]
         self._window = set(wanted)

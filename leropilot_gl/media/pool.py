@@ -25,6 +25,7 @@ from leropilot_gl.media.decoders import (
     MediaError,
     VideoInfo,
     open_decoder,
+    rgb_to_rgba,
 )
 
 MAX_DECODERS_PER_WORKER = 16  # v2 datasets have one file per episode: close the least recent
@@ -109,8 +110,11 @@ class _Worker:
 class DecodePool:
     """Decode workers (default: one per core) shared by every episode of every open dataset."""
 
-    def __init__(self, cache: FrameCache, *, workers: int | None = None, backend: str = "auto") -> None:
+    def __init__(
+        self, cache: FrameCache, *, workers: int | None = None, backend: str = "auto", rgba: bool = True
+    ) -> None:
         self.cache = cache
+        self.rgba = rgba  # cache 4-byte pixels: texture uploads become plain copies
         self.preferred_backend = backend
         self._lock = threading.Lock()
         self._done = threading.Condition(self._lock)
@@ -276,6 +280,8 @@ class DecodePool:
             info = decoder.info
             if job.index is not None:
                 frame = decoder.get_frame(job.index)
+                if self.rgba:
+                    frame = rgb_to_rgba(frame)
         except MediaError as exc:
             error = str(exc)
         except Exception as exc:  # a decoder bug must not kill the worker: report it on the tile

@@ -11,7 +11,10 @@ from OpenGL import GL
 
 
 class VideoTexture:
-    """An RGB8 texture that holds one decoded frame; `frame_key` says which one (or None)."""
+    """An RGBA8 texture that holds one decoded frame; `frame_key` says which one (or None).
+
+    Frames come as HxWx4 RGBA (a plain copy on upload) or HxWx3 RGB (the driver converts).
+    """
 
     def __init__(self) -> None:
         self.texture_id: int | None = None
@@ -25,11 +28,12 @@ class VideoTexture:
         return self.texture_id is not None and self.frame_key is not None
 
     def upload(self, image: np.ndarray, frame_key: object) -> None:
-        """Put an HxWx3 uint8 RGB frame into the texture; a frame already shown costs nothing."""
+        """Put an HxWx4 RGBA or HxWx3 RGB uint8 frame into the texture; a frame already shown costs nothing."""
         if frame_key == self.frame_key and self.texture_id is not None:
             return
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"expected an HxWx3 uint8 image, got {image.shape} {image.dtype}")
+        if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
+            raise ValueError(f"expected an HxWx4 or HxWx3 uint8 image, got {image.shape} {image.dtype}")
+        pixel_format = GL.GL_RGBA if image.shape[2] == 4 else GL.GL_RGB
         if not image.flags.c_contiguous:
             image = np.ascontiguousarray(image)
         height, width = image.shape[:2]
@@ -42,16 +46,16 @@ class VideoTexture:
             GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE)
         else:
             GL.glBindTexture(GL.GL_TEXTURE_2D, self.texture_id)
-        GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)  # rows of width*3 bytes are not 4-aligned
+        GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)  # RGB rows of width*3 bytes are not 4-aligned
         if (width, height) != (self.width, self.height):
             GL.glTexImage2D(
-                GL.GL_TEXTURE_2D, 0, GL.GL_RGB8, width, height, 0, GL.GL_RGB, GL.GL_UNSIGNED_BYTE, image
+                GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, pixel_format, GL.GL_UNSIGNED_BYTE, image
             )
             self.width, self.height = width, height
             self.allocations += 1
         else:
             GL.glTexSubImage2D(
-                GL.GL_TEXTURE_2D, 0, 0, 0, width, height, GL.GL_RGB, GL.GL_UNSIGNED_BYTE, image
+                GL.GL_TEXTURE_2D, 0, 0, 0, width, height, pixel_format, GL.GL_UNSIGNED_BYTE, image
             )
         GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 4)
         GL.glBindTexture(GL.GL_TEXTURE_2D, 0)

@@ -61,7 +61,7 @@ def test_v20_dataset_plays_and_missing_camera_is_reported(shared_data, pool_fact
     pool = pool_factory()
     media = EpisodeMedia(pool, index.episodes[3])
     tiles = media.wait_frame(411, timeout_s=30)
-    assert tiles["observation.images.ego_view"].image.shape == (256, 256, 3)
+    assert tiles["observation.images.ego_view"].image.shape == (256, 256, 4)
     assert "missing" in tiles["observation.images.egoview"].problem  # declared, no file
     assert pool.info(media.sources["observation.images.ego_view"].path).fps == 20.0
 
