@@ -42,8 +42,12 @@ def tick(state: AppState) -> None:
 
 
 def handle_dropped_paths(state: AppState, paths: list[str]) -> None:
-    """Folders dropped onto the window open as datasets; a dropped file opens its dataset folder."""
+    """A dropped URDF becomes the 3D model; a dropped folder (or a file inside one) opens as a dataset."""
+    from leropilot_gl.ui import view3d
+
     for raw in paths:
+        if raw.lower().endswith(".urdf") and view3d.accept_dropped_urdf(state, raw):
+            continue
         path = Path(raw)
         if path.is_file():
             path = next((p for p in path.parents if (p / "meta" / "info.json").is_file()), path.parent)

@@ -110,3 +110,24 @@ def copy_dataset_to_tmp(tmp_path: Path):
         return copy_dataset(src, tmp_path, name)
 
     return _copy
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_user_folders(tmp_path_factory) -> Iterator[Path]:
+    """No test reads or writes the real user's config, journals, environments or Hub token."""
+    home = tmp_path_factory.mktemp("user-home")
+    overrides = {
+        "XDG_CONFIG_HOME": home / "config",
+        "LEROPILOT_DATA_DIR": home / "leropilot",
+        "LEROPILOT_GL_JOURNAL_DIR": home / "journals",
+        "HF_HOME": home / "hf",
+    }
+    saved = {key: os.environ.get(key) for key in overrides}
+    os.environ.update({key: str(value) for key, value in overrides.items()})
+    os.environ.pop("HF_TOKEN", None)
+    yield home
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -12,8 +12,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 def use_headless_gl() -> None:
     """Point the bundled GLFW at its Null platform with an EGL context (Mesa), before each run."""
+    import imgui_bundle  # noqa: F401, I001  # first: points the glfw package at its libglfw 3.5 (Null platform)
     import glfw
-    import imgui_bundle  # noqa: F401  # makes the glfw package load imgui_bundle's libglfw 3.5
 
     glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
     if not glfw.init():
@@ -31,7 +31,14 @@ def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (14
     params = build_runner_params(state, persist_layout=False)
     params.app_window_params.window_geometry.size = window_size
     params.fps_idling.enable_idling = False
-    testing.run(test_function=test_fn, runner_params=params, add_ons_params=add_ons())
+    def with_patient_watchdog(ctx) -> None:
+        # The engine kills a test after 60 s by default: meant for hangs, but a loaded 2-core
+        # machine rendering with llvmpipe can be that slow without anything being wrong.
+        io = ctx.engine_io
+        io.config_watchdog_warning, io.config_watchdog_kill_test, io.config_watchdog_kill_app = 120.0, 600.0, 660.0
+        test_fn(ctx)
+
+    testing.run(test_function=with_patient_watchdog, runner_params=params, add_ons_params=add_ons())
 
 
 def yield_until(ctx, condition: Callable[[], bool], *, max_frames: int = 600) -> bool:

@@ -39,6 +39,7 @@ def test_open_by_typed_path_and_by_drop(app_state, tmp_path):
 
     koch = SHARED / "koch_screwdriver_v2.1_novideo"
     reachy = SHARED / "reachy2_apple_storage_v3.0_novideo"
+    seen = {}
 
     def test(ctx):
         ctx.set_ref("##MainMenuBar")
@@ -49,6 +50,9 @@ def test_open_by_typed_path_and_by_drop(app_state, tmp_path):
         # A file dropped from inside a dataset opens the whole dataset.
         handle_dropped_paths(app_state, [str(reachy / "meta" / "info.json")])
         assert yield_until(ctx, lambda: len(app_state.datasets) == 2)
+        # A dropped URDF becomes the model of the selected dataset's robot type, not a dataset.
+        handle_dropped_paths(app_state, [str(SHARED.parent / "urdf" / "so101" / "so101_new_calib.urdf")])
+        seen["urdf"] = app_state.view3d.prefs_for(app_state.selected_dataset.index.robot_type).urdf_path
         # A folder that is no dataset: a notice, nothing opened, nothing crashes.
         handle_dropped_paths(app_state, [str(tmp_path)])
         assert yield_until(ctx, lambda: not app_state.opening)
@@ -59,6 +63,7 @@ def test_open_by_typed_path_and_by_drop(app_state, tmp_path):
     assert [d.index.name for d in app_state.datasets] == [koch.name, reachy.name]
     assert any("no meta/info.json" in n.text and n.level == "error" for n in app_state.notices)
     assert app_state.settings.recent_datasets[:2] == [str(reachy), str(koch)]
+    assert seen["urdf"] == str((SHARED.parent / "urdf" / "so101" / "so101_new_calib.urdf").resolve())
 
 
 def test_layout_and_settings_are_remembered(tmp_path):
