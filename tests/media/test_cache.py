@@ -54,3 +54,15 @@ def test_budget_holds_under_concurrent_puts_and_shrink():
     assert cache.stats().entries > 0
     cache.set_max_bytes(10_000)
     assert 0 < cache.nbytes <= 10_000
+
+
+def test_rgb_to_rgba_is_exact_for_any_size():
+    from leropilot_gl.media.decoders import rgb_to_rgba
+
+    rng = np.random.default_rng(5)
+    for height, width in [(1, 1), (1, 2), (3, 5), (64, 96), (7, 13)]:
+        rgb = rng.integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+        rgba = rgb_to_rgba(rgb[:, ::-1] if width > 1 else rgb)  # non-contiguous input too
+        source = rgb[:, ::-1] if width > 1 else rgb
+        assert rgba.shape == (height, width, 4)
+        assert np.array_equal(rgba[..., :3], source) and (rgba[..., 3] == 255).all()
