@@ -107,6 +107,9 @@ class EpisodeMedia:
     ) -> None:
         """Ask for the frame under the playhead (first) and prefetch around it; returns at once.
 
+        Call it every UI frame. When paused, the frames around the playhead are asked for from the
+        second call at the same position on (so a scrub does not queue work it will throw away).
+
         A seek, a step, a change of speed or playback that fell behind starts a new generation:
         requests queued for frames the playhead has left are dropped before they are decoded.
         Playback that keeps up only extends the window ahead, so the queue is never rebuilt.
@@ -129,6 +132,11 @@ class EpisodeMedia:
                 self._generation = self.pool.new_generation()
                 self._requested.clear()
         wanted = self._prefetch_frames(frame_index, speed_if_playing, loop_range)
+        if speed_if_playing is None and previous != self._demand:
+            # Paused: prefetch around the playhead only once its frame is on screen (a later call).
+            # While the user scrubs, every seek then finds the workers free instead of busy with
+            # the neighbours of the previous position (a decode in flight cannot be stopped).
+            wanted = wanted[:1]
         infos = {k: self.pool.info(s.path) for k, s in self.sources.items() if s.problem is None}
         # Prefetch at most half the cache: the frame under the playhead must never be evicted by
         # frames queued after it.

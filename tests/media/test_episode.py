@@ -72,6 +72,9 @@ def test_paused_prefetch_fills_around_the_playhead(sample_h264, pool_factory):
     media = EpisodeMedia(pool, index.episodes[1])
     media.wait_frame(15)
     _wait_until_idle(pool)
+    assert not media.ready(16)  # a seek asks for its own frame first, nothing else
+    media.update(15, speed_if_playing=None)  # the next UI frame at the same position: prefetch
+    _wait_until_idle(pool)
     for frame in range(15 - PAUSED_BEHIND, 15 + PAUSED_AHEAD + 1):
         assert media.ready(frame), frame
         assert read_frame_code(media.frame("observation.images.top", frame).image) == (1, frame)
