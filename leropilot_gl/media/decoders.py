@@ -155,7 +155,7 @@ class PyAVDecoder:
             container.close()
 
 
-def rgb_to_rgba(frame: np.ndarray) -> np.ndarray:
+def rgb_to_rgba(frame: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     """HxWx3 -> HxWx4 with alpha 255: the texture upload then is a plain copy.
 
     Drivers convert 3-byte pixels on upload in a slow generic path (Mesa's software GL: 1 ms per
@@ -167,14 +167,16 @@ def rgb_to_rgba(frame: np.ndarray) -> np.ndarray:
     height, width = frame.shape[:2]
     flat = np.ascontiguousarray(frame, dtype=np.uint8).reshape(-1)
     count = height * width
-    out = np.empty(count, dtype="<u4")
+    if out is None or out.shape != (height, width, 4) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+        out = np.empty((height, width, 4), dtype=np.uint8)
+    words_out = out.reshape(-1).view("<u4")
     if count > 1:
         words = np.ndarray(shape=(count - 1,), dtype="<u4", buffer=flat, offset=0, strides=(3,))
-        np.bitwise_or(words, np.uint32(0xFF000000), out=out[: count - 1])
+        np.bitwise_or(words, np.uint32(0xFF000000), out=words_out[: count - 1])
     if count:
         red, green, blue = (int(v) for v in flat[-3:])  # the last pixel has no byte after it
-        out[count - 1] = red | green << 8 | blue << 16 | 0xFF000000
-    return out.view(np.uint8).reshape(height, width, 4)
+        words_out[count - 1] = red | green << 8 | blue << 16 | 0xFF000000
+    return out
 
 
 def _check_index(path: Path, index: int, num_frames: int) -> None:

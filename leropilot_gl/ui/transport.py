@@ -78,10 +78,13 @@ def handle_shortcuts(state: AppState) -> None:
     time = state.time
     if imgui.is_key_pressed(imgui.Key.space, False):
         time.toggle_play()
-    if imgui.is_key_pressed(imgui.Key.left_arrow):
-        time.step_seconds(-1.0) if io.key_shift else time.step(-1)
-    if imgui.is_key_pressed(imgui.Key.right_arrow):
-        time.step_seconds(1.0) if io.key_shift else time.step(1)
+    for key, direction in ((imgui.Key.left_arrow, -1), (imgui.Key.right_arrow, 1)):
+        if not imgui.is_key_pressed(key):  # repeats while held: hold to scrub
+            continue
+        if io.key_shift:
+            time.step_seconds(float(direction))
+        else:
+            time.step(direction)
     if imgui.is_key_pressed(imgui.Key.home, False):
         time.jump_to_start()
     if imgui.is_key_pressed(imgui.Key.end, False):
