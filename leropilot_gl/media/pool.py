@@ -32,7 +32,6 @@ from leropilot_gl.media.decoders import (
 
 MAX_DECODERS_PER_WORKER = 16  # v2 datasets have one file per episode: close the least recent
 MAX_FRAME_ERRORS = 1024
-MIN_WORKERS = 4
 
 
 class SpareFrames:
@@ -145,7 +144,7 @@ class _Worker:
 
 
 class DecodePool:
-    """Decode workers (default: one per core, at least 4) shared by every episode of every open dataset."""
+    """Decode workers (default: one per core) shared by every episode of every open dataset."""
 
     def __init__(
         self, cache: FrameCache, *, workers: int | None = None, backend: str = "auto", rgba: bool = True
@@ -166,10 +165,10 @@ class DecodePool:
         self._decoded = self._dropped = self._failed = 0
         self._decode_s = 0.0
         self._spares = SpareFrames()
-        # At least one worker per camera of a typical episode: a worker decodes its files one after
-        # another, so 3 cameras on 2 workers made a seek wait for two decodes in a row (measured:
-        # 2 workers 10.9 ms, 3 workers 7.0 ms per 3-camera seek on 2 cores; decoding drops the GIL).
-        count = workers if workers is not None else max(MIN_WORKERS, os.cpu_count() or 1)
+        # One worker per core: more decode threads than cores made each decode slower than the
+        # time saved by running them side by side (3 cameras, 2 cores: 3 workers 6.0 ms per seek,
+        # 2 workers 4.5 ms, measured with tools/bench/scrub.py; decoding drops the GIL).
+        count = workers if workers is not None else max(1, os.cpu_count() or 1)
         self._workers = [_Worker(self, i) for i in range(count)]
         # Decoders must close before the interpreter tears down (FFmpeg threads abort otherwise).
         atexit.register(self.close)
