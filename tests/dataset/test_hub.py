@@ -188,7 +188,7 @@ def test_cancelled_download_leaves_previous_copy_whole(hf_home, stand_in, sample
         hub.download_replace("alice/sample", endpoint=stand_in.url, progress=CancelAfter(3))
     assert tree_checksum(root) == before
     assert sorted(p.name for p in root.parent.iterdir()) == ["sample"]
-    assert 1 <= len(stand_in.resolved_paths("alice/sample")) < len(stand_in.repos["alice/sample"].files)
+    assert 0 < len(stand_in.resolved_paths("alice/sample")) < len(stand_in.repos["alice/sample"].files)
 
 
 def test_failed_first_download_leaves_nothing_that_looks_complete(hf_home, stand_in, sample_av1):

@@ -3,31 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from leropilot_gl.dataset import open_dataset
 from leropilot_gl.media import DecodePool, EpisodeMedia, FrameCache
 from tools.frame_code import read_frame_code
-
-
-@pytest.fixture(scope="module")
-def gl_context():
-    import imgui_bundle  # noqa: F401, I001  # first: it points the glfw package at its libglfw 3.5
-    import glfw
-
-    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
-    assert glfw.init(), "glfw.init() failed on the Null platform"
-    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
-    glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
-    glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
-    glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
-    glfw.window_hint(glfw.VISIBLE, glfw.FALSE)
-    window = glfw.create_window(64, 64, "textures", None, None)
-    assert window, "no EGL context"
-    glfw.make_context_current(window)
-    yield window
-    glfw.destroy_window(window)
-    glfw.terminate()
 
 
 def test_decoded_frames_stream_into_one_texture_allocation(gl_context, sample_h264):

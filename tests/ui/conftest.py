@@ -7,18 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import init_headless_glfw
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def use_headless_gl() -> None:
     """Point the bundled GLFW at its Null platform with an EGL context (Mesa), before each run."""
-    import imgui_bundle  # noqa: F401, I001  # first: points the glfw package at its libglfw 3.5 (Null platform)
-    import glfw
-
-    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
-    if not glfw.init():
-        raise RuntimeError("glfw.init() failed on the Null platform")
-    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)  # reset by glfwTerminate
+    init_headless_glfw()
 
 
 def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (1440, 900)) -> None:
