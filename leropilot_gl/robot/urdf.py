@@ -11,11 +11,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import numpy as np
-import trimesh
-import yourdfpy
+
+if TYPE_CHECKING:  # imported where used: trimesh costs about 0.6 s, and the window must open first
+    import trimesh
+    import yourdfpy
 
 from leropilot_gl.robot.model import JointSpec, MeshData, RobotModel, VisualSpec
 
@@ -46,6 +49,8 @@ def load_robot(
     if root_tag != "robot":
         raise RobotLoadError(f"{urdf_path.name} is not a URDF: its root element is <{root_tag}>, not <robot>")
     try:
+        import yourdfpy
+
         parsed = yourdfpy.URDF.load(
             str(urdf_path), load_meshes=False, build_scene_graph=False, build_collision_scene_graph=False
         )
@@ -157,6 +162,9 @@ def _visual_mesh(
     problems: list[str],
     simplify_cell_m: float,
 ) -> MeshData | None:
+    import trimesh
+    import trimesh.creation
+
     geometry = visual.geometry
     if geometry is None:
         return None
