@@ -26,7 +26,8 @@ from leropilot_gl.robot import (
     bundled_urdf_for,
     load_robot,
 )
-from leropilot_gl.robot.review import EpisodeMotion, episode_motion
+from leropilot_gl.robot.review import EpisodeMotion, episode_motion, episode_sync_rows
+from leropilot_gl.robot.sync import JointLag
 
 if TYPE_CHECKING:
     from leropilot_gl.render.scene3d import RobotSceneRenderer
@@ -64,6 +65,11 @@ class View3DState:
     _robot_future_source: RobotSource | None = None
 
     motion: EpisodeMotion | None = None
+    # Sync numbers need no robot model: computed on their own when no model is (or can be) shown.
+    sync_rows: list[JointLag] | None = None
+    sync_error: str | None = None
+    sync_future: Future | None = None
+    _sync_key: tuple | None = None
     motion_error: str | None = None
     motion_future: Future | None = None
     _motion_key: _MotionKey | None = None
@@ -123,7 +129,8 @@ class View3DState:
         if source != self.robot_source:
             self.robot_source, self.robot, self.robot_error = source, None, None
             self.motion, self._shown_motion_key, self.motion_error = None, None, None
-        if source is None:
+        if source is None or self.robot_error is not None:
+            self._update_sync_only(executor, dataset, episode)
             return
         if self.robot is None and self.robot_error is None and self.robot_future is None:
             self._robot_future_source = source
@@ -148,7 +155,22 @@ class View3DState:
             units = JointUnits(prefs.units) if prefs.units in {u.value for u in JointUnits} else None
             self.motion_future = executor.submit(load_episode_motion, self.robot, dataset, episode, prefs.mapping, units)
 
+    def _update_sync_only(self, executor: Executor, dataset: DatasetIndex, episode: EpisodeIndex) -> None:
+        key = (dataset.root, episode.episode_index, episode.length)
+        if key == self._sync_key or self.sync_future is not None:
+            return
+        self._sync_key, self.sync_rows, self.sync_error = key, None, None
+        self.sync_future = executor.submit(load_episode_sync_rows, dataset, episode)
+
     def _poll(self) -> None:
+        future = self.sync_future
+        if future is not None and future.done():
+            self.sync_future = None
+            exc = future.exception()
+            if exc is not None:
+                self.sync_rows, self.sync_error = None, f"cannot read the episode's state and action: {exc}"
+            else:
+                self.sync_rows, self.sync_error = future.result(), None
         future = self.robot_future
         if future is not None and future.done():
             self.robot_future = None
@@ -204,4 +226,18 @@ def load_episode_motion(
         saved_mapping=saved_mapping,
         units_override=units,
         codebase_version=dataset.version,
+    )
+
+
+def load_episode_sync_rows(dataset: DatasetIndex, episode: EpisodeIndex) -> list[JointLag]:
+    """Worker: lag of state behind action per shared dimension, without a robot model."""
+    state_feature, action_feature = dataset.features.get(OBS_STATE), dataset.features.get(ACTION)
+    if state_feature is None or action_feature is None:
+        return []
+    return episode_sync_rows(
+        list(state_feature.names),
+        episode.column(OBS_STATE),
+        list(action_feature.names),
+        episode.column(ACTION),
+        dataset.fps,
     )

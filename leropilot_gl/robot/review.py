@@ -62,12 +62,7 @@ def episode_motion(
     problems = list(mapping.describe_problems())
     if action_values is not None and action_names is not None:
         action = joint_trajectories(robot, mapping, units, action_names, action_values)
-        common = [n for n in state_names if n in action_names]
-        if common:
-            s_idx = [list(state_names).index(n) for n in common]
-            a_idx = [list(action_names).index(n) for n in common]
-            action_arr = np.asarray(action_values, dtype=np.float64).reshape(len(action_values), -1)
-            sync_rows = sync_table(common, action_arr[:, a_idx], state_values[:, s_idx], fps)
+        sync_rows = episode_sync_rows(state_names, state_values, action_names, action_values, fps)
     else:
         problems.append("the dataset has no action feature: no ghost, no sync numbers")
     paths = end_effector_paths(robot, state) if len(state_values) else {}
@@ -84,3 +79,21 @@ def episode_motion(
         sync_rows=sync_rows,
         problems=problems,
     )
+
+
+def episode_sync_rows(
+    state_names: Sequence[str],
+    state_values: np.ndarray,
+    action_names: Sequence[str],
+    action_values: np.ndarray,
+    fps: float,
+) -> list[JointLag]:
+    """Lag per dimension recorded in both action and state (by name); needs no robot model."""
+    common = [n for n in state_names if n in action_names]
+    if not common:
+        return []
+    s_idx = [list(state_names).index(n) for n in common]
+    a_idx = [list(action_names).index(n) for n in common]
+    state_arr = np.asarray(state_values, dtype=np.float64).reshape(len(state_values), -1)
+    action_arr = np.asarray(action_values, dtype=np.float64).reshape(len(action_values), -1)
+    return sync_table(common, action_arr[:, a_idx], state_arr[:, s_idx], fps)

@@ -17,10 +17,20 @@ def gui_sync_table(state: AppState) -> None:
     if episode is None:
         imgui.text_disabled("Select an episode to measure action/state lag.")
         return
-    if motion is None:
-        imgui.text_disabled("Waiting for the 3D view to read the episode's joints...")
+    view = state.view3d
+    if motion is not None:
+        rows = motion.sync_rows
+    elif view.robot_source is None or view.robot_error is not None:
+        rows = view.sync_rows  # no robot model to show: the numbers come on their own
+        if view.sync_error:
+            imgui.text_colored(FLAG_COLOR, view.sync_error)
+            return
+    else:
+        rows = None
+    if rows is None:
+        imgui.text_disabled("Reading the episode's state and action...")
         return
-    if not motion.sync_rows:
+    if not rows:
         imgui.text_disabled("No joint is recorded in both action and state.")
         return
     imgui.text_wrapped(
@@ -32,7 +42,7 @@ def gui_sync_table(state: AppState) -> None:
         for header in ("joint", "lag (frames)", "lag (ms)", "corr.", "note"):
             imgui.table_setup_column(header)
         imgui.table_headers_row()
-        for row in motion.sync_rows:
+        for row in rows:
             with imgui_ctx.push_id(row.name):
                 imgui.table_next_row()
                 imgui.table_next_column()

@@ -108,3 +108,19 @@ def test_state_without_action_has_no_ghost_and_says_so():
                             action_names=None, action_values=None, fps=30.0)
     assert motion.action is None and motion.sync_rows == []
     assert "no action feature" in motion.problems[-1]
+
+
+def test_sync_numbers_come_without_a_robot_model(shared_data, executor, tmp_path):
+    koch = open_dataset(shared_data / "datasets" / "koch_screwdriver_v2.1_novideo")
+    view = View3DState(config_dir=tmp_path)
+    episode = koch.episodes[1]
+    for _ in range(400):
+        view.update(executor, koch, episode)
+        if view.sync_rows is not None or view.sync_error:
+            break
+        time.sleep(0.02)
+    assert view.robot_source is None and view.motion is None
+    assert view.sync_error is None
+    assert [row.name for row in view.sync_rows] == list(koch.features["action"].names)
+    arm = [row for row in view.sync_rows if row.name != "screwdriver.vel"]
+    assert all(1.0 <= row.lag_frames <= 5.0 for row in arm), [(r.name, r.lag_frames) for r in arm]
