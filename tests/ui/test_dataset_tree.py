@@ -9,7 +9,7 @@ from PIL import Image
 
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets"
+SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets").resolve()
 
 
 def test_open_select_episode_and_details(app_state):

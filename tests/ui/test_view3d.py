@@ -13,7 +13,7 @@ from tests.ui.conftest import run_app_test, screenshot, yield_until
 
 CANVAS = "**/##view3d_canvas"
 WINDOW = (1200, 780)  # smaller than the default: every frame is drawn by software GL
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets"
+SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets").resolve()
 
 
 def _canvas_pixels(ctx, shot: Path) -> np.ndarray:
