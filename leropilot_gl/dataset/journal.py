@@ -27,6 +27,7 @@ from typing import Any
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.lock import remove_leftover_staging
 from leropilot_gl.dataset.model import DatasetIndex
+from leropilot_gl.paths import user_config_dir
 
 JOURNAL_DIR_ENV = "LEROPILOT_GL_JOURNAL_DIR"
 JOURNAL_FORMAT = 1
@@ -43,8 +44,7 @@ def default_journal_dir() -> Path:
     env = os.environ.get(JOURNAL_DIR_ENV)
     if env:
         return Path(env)
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "leropilot-gl" / "journals"
+    return user_config_dir() / "journals"
 
 
 def journal_path(journal_dir: Path, root: Path) -> Path:

@@ -7,16 +7,16 @@ overwritten silently: it is set aside as `<name>.bad` before the next write.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from leropilot_gl.paths import user_config_dir
 
 PREFS_FILENAME = "robot_prefs.json"
 
 
 def default_config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "leropilot-gl"
+    return user_config_dir()
 
 
 @dataclass
