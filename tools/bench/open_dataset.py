@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         "(RSS/peak: growth of the process's resident memory over the open, imports excluded; the\n"
-        " first open_dataset pays for lazy imports (av, pyarrow.dataset) that lerobot's module import\n"
+        " first open_dataset pays for lazy imports (av) that lerobot's module import\n"
         " has already done for its loaders)"
     )
     print(
