@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,13 +38,20 @@ def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (14
     testing.run(test_function=with_patient_watchdog, runner_params=params, add_ons_params=add_ons())
 
 
-def yield_until(ctx, condition: Callable[[], bool], *, max_frames: int = 600) -> bool:
-    """Let frames run until condition() holds (background work finishing); False if it never did."""
-    for _ in range(max_frames):
-        if condition():
-            return True
+def yield_until(ctx, condition: Callable[[], bool], *, max_frames: int = 600, min_wait_s: float = 90.0) -> bool:
+    """Let frames run until condition() holds (background work finishing); False if it never did.
+
+    Gives up only after both max_frames frames and min_wait_s seconds: frames come fast on an idle
+    machine and slowly on a loaded one, and workers (mesh loading, decoding) slow down with them.
+    """
+    deadline = time.monotonic() + min_wait_s
+    frames = 0
+    while not condition():
+        if frames >= max_frames and time.monotonic() >= deadline:
+            return condition()
         ctx.yield_()
-    return condition()
+        frames += 1
+    return True
 
 
 def screenshot(ctx, name: str) -> Path:

@@ -35,9 +35,6 @@ def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypat
         return app_state.jobs.get(f"env-install:{envs.draft.env_id}") if envs.draft.env_id else None
 
     def test(ctx):
-        # a real install inside the test: on a busy 2-core machine it can pass the 60 s default
-        io = ctx.engine_io
-        io.config_watchdog_warning, io.config_watchdog_kill_test, io.config_watchdog_kill_app = 120, 480, 540
         ctx.set_ref("##MainMenuBar")
         ctx.menu_click("Environments/New environment...")
         ctx.set_ref("Environment wizard")

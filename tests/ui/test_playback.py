@@ -43,9 +43,6 @@ def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample
         assert all(code == (episode, frame) for code in codes.values()), (name, episode, frame, codes)
 
     def test(ctx):
-        # Software GL on a shared 2-core machine draws a few frames a second: allow a long run.
-        test_io = imgui.test_engine.get_io(hello_imgui.get_imgui_test_engine())
-        test_io.config_watchdog_kill_test = 600.0
         assert yield_until(ctx, lambda: bool(app_state.datasets)), "dataset never opened"
         app_state.select_episode(app_state.datasets[0].root, 1)
         check_screen(ctx, "start")

@@ -24,13 +24,6 @@ def _canvas_pixels(ctx, shot: Path) -> np.ndarray:
     return image[y0:y1, x0:x1]
 
 
-def _patient(ctx) -> None:
-    """The engine's watchdog kills a test after 60 s: meant for hangs, but on a loaded 2-core
-    machine with software GL this whole-app test can legitimately take longer."""
-    ctx.engine_io.config_watchdog_warning = 120.0
-    ctx.engine_io.config_watchdog_kill_test = 600.0
-
-
 def _show_frame(ctx, state, frame: int, *, offset_s: float = 0.0) -> None:
     state.time.seek(frame / state.time.fps + offset_s)
     ctx.yield_(3)
@@ -42,7 +35,6 @@ def test_view_follows_the_playhead_and_orbits(app_state, sample_av1, tmp_path):
     seen: dict = {}
 
     def test(ctx):
-        _patient(ctx)
         assert yield_until(ctx, lambda: app_state.view3d.motion is not None), (
             app_state.view3d.robot_error, app_state.view3d.motion_error
         )
@@ -86,7 +78,6 @@ def test_chosen_urdf_is_used_and_remembered(app_state, shared_data, tmp_path):
     seen: dict = {}
 
     def test(ctx):
-        _patient(ctx)
         assert yield_until(ctx, lambda: app_state.selected_episode is not None)
         ctx.yield_(2)
         seen["source_before"] = app_state.view3d.robot_source
