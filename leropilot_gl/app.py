@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
 from pathlib import Path
 
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp, portable_file_dialogs as pfd
@@ -198,10 +200,77 @@ def add_ons() -> immapp.AddOnsParams:
     return immapp.AddOnsParams(with_implot=True)
 
 
-def run_app(dataset_args: list[str]) -> int:
+def _display_missing() -> str | None:
+    """On Linux a window needs X11 or Wayland; say so plainly instead of a GLFW assertion."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return (
+            "no display: the leropilot-gl window needs a desktop session (DISPLAY or WAYLAND_DISPLAY is "
+            "unset). The headless commands work anywhere (leropilot-gl --help), and "
+            "`leropilot-gl --offscreen shot.png` renders the window without a screen."
+        )
+    return None
+
+
+def use_offscreen_gl() -> None:
+    """GLFW's Null platform with an EGL context (Mesa): the whole app without a display or GPU."""
+    import imgui_bundle  # noqa: F401, I001  # first: points the glfw package at the bundled GLFW 3.5
+    import glfw
+
+    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
+    if not glfw.init():
+        raise RuntimeError("GLFW's Null platform did not start")
+    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
+
+
+def _exit_when_settled(state: AppState, started_at: float, max_wait_s: float) -> None:
+    """Offscreen runs: stop once the datasets are open and every camera tile shows a frame."""
+    params = hello_imgui.get_runner_params()
+    tiles = state.playback.tiles
+    settled = (
+        not state.opening
+        and not state.hub.open_requests
+        and all(t.shown_frame is not None or t.problem for t in tiles.values())
+        and imgui.get_frame_count() > 10
+    )
+    if settled or time.monotonic() - started_at > max_wait_s:
+        params.app_shall_exit = True
+
+
+def run_app(dataset_args: list[str], *, offscreen_png: str | None = None, max_wait_s: float = 120.0) -> int:
+    """Open the window on the given datasets (the bundled sample when none).
+
+    With offscreen_png, render without a screen until the data is shown, save the window as PNG
+    and exit: a smoke test of the whole app for scripts and CI.
+    """
     state = AppState()
     targets = dataset_args or [str(SAMPLE_DATASET)]
     for target in targets:
         state.open_dataset_async(target)
-    immapp.run(build_runner_params(state), add_ons())
+    if offscreen_png:
+        use_offscreen_gl()
+        params = build_runner_params(state, persist_layout=False)  # never touch the user's layout
+        params.fps_idling.enable_idling = False  # no user input will come to wake an idling loop
+        started_at = time.monotonic()
+        state.tick_hooks.append(lambda s: _exit_when_settled(s, started_at, max_wait_s))
+    else:
+        missing = _display_missing()
+        if missing:
+            print(f"error: {missing}", file=sys.stderr)
+            return 2
+        params = build_runner_params(state)
+    try:
+        immapp.run(params, add_ons())
+    except RuntimeError as exc:
+        if "glfwInit" in str(exc) or "GLFW" in str(exc):
+            print(f"error: cannot open a window ({exc}); try `leropilot-gl --offscreen shot.png`", file=sys.stderr)
+            return 2
+        raise
+    if offscreen_png:
+        from PIL import Image
+
+        Image.fromarray(hello_imgui.final_app_window_screenshot()).convert("RGB").save(offscreen_png)
+        errors = [n.text for n in state.notices if n.level == "error"]
+        for text in errors:
+            print(f"error: {text}", file=sys.stderr)
+        return 1 if errors else 0
     return 0

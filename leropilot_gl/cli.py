@@ -34,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     app_parser = argparse.ArgumentParser(prog="leropilot-gl", description="Open the leropilot-gl window.")
     app_parser.add_argument("datasets", nargs="*", help="dataset folders or Hub repo ids (default: bundled sample)")
+    app_parser.add_argument(
+        "--offscreen",
+        metavar="PNG",
+        help="render without a screen (EGL), save the window as PNG once the data is shown, and exit",
+    )
     args = app_parser.parse_args(argv)
     from leropilot_gl.app import run_app
 
-    return run_app(args.datasets)
+    return run_app(args.datasets, offscreen_png=args.offscreen)
