@@ -75,6 +75,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.ops and not args.compact:
         print("error: no operation given (see leropilot-gl edit --help)")
         return 2
+    for option, folder in (("--journal-dir", args.journal_dir), ("--out", args.out)):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            print(f"error: {option} {folder} is a file, not a folder")
+            print("nothing was changed")
+            return 2
     with tempfile.TemporaryDirectory(prefix="leropilot-edit-") as tmp:
         session = EditSession(args.journal_dir or Path(tmp))
         opened: dict[str, Path] = {}
@@ -95,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
                 _apply(session, attach, root, name, value, args)
         except (EditError, ValueError, DatasetOpenError) as exc:
             print(f"error: {exc}")
+            print("nothing was changed")
+            return 2
+        except OSError as exc:  # e.g. the journal folder cannot be written
+            print(f"error: {exc.filename}: {exc.strerror}" if exc.filename else f"error: {exc}")
             print("nothing was changed")
             return 2
         return _finish(session, root, args)
@@ -145,7 +154,10 @@ def _apply(session, attach, root: Path, name: str, value, args: argparse.Namespa
             if not sep or not split_name:
                 raise ValueError(f"--split expects NAME=SPEC, got {item!r}")
             if "." in spec:
-                parts[split_name] = float(spec)
+                try:
+                    parts[split_name] = float(spec)
+                except ValueError:
+                    raise ValueError(f"--split {item!r}: {spec!r} is not a fraction like 0.8") from None
             else:
                 parts[split_name] = [uid(root, _int(x, "--split")) for x in spec.split(",") if x]
         kinds = {isinstance(v, float) for v in parts.values()}

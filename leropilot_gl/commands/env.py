@@ -188,7 +188,10 @@ def run_create(args: argparse.Namespace) -> int:
     try:
         manager, config, script = _plan(args)
         if args.script:
-            script = Path(args.script).read_text(encoding="utf-8")
+            try:
+                script = Path(args.script).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                return _fail(f"cannot read --script {args.script}: {getattr(exc, 'strerror', None) or exc}")
         manager.save_plan(config, script, shell=args.shell)
     except (RepoError, InspectError, EnvError, UvNotFound, ValueError, OSError) as exc:
         return _fail(str(exc))

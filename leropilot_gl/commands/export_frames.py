@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
             f"error: episode {args.episode} is not in the dataset (episodes {min(episodes)}..{max(episodes)})"
         )
         return 2
+    if args.out.exists() and not args.out.is_dir():
+        print(f"error: --out {args.out} is a file, not a folder")
+        return 2
     outside = [f for f in frames if not 0 <= f < episode.length]
     if outside:
         print(
@@ -101,8 +104,12 @@ def run(args: argparse.Namespace) -> int:
                     print(f"error: {key} frame {frame}: {tile.problem or 'not decoded in time'}")
                     continue
                 target = args.out / key / f"{frame}.png"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(np.ascontiguousarray(tile.image[..., :3])).save(target)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    Image.fromarray(np.ascontiguousarray(tile.image[..., :3])).save(target)
+                except OSError as exc:  # a full disk, a read-only or clashing output folder
+                    print(f"error: cannot write {target}: {exc.strerror or exc}")
+                    return 2
                 print(f"wrote {target}")
         return 1 if failures else 0
     finally:

@@ -219,9 +219,20 @@ def describe_error(exc: BaseException, *, endpoint: str, repo_id: str | None = N
     if isinstance(exc, errors.HfHubHTTPError):
         return f"the Hub answered an error{where}: {_first_line(exc)}"
     if isinstance(exc, OSError) and exc.__class__.__module__.startswith(("requests", "urllib3")):
-        return f"cannot reach {endpoint}{where}: {_first_line(exc)}"
+        return f"cannot reach {endpoint}{where}: {_network_reason(exc)}"
     name = type(exc).__name__
     return scrub(f"{name}{where}: {_first_line(exc)}")
+
+
+def _network_reason(exc: BaseException) -> str:
+    # requests nests the OS reason deep inside a repr of retry objects: keep only that reason
+    text = str(exc)
+    match = re.search(r"\[Errno -?\d+\] ([^'\"()\]]+)", text)
+    if match:
+        return match.group(1).strip()
+    if "timed out" in text.lower():
+        return "the connection timed out"
+    return _first_line(exc)[:200]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -95,7 +95,8 @@ def open_dataset(root: str | Path) -> DatasetIndex:
     if not index.usable:
         raise DatasetOpenError(
             f"{root}: none of the {len(index.episodes)} episodes has readable data: "
-            + "; ".join(p.message for p in problems if p.severity is Severity.ERROR)[:500]
+            # one data file shared by many episodes gives one message each: say it once
+            + "; ".join(dict.fromkeys(p.message for p in problems if p.severity is Severity.ERROR))[:500]
         )
     return index
 

@@ -243,7 +243,11 @@ def _write_dataset(
         for _, src in sources:
             video = src.videos.get(key)
             if video is None or not video.exists:
-                raise EditError(f"episode {src.episode_index} of {src.dataset.root.name} has no {key} video file")
+                why = f"{video.path.name} is missing" if video else "its place in the video is unknown"
+                raise EditError(
+                    f"episode {src.episode_index} of {src.dataset.root.name} has no {key} video ({why}); "
+                    "see the dataset's problems"
+                )
             files = video_files[key]
             if video.path in files:
                 continue
