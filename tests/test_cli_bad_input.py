@@ -90,7 +90,7 @@ def test_edit_save_with_unreadable_episode_table_says_why(sample_av1, copy_datas
     assert tree_checksum(root) == before
 
 
-def test_env_create_with_a_missing_script(tmp_path):
+def test_env_missing_script_and_data_dir_under_a_file(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "pyproject.toml").write_text('[project]\nname = "lerobot"\nversion = "0.1"\nrequires-python = ">=3.10"\n')
@@ -105,6 +105,11 @@ def test_env_create_with_a_missing_script(tmp_path):
     assert out.returncode == 2
     assert out.stderr.strip() == f"error: cannot read --script {missing}: No such file or directory"
     assert not (data_dir / "envs").exists() or not any((data_dir / "envs").iterdir())
+
+    a_file = repo / "pyproject.toml"
+    out = run_cli("env", "--data-dir", str(a_file / "sub"), "plan", str(repo), "--name", "x")
+    assert out.returncode == 2
+    assert out.stderr.strip() == f"error: --data-dir {a_file / 'sub'}: {a_file} is a file, not a folder"
 
 
 def test_hub_download_without_network_keeps_the_local_copy(sample_av1, copy_dataset_to_tmp):

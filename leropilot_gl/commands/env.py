@@ -49,6 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _manager(args: argparse.Namespace):
     from leropilot_gl.envs import EnvManager, load_settings
 
+    if args.data_dir:
+        path = Path(args.data_dir).expanduser()
+        blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise SystemExit(_fail(f"--data-dir {args.data_dir}: {blocker} is a file, not a folder"))
     return EnvManager(load_settings(args.data_dir))
 
 
@@ -87,7 +92,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     manager = _manager(args)
     try:
         ref, commit, info = _inspect(manager, args.repo, args.ref)
-    except (RepoError, InspectError, EnvError) as exc:
+    except (RepoError, InspectError, EnvError, OSError) as exc:
         return _fail(str(exc))
     refs = manager.repos.refs(manager.resolve_repo_url(args.repo))
     table = manager.compat_table()
@@ -146,7 +151,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
     try:
         _, _, script = _plan(args)
-    except (RepoError, InspectError, EnvError, UvNotFound, ValueError) as exc:
+    except (RepoError, InspectError, EnvError, UvNotFound, ValueError, OSError) as exc:
         return _fail(str(exc))
     print(script)
     return 0
