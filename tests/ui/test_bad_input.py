@@ -1,16 +1,29 @@
-"""Damaged datasets in the app: a clear message where the damage is, the app keeps running, nothing
-on disk changes."""
+"""Bad input in the app: damaged datasets, a URDF that is broken or fits another robot, a repository
+that cannot be fetched. A clear message where the problem is, the app keeps running, nothing on disk
+changes."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
+from leropilot_gl.envs import EnvManager, Settings
+from leropilot_gl.envs.wizard import EnvManagerState
+from leropilot_gl.render.view3d_state import View3DState
 from tests.conftest import tree_checksum
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 from tools.frame_code import read_frame_code
 
+pytestmark = pytest.mark.gui
+
 FRONT, WRIST = "observation.images.front", "observation.images.wrist"
+# A valid URDF of some other robot: none of its joints is a feature of an SO-101 dataset.
+OTHER_ROBOT_URDF = """<?xml version="1.0"?>
+<robot name="other"><link name="base"/><link name="arm"/>
+<joint name="hinge" type="revolute"><parent link="base"/><child link="arm"/><axis xyz="0 0 1"/>
+<limit lower="-1" upper="1" effort="1" velocity="1"/></joint></robot>
+"""
 
 
 def _truncate(path) -> None:
@@ -18,7 +31,11 @@ def _truncate(path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
-def test_corrupt_parquet_truncated_mp4_and_unreadable_episode_table(app_state, sample_av1, copy_dataset_to_tmp):
+def test_damaged_datasets_bad_urdfs_and_an_unreachable_repository(
+    app_state, sample_av1, copy_dataset_to_tmp, tmp_path
+):
+    from leropilot_gl.app import handle_dropped_paths
+
     corrupt_data = copy_dataset_to_tmp(sample_av1, "corrupt_data")
     _truncate(corrupt_data / "data" / "chunk-000" / "file-000.parquet")
     cut_video = copy_dataset_to_tmp(sample_av1, "cut_video")
@@ -27,6 +44,15 @@ def test_corrupt_parquet_truncated_mp4_and_unreadable_episode_table(app_state, s
     no_table = copy_dataset_to_tmp(sample_av1, "no_episode_table")
     _truncate(no_table / "meta" / "episodes" / "chunk-000" / "file-000.parquet")
     before = {root: tree_checksum(root) for root in (corrupt_data, cut_video, no_table)}
+    garbage_urdf = tmp_path / "garbage.urdf"
+    garbage_urdf.write_text("this is not xml <<<")
+    other_urdf = tmp_path / "other.urdf"
+    other_urdf.write_text(OTHER_ROBOT_URDF)
+    app_state.view3d = View3DState(config_dir=tmp_path / "robot-prefs")
+    settings = Settings(data_dir=tmp_path / "envs-data", offline=True,
+                        repositories={"unreachable": "https://127.0.0.1:9/lerobot.git"})
+    envs = EnvManagerState(settings=settings, manager=EnvManager(settings), first_run=False, welcome_done=True)
+    app_state.envs = envs
     seen: dict = {}
 
     def test(ctx):
@@ -53,6 +79,33 @@ def test_corrupt_parquet_truncated_mp4_and_unreadable_episode_table(app_state, s
         x0, y0, x1, y1 = (round(v) for v in app_state.playback.ui_objects[f"tile_rect/{WRIST}"])
         seen["wrist_code"] = read_frame_code(np.asarray(Image.open(shot).convert("RGB"))[y0:y1, x0:x1])
 
+        # URDFs dropped on the window: missing, not XML, another robot's. Each says what is wrong.
+        view = app_state.view3d
+        handle_dropped_paths(app_state, [str(tmp_path / "missing.urdf")])
+        handle_dropped_paths(app_state, [str(garbage_urdf)])
+        assert yield_until(ctx, lambda: view.robot_error is not None), "the broken URDF never failed"
+        seen["garbage_urdf"] = view.robot_error
+        handle_dropped_paths(app_state, [str(other_urdf)])
+        assert yield_until(ctx, lambda: view.motion is not None and not view.busy), view.robot_error
+        ctx.yield_(2)
+        seen["other_mapping"] = view.motion.mapping
+        screenshot(ctx, "bad_input_other_robot_urdf")
+
+        # A repository that cannot be reached, then a path that does not exist: the wizard says so.
+        ctx.set_ref("##MainMenuBar")
+        ctx.menu_click("Environments/New environment...")
+        ctx.set_ref("Environment wizard")
+        ctx.item_click("**/###repo-unreachable")
+        ctx.item_click("**/###fetch")
+        assert yield_until(ctx, lambda: "cannot fetch" in envs.error), envs.error
+        seen["unreachable"] = envs.error
+        ctx.item_click("**/###repo-custom")
+        ctx.item_input_value("**/##custom-url", str(tmp_path / "no-such-repo"))
+        ctx.item_click("**/###fetch")
+        assert yield_until(ctx, lambda: "no such folder" in envs.error), envs.error
+        seen["no_such_path"] = envs.error
+        screenshot(ctx, "bad_input_env_wizard")
+
         # The unreadable episode table: the dataset opens from its data, its problem is listed.
         app_state.select_episode(app_state.find_dataset(no_table.resolve()).root, 0)
         ctx.set_ref("Datasets")
@@ -69,5 +122,11 @@ def test_corrupt_parquet_truncated_mp4_and_unreadable_episode_table(app_state, s
     assert seen["wrist_code"] == (1, 20)
     table_problems = [p.message for p in app_state.find_dataset(no_table.resolve()).index.problems]
     assert any("episode table" in m and "unreadable" in m for m in table_problems), table_problems
+    assert "URDF file not found" in " ".join(n.text for n in app_state.notices)
+    assert seen["garbage_urdf"].startswith("cannot read URDF garbage.urdf")
+    assert not seen["other_mapping"].targets and seen["other_mapping"].unmapped_joints == ["hinge"]
+    assert "https://127.0.0.1:9/lerobot.git" in seen["unreachable"]
+    assert str(tmp_path / "no-such-repo") in seen["no_such_path"]
+    assert not (tmp_path / "envs-data" / "envs").exists()  # nothing half-made
     for root, checksum in before.items():
         assert tree_checksum(root) == checksum, f"{root.name} changed on disk"
