@@ -165,7 +165,7 @@ class JobRunner:
         except JobCancelled:
             status = "cancelled"
         except Exception as exc:  # reported once, through the job's error
-            status, error = "failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            status, error = "failed", describe_exception(exc)
             ctx.log("".join(traceback.format_exception(exc)).rstrip())
         with job._lock:
             job._status, job._result, job._error = status, result, error
@@ -206,3 +206,13 @@ class JobRunner:
     def cancel_all(self) -> None:
         for job in self.running():
             job.cancel()
+
+
+def describe_exception(exc: BaseException) -> str:
+    """The project's own errors carry messages written for users; built-in ones need their type."""
+    message = str(exc)
+    if not message:
+        return type(exc).__name__
+    if type(exc).__module__ == "builtins":
+        return f"{type(exc).__name__}: {message}"
+    return message

@@ -51,3 +51,19 @@ def test_failure_and_cancel_are_reported():
     assert job.status == "cancelled"
     assert len(job.log_lines()) <= 3  # bounded
     assert job.log_total >= len(job.log_lines())
+
+
+def test_job_errors_read_as_their_message():
+    from leropilot_gl.dataset import DatasetOpenError
+
+    runner = JobRunner()
+
+    def fail(ctx):
+        raise DatasetOpenError("/data/x: no meta/info.json")
+
+    job = runner.start("open", "Open", fail)
+    assert job.wait(5)
+    assert job.error == "/data/x: no meta/info.json"
+    keyed = runner.start("key", "Key", lambda ctx: {}["episode"])
+    assert keyed.wait(5)
+    assert keyed.error == "KeyError: 'episode'"

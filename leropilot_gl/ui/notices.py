@@ -18,10 +18,11 @@ def gui_notices(state: AppState) -> None:
         return
     viewport = imgui.get_main_viewport()
     pad = hello_imgui.em_size(1.0)
+    # Bottom right, above the status bar: the panels' own controls sit along their top edges.
     imgui.set_next_window_pos(
-        imgui.ImVec2(viewport.work_pos.x + viewport.work_size.x - pad, viewport.work_pos.y + pad * 2),
+        imgui.ImVec2(viewport.work_pos.x + viewport.work_size.x - pad, viewport.work_pos.y + viewport.work_size.y - pad),
         imgui.Cond_.always,
-        imgui.ImVec2(1.0, 0.0),
+        imgui.ImVec2(1.0, 1.0),
     )
     imgui.set_next_window_bg_alpha(0.92)
     flags = (
