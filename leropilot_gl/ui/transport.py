@@ -100,34 +100,21 @@ def gui_transport(state: AppState) -> None:
     time = state.time
     enabled = state.selected_episode is not None
     imgui.begin_disabled(not enabled)
-    if imgui.button(f"{fa.ICON_FA_BACKWARD_FAST}###prev_episode"):
-        state.step_episode(-1)
-    imgui.set_item_tooltip("Previous episode (PageUp)")
-    imgui.same_line()
-    if imgui.button(f"{fa.ICON_FA_BACKWARD}###start"):
-        time.jump_to_start()
-    imgui.set_item_tooltip("Jump to start (Home)")
-    imgui.same_line()
-    if imgui.button(f"{fa.ICON_FA_BACKWARD_STEP}###step_back"):
-        time.step(-1)
-    imgui.set_item_tooltip("Step one frame back (Left; Shift+Left: 1 s)")
-    imgui.same_line()
-    if imgui.button(f"{fa.ICON_FA_PAUSE if time.playing else fa.ICON_FA_PLAY}###play"):
-        time.toggle_play()
-    imgui.set_item_tooltip("Play / pause (Space)")
-    imgui.same_line()
-    if imgui.button(f"{fa.ICON_FA_FORWARD_STEP}###step_forward"):
-        time.step(1)
-    imgui.set_item_tooltip("Step one frame forward (Right; Shift+Right: 1 s)")
-    imgui.same_line()
-    if imgui.button(f"{fa.ICON_FA_FORWARD}###end"):
-        time.jump_to_end()
-    imgui.set_item_tooltip("Jump to end (End)")
-    imgui.same_line()
-    if imgui.button(f"{fa.ICON_FA_FORWARD_FAST}###next_episode"):
-        state.step_episode(+1)
-    imgui.set_item_tooltip("Next episode (PageDown)")
-    imgui.same_line()
+    buttons = (
+        (fa.ICON_FA_BACKWARD_FAST, "prev_episode", "Previous episode (PageUp)", lambda: state.step_episode(-1)),
+        (fa.ICON_FA_BACKWARD, "start", "Jump to start (Home)", time.jump_to_start),
+        (fa.ICON_FA_BACKWARD_STEP, "step_back", "Step one frame back (Left; Shift+Left: 1 s)", lambda: time.step(-1)),
+        (fa.ICON_FA_PAUSE if time.playing else fa.ICON_FA_PLAY, "play", "Play / pause (Space)", time.toggle_play),
+        (fa.ICON_FA_FORWARD_STEP, "step_forward", "Step one frame forward (Right; Shift+Right: 1 s)",
+         lambda: time.step(1)),
+        (fa.ICON_FA_FORWARD, "end", "Jump to end (End)", time.jump_to_end),
+        (fa.ICON_FA_FORWARD_FAST, "next_episode", "Next episode (PageDown)", lambda: state.step_episode(+1)),
+    )
+    for icon, stable_id, tooltip, action in buttons:
+        if imgui.button(f"{icon}###{stable_id}"):  # ### keeps the id when the play icon changes
+            action()
+        imgui.set_item_tooltip(tooltip)
+        imgui.same_line()
     imgui.set_next_item_width(hello_imgui.em_size(5))
     if imgui.begin_combo("###speed", f"{time.speed:g}x"):
         for speed in SPEEDS:
