@@ -59,23 +59,21 @@ def flush_journals(state: AppState) -> None:
 
 
 def undo(state: AppState) -> None:
-    ed = editor(state)
-    if any(ed.busy(r) for r in ed.session.journals):
-        state.notify("warning", "a save is running; undo waits until it is done")
-        return
-    label = ed.session.undo()
-    if label:
-        hello_imgui.log(hello_imgui.LogLevel.info, f"undo: {label}")
+    _move_history(state, "undo")
 
 
 def redo(state: AppState) -> None:
+    _move_history(state, "redo")
+
+
+def _move_history(state: AppState, direction: str) -> None:
     ed = editor(state)
     if any(ed.busy(r) for r in ed.session.journals):
-        state.notify("warning", "a save is running; redo waits until it is done")
+        state.notify("warning", f"a save is running; {direction} waits until it is done")
         return
-    label = ed.session.redo()
+    label = ed.session.undo() if direction == "undo" else ed.session.redo()
     if label:
-        hello_imgui.log(hello_imgui.LogLevel.info, f"redo: {label}")
+        hello_imgui.log(hello_imgui.LogLevel.info, f"{direction}: {label}")
 
 
 def _poll_jobs(state: AppState) -> None:
