@@ -9,6 +9,7 @@ from pathlib import Path
 
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp, portable_file_dialogs as pfd
 
+from leropilot_gl.render.headless import init_null_platform
 from leropilot_gl.settings import Settings
 from leropilot_gl.state import AppState
 from leropilot_gl.ui import layout
@@ -211,17 +212,6 @@ def _display_missing() -> str | None:
     return None
 
 
-def use_offscreen_gl() -> None:
-    """GLFW's Null platform with an EGL context (Mesa): the whole app without a display or GPU."""
-    import imgui_bundle  # noqa: F401, I001  # first: points the glfw package at the bundled GLFW 3.5
-    import glfw
-
-    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
-    if not glfw.init():
-        raise RuntimeError("GLFW's Null platform did not start")
-    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
-
-
 def _exit_when_settled(state: AppState, started_at: float, max_wait_s: float) -> None:
     """Offscreen runs: stop once the datasets are open and every camera tile shows a frame."""
     params = hello_imgui.get_runner_params()
@@ -247,7 +237,7 @@ def run_app(dataset_args: list[str], *, offscreen_png: str | None = None, max_wa
     for target in targets:
         state.open_dataset_async(target)
     if offscreen_png:
-        use_offscreen_gl()
+        init_null_platform()  # the whole app without a display or GPU
         params = build_runner_params(state, persist_layout=False)  # never touch the user's layout
         params.fps_idling.enable_idling = False  # no user input will come to wake an idling loop
         started_at = time.monotonic()

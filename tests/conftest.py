@@ -8,7 +8,6 @@ Every video frame carries tools.frame_code: read_frame_code(pixels) -> (episode,
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import shutil
 import stat
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from leropilot_gl.render.headless import create_offscreen_context
 from tools.make_sample_dataset import cached_sample_dataset
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -134,33 +134,13 @@ def isolated_user_folders(tmp_path_factory) -> Iterator[Path]:
             os.environ[key] = value
 
 
-def init_headless_glfw() -> None:
-    """GLFW on its Null platform with an EGL context (Mesa): GL without a display."""
-    importlib.import_module("imgui_bundle")  # first: points the glfw package at its GLFW 3.5 (Null platform)
-    import glfw
-
-    assert glfw.get_version() >= (3, 5), glfw.get_version()
-    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
-    assert glfw.init(), "GLFW (Null platform) did not start"
-    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)  # reset by glfwTerminate
-
-
 @pytest.fixture(scope="module")
 def gl_context() -> Iterator[object]:
     """A hidden 64x64 window with a current OpenGL 3.3 core context, for render/ and texture tests.
 
     Module-scoped: GUI tests terminate GLFW when their app exits, so no context outlives a module.
     """
-    init_headless_glfw()
-    import glfw
-
-    glfw.window_hint(glfw.VISIBLE, glfw.FALSE)
-    glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
-    glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
-    glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
-    window = glfw.create_window(64, 64, "gl tests", None, None)
-    assert window, "no EGL context"
-    glfw.make_context_current(window)
+    glfw, window = create_offscreen_context("gl tests")
     yield window
     glfw.destroy_window(window)
     glfw.terminate()

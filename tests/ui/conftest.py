@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import init_headless_glfw
+from leropilot_gl.render.headless import init_null_platform
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def use_headless_gl() -> None:
-    """Point the bundled GLFW at its Null platform with an EGL context (Mesa), before each run."""
-    init_headless_glfw()
 
 
 def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (1440, 900)) -> None:
@@ -24,7 +19,7 @@ def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (14
 
     from leropilot_gl.app import add_ons, build_runner_params
 
-    use_headless_gl()
+    init_null_platform()  # reset by glfwTerminate when the previous app exited
     params = build_runner_params(state, persist_layout=False)
     params.app_window_params.window_geometry.size = window_size
     params.fps_idling.enable_idling = False

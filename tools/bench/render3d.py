@@ -13,7 +13,6 @@ Ends with `summary: frame_ms=<median at the first size, ghost and trail on>`.
 from __future__ import annotations
 
 import argparse
-import importlib
 import statistics
 import sys
 import time
@@ -28,22 +27,10 @@ DEFAULT_SIZES = ("400x300", "960x720")
 
 
 def _headless_context():
-    importlib.import_module("imgui_bundle")  # before glfw: selects imgui_bundle's GLFW 3.5
-    import glfw
+    """A hidden GL 3.3 core context without a display (GLFW Null platform + EGL)."""
+    from leropilot_gl.render.headless import create_offscreen_context
 
-    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
-    if not glfw.init():
-        raise SystemExit("GLFW could not start on its Null platform")
-    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
-    glfw.window_hint(glfw.VISIBLE, glfw.FALSE)
-    glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
-    glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
-    glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
-    window = glfw.create_window(64, 64, "render3d bench", None, None)
-    if not window:
-        raise SystemExit("no EGL context")
-    glfw.make_context_current(window)
-    return glfw, window
+    return create_offscreen_context("render3d bench")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,23 +50,10 @@ def bench_dataset(root: Path = BENCH_ROOT) -> Path:
 
 
 def gl_context():
-    """A hidden 3.3 core context on GLFW's Null platform with EGL: textures without a display."""
-    import imgui_bundle  # noqa: F401, I001  # first: it points the glfw package at its libglfw 3.5
-    import glfw
+    """A hidden GL 3.3 core context without a display (GLFW Null platform + EGL)."""
+    from leropilot_gl.render.headless import create_offscreen_context
 
-    glfw.init_hint(glfw.PLATFORM, glfw.PLATFORM_NULL)
-    if not glfw.init():
-        raise RuntimeError("glfw.init() failed on the Null platform")
-    glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
-    glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
-    glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
-    glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
-    glfw.window_hint(glfw.VISIBLE, glfw.FALSE)
-    window = glfw.create_window(64, 64, "scrub", None, None)
-    if not window:
-        raise RuntimeError("no EGL context")
-    glfw.make_context_current(window)
-    return glfw, window
+    return create_offscreen_context("scrub")
 
 
 def pct(values: list[float], q: float) -> float:
