@@ -11,7 +11,8 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,3 +217,17 @@ def describe_exception(exc: BaseException) -> str:
     if type(exc).__module__ == "builtins":
         return f"{type(exc).__name__}: {message}"
     return message
+
+
+def pop_finished(futures: dict[Hashable, Future]) -> list[tuple[Hashable, BaseException | None, Any]]:
+    """Take the finished futures out of `futures` without waiting: (key, exception, result) each.
+
+    The once-per-frame poll of every panel that hands work to an executor.
+    """
+    finished = []
+    for key, future in list(futures.items()):
+        if future.done():
+            del futures[key]
+            exc = future.exception()
+            finished.append((key, exc, None if exc is not None else future.result()))
+    return finished

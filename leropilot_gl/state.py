@@ -11,7 +11,7 @@ from leropilot_gl.dataset import DatasetIndex, EpisodeIndex, open_dataset
 from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.hub import HubSession, looks_like_repo_id
 from leropilot_gl.envs.wizard import EnvManagerState
-from leropilot_gl.jobs import JobRunner
+from leropilot_gl.jobs import JobRunner, pop_finished
 from leropilot_gl.media.playback import PlaybackState
 from leropilot_gl.render.view3d_state import View3DState
 from leropilot_gl.settings import Settings
@@ -82,17 +82,12 @@ class AppState:
 
     def poll_opening(self) -> None:
         """Once per frame: collect finished opens without waiting."""
-        for key, future in list(self.opening.items()):
-            if not future.done():
-                continue
-            del self.opening[key]
-            exc = future.exception()
+        for key, exc, index in pop_finished(self.opening):
             if exc is not None:
                 # DatasetOpenError messages already name the folder.
                 text = str(exc) if key in str(exc) else f"{key}: {exc}"
                 self.notify("error", f"Cannot open dataset. {text}")
                 continue
-            index: DatasetIndex = future.result()
             self.datasets.append(OpenDataset(index))
             self.settings.remember_dataset(key)
             if self.selection.dataset_root is None:

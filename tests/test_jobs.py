@@ -67,3 +67,20 @@ def test_job_errors_read_as_their_message():
     keyed = runner.start("key", "Key", lambda ctx: {}["episode"])
     assert keyed.wait(5)
     assert keyed.error == "KeyError: 'episode'"
+
+
+def test_pop_finished_takes_only_done_futures():
+    from concurrent.futures import Future
+
+    from leropilot_gl.jobs import pop_finished
+
+    ok, failed, waiting = Future(), Future(), Future()
+    ok.set_result(7)
+    failed.set_exception(ValueError("bad"))
+    futures = {"ok": ok, "failed": failed, "waiting": waiting}
+    finished = pop_finished(futures)
+    assert [(k, type(e).__name__ if e else None, r) for k, e, r in finished] == [
+        ("ok", None, 7),
+        ("failed", "ValueError", None),
+    ]
+    assert list(futures) == ["waiting"]

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from leropilot_gl.dataset.journal import EditError, EditSession, PreparedAttach
+from leropilot_gl.dataset.journal import EditError, EditSession
 from leropilot_gl.dataset.model import DatasetIndex
+from leropilot_gl.jobs import pop_finished
 
 
 @dataclass
@@ -65,15 +66,10 @@ class EditorState:
                 if attached is not None and self.session.journal(root).dirty:
                     continue  # reopened from disk while edits are pending: keep the journal as it is
                 self.attaching[root] = executor.submit(self.session.prepare_attach, index)
-        for root, future in list(self.attaching.items()):
-            if not future.done():
-                continue
-            del self.attaching[root]
-            exc = future.exception()
+        for root, exc, prepared in pop_finished(self.attaching):
             if exc is not None:
                 notices.append(f"pending edits of {root.name} could not be restored: {exc}")
                 continue
-            prepared: PreparedAttach = future.result()
             if root in open_roots:
                 notice = self.session.finish_attach(prepared)
                 if notice:

@@ -27,7 +27,7 @@ from leropilot_gl.envs.settings import (
     load_settings,
 )
 from leropilot_gl.envs.uvtool import check_uv
-from leropilot_gl.jobs import Job, JobRunner
+from leropilot_gl.jobs import Job, JobRunner, pop_finished
 
 _FAILURE_TEXT = {
     "load": "Cannot read the settings", "checks": "Cannot check the tools", "inspect": "Cannot use that ref",
@@ -268,15 +268,11 @@ class EnvManagerState:
 
     # ---- once per frame -------------------------------------------------------------------------
     def poll(self, executor: Executor, jobs: JobRunner) -> None:
-        for key, future in list(self.pending.items()):
-            if not future.done():
-                continue
-            del self.pending[key]
-            exc = future.exception()
+        for key, exc, result in pop_finished(self.pending):
             if exc is not None:
                 self.error = f"{_FAILURE_TEXT.get(key, key)}: {exc}"
                 continue
-            self._apply(key, future.result(), executor)
+            self._apply(key, result, executor)
         fetch = jobs.get(FETCH_JOB)
         if fetch is not None and fetch.done and self.draft.refs is None:
             if fetch.status == "done" and fetch.result is not None:
