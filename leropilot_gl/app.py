@@ -36,8 +36,9 @@ def tick(state: AppState) -> None:
     for job in state.jobs.poll_finished():
         snap = job.snapshot()
         if snap.status == "failed":
-            state.notify("error", f"{snap.title} failed: {snap.error}")
             hello_imgui.log(hello_imgui.LogLevel.error, f"{snap.title} failed: {snap.error}")
+            if not job.reports_own_errors:  # errors are shown once: inline by their panel, or here
+                state.notify("error", f"{snap.title} failed: {snap.error}")
         elif snap.status == "cancelled":
             state.notify("info", f"{snap.title} cancelled")
     for hook in state.tick_hooks:

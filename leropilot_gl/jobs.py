@@ -38,9 +38,12 @@ class JobSnapshot:
 
 
 class Job:
-    def __init__(self, name: str, title: str, max_log_lines: int) -> None:
+    def __init__(self, name: str, title: str, max_log_lines: int, *, reports_own_errors: bool = False) -> None:
         self.name = name
         self.title = title
+        # True when the panel that started the job shows its failure itself (inline), so the app
+        # does not report it a second time as a notice.
+        self.reports_own_errors = reports_own_errors
         self._lock = threading.Lock()
         self._status = "running"
         self._progress: float | None = None
@@ -143,13 +146,15 @@ class JobRunner:
         self._unreported: list[Job] = []
         self._max_log_lines = max_log_lines
 
-    def start(self, name: str, title: str, fn: Callable[[JobContext], Any]) -> Job | None:
+    def start(
+        self, name: str, title: str, fn: Callable[[JobContext], Any], *, reports_own_errors: bool = False
+    ) -> Job | None:
         """Run fn(ctx) on a new thread; None when a job with this name is still running."""
         with self._lock:
             current = self._jobs.get(name)
             if current is not None and not current.done:
                 return None
-            job = Job(name, title, self._max_log_lines)
+            job = Job(name, title, self._max_log_lines, reports_own_errors=reports_own_errors)
             self._jobs[name] = job
         thread = threading.Thread(target=self._run, args=(job, fn), name=f"job:{name}", daemon=True)
         job.thread = thread

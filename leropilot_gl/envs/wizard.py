@@ -175,7 +175,7 @@ class EnvManagerState:
             return refs, ref, commit, inspection
 
         self.draft.refs, self.draft.inspection = None, None
-        return jobs.start(FETCH_JOB, f"Fetch {target}", fetch)
+        return jobs.start(FETCH_JOB, f"Fetch {target}", fetch, reports_own_errors=True)  # shown in the wizard
 
     def select_ref(self, ref: str, executor: Executor) -> None:
         assert self.manager is not None

@@ -47,7 +47,8 @@ def _edits(state: AppState):
 
 # ---------------------------------------------------------------------- jobs
 def _start(state: AppState, name: str, title: str, fn, purpose: str) -> bool:
-    job = state.jobs.start(name, title, fn)
+    # Login failures are shown in the header and the login dialog, not as a notice too.
+    job = state.jobs.start(name, title, fn, reports_own_errors=purpose == "login")
     if job is None:
         state.notify("info", f"{title}: already running")
         return False

@@ -127,6 +127,7 @@ def test_damaged_datasets_bad_urdfs_and_an_unreachable_repository(
     assert not seen["other_mapping"].targets and seen["other_mapping"].unmapped_joints == ["hinge"]
     assert "https://127.0.0.1:9/lerobot.git" in seen["unreachable"]
     assert str(tmp_path / "no-such-repo") in seen["no_such_path"]
+    assert not any("cannot fetch" in n.text for n in app_state.notices)  # said once, in the wizard
     assert not (tmp_path / "envs-data" / "envs").exists()  # nothing half-made
     for root, checksum in before.items():
         assert tree_checksum(root) == checksum, f"{root.name} changed on disk"
