@@ -97,6 +97,22 @@ class AppState:
     def find_dataset(self, root: Path) -> OpenDataset | None:
         return next((d for d in self.datasets if d.root == root), None)
 
+    def replace_index(self, index: DatasetIndex, *, select_episode: int | None = None) -> None:
+        """A dataset's index was rebuilt (saved, compacted, files fetched): show the new one.
+
+        The playback reloads even for the same (root, episode): that episode may now be other
+        frames in other files.
+        """
+        resolved = index.root.resolve()
+        dataset = next((d for d in self.datasets if d.root.resolve() == resolved), None)
+        if dataset is None:
+            self.datasets.append(OpenDataset(index))
+        else:
+            dataset.index = index
+        self.playback.episode_key = None
+        if select_episode is not None:
+            self.select_episode(index.root, select_episode)
+
     def close_dataset(self, root: Path) -> None:
         self.datasets = [d for d in self.datasets if d.root != root]
         if self.selection.dataset_root == root:

@@ -88,24 +88,11 @@ def _poll_jobs(state: AppState) -> None:
         index = getattr(result, "index", None)
         if index is not None:
             ed.session.mark_saved(root, index)
-            _replace_dataset(state, root, index)
+            selected = state.selection.dataset_root is not None and _root(state.selection.dataset_root) == root
+            state.replace_index(index, select_episode=index.episodes[0].episode_index if selected else None)
         state.notify("warning" if getattr(result, "needs_compact", False) else "info", result.summary())
         if getattr(result, "needs_compact", False) and ed.confirm is None:
             request_compact(state, root)  # Save offers Compact when LeRobot's own tools would stumble
-
-
-def _replace_dataset(state: AppState, root: Path, index) -> None:  # noqa: ANN001
-    for dataset in state.datasets:
-        if _root(dataset.root) == root:
-            dataset.index = index
-            break
-    else:
-        state.datasets.append(OpenDataset(index))
-    playback = getattr(state, "playback", None)
-    if playback is not None and hasattr(playback, "episode_key"):
-        playback.episode_key = None  # the same (root, episode) may now be another episode: reload
-    if state.selection.dataset_root is not None and _root(state.selection.dataset_root) == root:
-        state.select_episode(index.root, index.episodes[0].episode_index)
 
 
 # ---------------------------------------------------------------------------- tree rows

@@ -39,12 +39,6 @@ def _endpoint(state: AppState) -> str:
     return hub.resolve_endpoint(state.settings.hub_endpoint)
 
 
-def _edits(state: AppState):
-    """The editing feature's EditSession (state.edits.session), when the app has one."""
-    editor = getattr(state, "edits", None)
-    return getattr(editor, "session", editor)
-
-
 # ---------------------------------------------------------------------- jobs
 def _start(state: AppState, name: str, title: str, fn, purpose: str) -> bool:
     # Login failures are shown in the header and the login dialog, not as a notice too.
@@ -139,7 +133,7 @@ def upload_refusal(state: AppState, root: Path) -> str | None:
     """Why Upload cannot go now (shown in the dialog), or None."""
     if state.hub.login.identity is None:
         return "Not logged in: log in with a token that can write to the dataset's namespace."
-    pending = hub.pending_edit_count(root, _edits(state))
+    pending = hub.pending_edit_count(root, state.edits.session)
     if pending:
         return f"{root.name} has {pending} unsaved edit(s): save or discard them before uploading."
     try:
@@ -151,7 +145,7 @@ def upload_refusal(state: AppState, root: Path) -> str | None:
 
 def start_upload(state: AppState, root: Path) -> None:
     repo_id, endpoint = state.hub.upload_repo_input.strip(), _endpoint(state)
-    message, private, edits = state.hub.commit_message_input, state.hub.upload_private, _edits(state)
+    message, private, edits = state.hub.commit_message_input, state.hub.upload_private, state.edits.session
 
     def upload(ctx: JobContext) -> hub.UploadResult:
         return hub.upload_replace(
@@ -213,26 +207,19 @@ def _job_finished(state: AppState, name: str, purpose: str, result) -> None:
         index, origin = result
         session.datasets[index.root] = origin
         session.marked_indexes.add(id(index))
-        existing = state.find_dataset(index.root)
-        if existing is not None:
-            existing.index = index
-        else:
-            state.datasets.append(OpenDataset(index))
+        state.replace_index(index, select_episode=index.episodes[0].episode_index)
         state.settings.remember_dataset(origin.repo_id)
-        state.select_episode(index.root, index.episodes[0].episode_index)
     elif purpose == "fetch":
         root, episode_index, new_index = result
         dataset = state.find_dataset(root)
         if new_index is not None and dataset is not None:
             session.marked_indexes.add(id(new_index))
-            dataset.index = new_index
-            if state.selection.dataset_root == root and state.selection.episode_index == episode_index:
-                state.select_episode(root, episode_index)  # the playhead learns the episode is here now
-                _replay_episode(state, root, episode_index)
+            here = state.selection.dataset_root == root and state.selection.episode_index == episode_index
+            state.replace_index(new_index, select_episode=episode_index if here else None)
     elif name == JOB_DOWNLOAD:
         root = Path(purpose)
         try:
-            hub.clear_pending_edits(root, _edits(state))
+            hub.clear_pending_edits(root, state.edits.session)
         except hub.HubError as exc:
             state.notify("warning", str(exc))
         state.close_dataset(root)
@@ -241,13 +228,6 @@ def _job_finished(state: AppState, name: str, purpose: str, result) -> None:
     elif name == JOB_UPLOAD:
         session.last_upload = result
         session.popup = UPLOAD_DONE_POPUP
-
-
-def _replay_episode(state: AppState, root: Path, episode_index: int) -> None:
-    """Make the playback re-read an episode whose files just arrived (it keys on root and episode)."""
-    playback = getattr(state, "playback", None)
-    if playback is not None and getattr(playback, "episode_key", None) == (root, episode_index):
-        playback.episode_key = None
 
 
 def _mark_reloaded_indexes(state: AppState) -> None:
@@ -458,7 +438,7 @@ def _gui_local_or_fresh_popup(state: AppState) -> None:
     if imgui.button("Download fresh"):
         try:
             if root is not None:
-                hub.clear_pending_edits(root, _edits(state))
+                hub.clear_pending_edits(root, state.edits.session)
             start_open(state, repo_id, fresh=True)
         except hub.HubError as exc:
             state.notify("error", str(exc))
@@ -479,7 +459,7 @@ def _gui_download_popup(state: AppState) -> None:
         imgui.close_current_popup()
         imgui.end_popup()
         return
-    pending = hub.pending_edit_count(root, _edits(state))
+    pending = hub.pending_edit_count(root, state.edits.session)
     size = hub._mb(origin.listing.size_of(origin.listing.files)) if origin.listing else "unknown size"
     _wrapped(f"Replace the local copy {root} with {origin.repo_id} from {origin.endpoint} ({size})?")
     imgui.text_colored(

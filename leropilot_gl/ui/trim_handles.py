@@ -143,7 +143,7 @@ def timeline_trim_overlay(state: AppState, view) -> None:  # noqa: ANN001  # vie
 
 
 def register_timeline_overlay(state: AppState) -> None:
-    """Add the trim handles to the timeline once it exists (its extension point is optional)."""
-    overlays = getattr(getattr(state, "playback", None), "timeline_overlays", None)
-    if overlays is not None and timeline_trim_overlay not in overlays:
+    """Add the trim handles to the timeline (its extension point: playback.timeline_overlays)."""
+    overlays = state.playback.timeline_overlays
+    if timeline_trim_overlay not in overlays:
         overlays.append(timeline_trim_overlay)
