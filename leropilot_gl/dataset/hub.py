@@ -298,9 +298,9 @@ def fetch_files(
     for n, rel in enumerate(paths, start=1):
         progress.check_cancelled()
         size = listing.files.get(rel, 0)
-        label = f"{rel} ({n}/{len(paths)}, {_mb(size)})"
+        label = f"{rel} ({n}/{len(paths)}, {format_size(size)})"
         progress.progress(span[0] + (span[1] - span[0]) * done_bytes / total, label)
-        progress.log(f"fetch {rel} ({_mb(size)})")
+        progress.log(f"fetch {rel} ({format_size(size)})")
         for attempt in range(FILE_RETRIES + 1):
             error: list[BaseException] = []
 
@@ -341,7 +341,7 @@ def fetch_files(
             raise HubError(f"{rel}: received {got} bytes, the Hub lists {size}")
         done_bytes += size
         fetched.append(rel)
-    progress.progress(span[1], f"{len(fetched)} file(s), {_mb(done_bytes)}")
+    progress.progress(span[1], f"{len(fetched)} file(s), {format_size(done_bytes)}")
     return fetched
 
 
@@ -362,7 +362,8 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and "Consistency check failed" in str(exc)
 
 
-def _mb(size: int) -> str:
+def format_size(size: int) -> str:
+    """Bytes for people: kB below 0.1 MB."""
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
 
 
@@ -524,7 +525,7 @@ def open_lazy(
     try:
         meta = listing.under(META_PREFIX)
         progress.log(
-            f"{repo_id}: {len(listing.files)} files on the Hub, {_mb(listing.size_of(listing.files))}"
+            f"{repo_id}: {len(listing.files)} files on the Hub, {format_size(listing.size_of(listing.files))}"
         )
         fetch_files(listing, meta, staged, endpoint=endpoint, progress=progress, span=(0.0, 0.5))
         first = [p for p in episode_files(staged) if p in listing.files]
@@ -615,7 +616,7 @@ def download_replace(
     remove_stale_partials(root)
     listing = list_remote(repo_id, endpoint=endpoint)
     paths = sorted(listing.files)
-    progress.log(f"download {repo_id}: {len(paths)} files, {_mb(listing.size_of(paths))} -> {root}")
+    progress.log(f"download {repo_id}: {len(paths)} files, {format_size(listing.size_of(paths))} -> {root}")
     staged = _staging_dir(root, "partial")
     try:
         fetch_files(listing, paths, staged, endpoint=endpoint, progress=progress)
@@ -694,12 +695,12 @@ def upload_replace(
         sent = 0
         for n, rel in enumerate(paths, start=1):
             progress.check_cancelled()
-            progress.progress(0.95 * sent / total, f"{rel} ({n}/{len(paths)}, {_mb(sizes[rel])})")
+            progress.progress(0.95 * sent / total, f"{rel} ({n}/{len(paths)}, {format_size(sizes[rel])})")
             op = CommitOperationAdd(path_in_repo=rel, path_or_fileobj=str(root / rel))
             api.preupload_lfs_files(repo_id, additions=[op], repo_type=REPO_TYPE)
             operations.append(op)
             sent += sizes[rel]
-            progress.log(f"sent {rel} ({_mb(sizes[rel])})")
+            progress.log(f"sent {rel} ({format_size(sizes[rel])})")
         local = set(paths)
         remote = api.list_repo_files(repo_id, repo_type=REPO_TYPE)
         stale = sorted(p for p in remote if p.startswith(DATASET_FOLDERS) and p not in local)

@@ -460,7 +460,7 @@ def _gui_download_popup(state: AppState) -> None:
         imgui.end_popup()
         return
     pending = hub.pending_edit_count(root, state.edits.session)
-    size = hub._mb(origin.listing.size_of(origin.listing.files)) if origin.listing else "unknown size"
+    size = hub.format_size(origin.listing.size_of(origin.listing.files)) if origin.listing else "unknown size"
     _wrapped(f"Replace the local copy {root} with {origin.repo_id} from {origin.endpoint} ({size})?")
     imgui.text_colored(
         ERROR_COLOR, f"Local changes and {pending} pending edit(s) of this dataset will be lost."
