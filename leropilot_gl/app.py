@@ -204,7 +204,9 @@ def add_ons() -> immapp.AddOnsParams:
 
 def _display_missing() -> str | None:
     """On Linux a window needs X11 or Wayland; say so plainly instead of a GLFW assertion."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
         return (
             "no display: the leropilot-gl window needs a desktop session (DISPLAY or WAYLAND_DISPLAY is "
             "unset). The headless commands work anywhere (leropilot-gl --help), and "
@@ -253,7 +255,10 @@ def run_app(dataset_args: list[str], *, offscreen_png: str | None = None, max_wa
         immapp.run(params, add_ons())
     except RuntimeError as exc:
         if "glfwInit" in str(exc) or "GLFW" in str(exc):
-            print(f"error: cannot open a window ({exc}); try `leropilot-gl --offscreen shot.png`", file=sys.stderr)
+            print(
+                f"error: cannot open a window ({exc}); try `leropilot-gl --offscreen shot.png`",
+                file=sys.stderr,
+            )
             return 2
         raise
     if offscreen_png:

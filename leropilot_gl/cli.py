@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         except BrokenPipeError:  # output piped into `head` and the like
             return 0
     app_parser = argparse.ArgumentParser(prog="leropilot-gl", description="Open the leropilot-gl window.")
-    app_parser.add_argument("datasets", nargs="*", help="dataset folders or Hub repo ids (default: bundled sample)")
+    app_parser.add_argument(
+        "datasets", nargs="*", help="dataset folders or Hub repo ids (default: bundled sample)"
+    )
     app_parser.add_argument(
         "--offscreen",
         metavar="PNG",

@@ -38,7 +38,9 @@ class JobSnapshot:
 
 
 class Job:
-    def __init__(self, name: str, title: str, max_log_lines: int, *, reports_own_errors: bool = False) -> None:
+    def __init__(
+        self, name: str, title: str, max_log_lines: int, *, reports_own_errors: bool = False
+    ) -> None:
         self.name = name
         self.title = title
         # True when the panel that started the job shows its failure itself (inline), so the app

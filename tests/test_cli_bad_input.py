@@ -93,15 +93,28 @@ def test_edit_save_with_unreadable_episode_table_says_why(sample_av1, copy_datas
 def test_env_missing_script_and_data_dir_under_a_file(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "pyproject.toml").write_text('[project]\nname = "lerobot"\nversion = "0.1"\nrequires-python = ">=3.10"\n')
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "lerobot"\nversion = "0.1"\nrequires-python = ">=3.10"\n'
+    )
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     subprocess.run([*git, "add", "pyproject.toml"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "init"], check=True)
     data_dir = tmp_path / "leropilot"
     missing = tmp_path / "edited.sh"
-    out = run_cli("env", "--data-dir", str(data_dir), "create", str(repo), "--name", "x", "--torch", "skip",
-                  "--script", str(missing))
+    out = run_cli(
+        "env",
+        "--data-dir",
+        str(data_dir),
+        "create",
+        str(repo),
+        "--name",
+        "x",
+        "--torch",
+        "skip",
+        "--script",
+        str(missing),
+    )
     assert out.returncode == 2
     assert out.stderr.strip() == f"error: cannot read --script {missing}: No such file or directory"
     assert not (data_dir / "envs").exists() or not any((data_dir / "envs").iterdir())
@@ -115,9 +128,21 @@ def test_env_missing_script_and_data_dir_under_a_file(tmp_path):
 def test_hub_download_without_network_keeps_the_local_copy(sample_av1, copy_dataset_to_tmp):
     local = copy_dataset_to_tmp(sample_av1, "local_copy")
     before = tree_checksum(local)
-    out = run_cli("hub", "--endpoint", "http://127.0.0.1:9", "download", "user/data", "--local", str(local),
-                  "--yes", HF_TOKEN="hf_not_a_real_token")
+    out = run_cli(
+        "hub",
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "download",
+        "user/data",
+        "--local",
+        str(local),
+        "--yes",
+        HF_TOKEN="hf_not_a_real_token",
+    )
     assert out.returncode == 1
     # the OS reason, not a repr of urllib3's retry objects
-    assert out.stdout.strip() == "error: cannot reach http://127.0.0.1:9 while listing the dataset: Connection refused"
+    assert (
+        out.stdout.strip()
+        == "error: cannot reach http://127.0.0.1:9 while listing the dataset: Connection refused"
+    )
     assert tree_checksum(local) == before

@@ -14,7 +14,10 @@ from tests.dataset.test_save_helpers import assert_lerobot_exact, other_dataset,
 def edit(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "leropilot_gl", "edit", *args],
-        capture_output=True, text=True, timeout=300, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO_ROOT,
     )
 
 

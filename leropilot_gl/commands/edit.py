@@ -34,24 +34,56 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = parser.add_argument
     add("--delete", nargs="+", type=int, metavar="E", action=_Ordered, help="delete episodes")
     add("--trim", metavar="E:START:END", action=_Ordered, help="keep frames START..END-1 of episode E")
-    add("--duplicate", nargs="+", type=int, metavar="E", action=_Ordered, help="duplicate episodes (after each)")
+    add(
+        "--duplicate",
+        nargs="+",
+        type=int,
+        metavar="E",
+        action=_Ordered,
+        help="duplicate episodes (after each)",
+    )
     add("--move", metavar="E:POS", action=_Ordered, help="move episode E to position POS of the list")
     add("--swap", metavar="A:B", action=_Ordered, help="swap episodes A and B")
-    add("--carve", metavar="E:S-E[,S-E...]", action=_Ordered,
-        help="new episodes cut from episode E (frames S..E-1 each), placed after it")
-    add("--move-to", dest="move_to", metavar="OTHER:E", action=_Ordered,
-        help="move episode E to the end of dataset OTHER")
-    add("--copy-to", dest="copy_to", metavar="OTHER:E", action=_Ordered,
-        help="copy episode E to the end of dataset OTHER")
+    add(
+        "--carve",
+        metavar="E:S-E[,S-E...]",
+        action=_Ordered,
+        help="new episodes cut from episode E (frames S..E-1 each), placed after it",
+    )
+    add(
+        "--move-to",
+        dest="move_to",
+        metavar="OTHER:E",
+        action=_Ordered,
+        help="move episode E to the end of dataset OTHER",
+    )
+    add(
+        "--copy-to",
+        dest="copy_to",
+        metavar="OTHER:E",
+        action=_Ordered,
+        help="copy episode E to the end of dataset OTHER",
+    )
     add("--merge", nargs="+", metavar="OTHER", action=_Ordered, help="append every episode of other datasets")
-    add("--split", nargs="+", metavar="NAME=SPEC", action=_Ordered,
-        help="new datasets under --out: NAME=0.8 (fraction) or NAME=0,2,5 (episodes)")
+    add(
+        "--split",
+        nargs="+",
+        metavar="NAME=SPEC",
+        action=_Ordered,
+        help="new datasets under --out: NAME=0.8 (fraction) or NAME=0,2,5 (episodes)",
+    )
     add("--out", type=Path, help="folder for --split outputs")
     add("--save", action="store_true", help="write the result (without it, nothing is written)")
     add("--dry-run", action="store_true", help="print what would change and write nothing")
-    add("--compact", action="store_true", help="after saving, rewrite the mp4s in episode order (see Compact)")
-    add("--journal-dir", type=Path, default=None,
-        help="where the pending edits are kept while the command runs (default: a temporary folder)")
+    add(
+        "--compact", action="store_true", help="after saving, rewrite the mp4s in episode order (see Compact)"
+    )
+    add(
+        "--journal-dir",
+        type=Path,
+        default=None,
+        help="where the pending edits are kept while the command runs (default: a temporary folder)",
+    )
     parser.set_defaults(func=run, ops=[])
 
 
@@ -183,7 +215,9 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
         print(f"error: {exc}")
         return 2
     if args.compact:
-        print(f"  {root}:\n    then compact its mp4 files (episodes in order, no overlap, unused video dropped)")
+        print(
+            f"  {root}:\n    then compact its mp4 files (episodes in order, no overlap, unused video dropped)"
+        )
     if args.dry_run or not args.save:
         if not args.dry_run:
             print("add --save to write these changes")

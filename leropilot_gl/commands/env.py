@@ -20,15 +20,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     inspect.add_argument("--python", help="Python version for the torch recommendation")
     inspect.set_defaults(func=run_inspect)
 
-    for name, helptext, func in (("plan", "print the install script", run_plan),
-                                 ("create", "write the plan and run the install", run_create)):
+    for name, helptext, func in (
+        ("plan", "print the install script", run_plan),
+        ("create", "write the plan and run the install", run_create),
+    ):
         p = env_sub.add_parser(name, help=helptext)
         p.add_argument("repo", help='an alias ("official") or a git URL/path')
         p.add_argument("--ref", help="branch, tag or commit (default: main or master)")
         p.add_argument("--name", required=True, help="environment name")
         p.add_argument("--python", help="Python version (default: recommended)")
-        p.add_argument("--torch", default="auto",
-                       help='"auto" (recommended for this machine), "cpu", "skip", or a torch version')
+        p.add_argument(
+            "--torch",
+            default="auto",
+            help='"auto" (recommended for this machine), "cpu", "skip", or a torch version',
+        )
         p.add_argument("--robots", default="", help="comma-separated extras, e.g. feetech,aloha")
         p.add_argument("--no-ffmpeg", action="store_true", help="do not copy FFmpeg into the environment")
         p.add_argument("--shell", choices=("bash", "powershell"), help="script language (default: this OS)")
@@ -67,9 +72,15 @@ def run_list(args: argparse.Namespace) -> int:
     if not records:
         print("no environments")
     for r in records:
-        torch = f"torch {r.config.torch_version} ({r.config.torch_build})" if r.config.torch_version else "no torch"
-        print(f"{r.config.id}  {r.status.status:<11} {r.config.title!r}  python {r.config.python_version}  "
-              f"{torch}  {r.config.ref}@{r.config.commit_hash[:10]}")
+        torch = (
+            f"torch {r.config.torch_version} ({r.config.torch_build})"
+            if r.config.torch_version
+            else "no torch"
+        )
+        print(
+            f"{r.config.id}  {r.status.status:<11} {r.config.title!r}  python {r.config.python_version}  "
+            f"{torch}  {r.config.ref}@{r.config.commit_hash[:10]}"
+        )
         print(f"    {r.activate_command}")
     return 0
 
@@ -103,7 +114,9 @@ def run_inspect(args: argparse.Namespace) -> int:
     print(f"tags:       {', '.join(refs.tags) or '(none)'}")
     print(f"ref:        {ref} ({commit})")
     print(f"project:    {info.project_name} {info.version}")
-    print(f"python:     {info.requires_python or 'any'} -> {', '.join(info.python_choices)} (recommended {python})")
+    print(
+        f"python:     {info.requires_python or 'any'} -> {', '.join(info.python_choices)} (recommended {python})"
+    )
     pins = ", ".join(f"{k}{v}" for k, v in sorted(info.torch_constraints.items())) or "(none)"
     print(f"torch pins: {pins}")
     print(f"extras:     {', '.join(info.extras) or '(none)'}")
@@ -140,9 +153,17 @@ def _plan(args: argparse.Namespace):
         choices = ", ".join(sorted({o.torch_version for o in options if o.torch_version and o.fits_hardware}))
         raise EnvError(f"no torch choice {args.torch!r} for this machine (auto, cpu, skip, {choices})")
     robots = [r.strip() for r in args.robots.split(",") if r.strip()]
-    config = manager.make_config(repo=args.repo, ref=ref, commit=commit, inspection=info, name=args.name,
-                                 python_version=python, torch=torch, robots=robots,
-                                 install_ffmpeg=not args.no_ffmpeg)
+    config = manager.make_config(
+        repo=args.repo,
+        ref=ref,
+        commit=commit,
+        inspection=info,
+        name=args.name,
+        python_version=python,
+        torch=torch,
+        robots=robots,
+        install_ffmpeg=not args.no_ffmpeg,
+    )
     return manager, config, manager.generate_plan(config, shell=args.shell)
 
 

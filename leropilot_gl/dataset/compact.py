@@ -81,7 +81,9 @@ def compact(
         raise EditError(f"{journal.root.name} has pending edits; save or discard them before compacting")
     index = session.indexes[str(journal.root)]
     if index.version != L.V30:
-        raise EditError(f"{journal.root.name} is LeRobot {index.version}; save it (as v3.0) before compacting")
+        raise EditError(
+            f"{journal.root.name} is LeRobot {index.version}; save it (as v3.0) before compacting"
+        )
     root = journal.root
     result = CompactResult(root)
     with DatasetLock(root):
@@ -139,8 +141,10 @@ def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, repo
         writer = _FileWriter(out, key, chunks_size, limit_bytes, fps, result)
         # New files take numbers no old file used: a path never names different bytes over time.
         writer.file_number = 1 + max(
-            (int(p.parent.name.split("-")[1]) * chunks_size + int(p.stem.split("-")[1])
-             for p in (root / L.VIDEO_DIR / key).glob("chunk-*/file-*.mp4")),
+            (
+                int(p.parent.name.split("-")[1]) * chunks_size + int(p.stem.split("-")[1])
+                for p in (root / L.VIDEO_DIR / key).glob("chunk-*/file-*.mp4")
+            ),
             default=-1,
         )
         packets: dict[Path, _Packets] = {}
@@ -177,9 +181,17 @@ def _demux(path: Path) -> _Packets:
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        out = _Packets([], [], [], [], Fraction(stream.time_base), stream.codec_context.name,
-                       stream.codec_context.width, stream.codec_context.height,
-                       bytes(stream.codec_context.extradata or b""))
+        out = _Packets(
+            [],
+            [],
+            [],
+            [],
+            Fraction(stream.time_base),
+            stream.codec_context.name,
+            stream.codec_context.width,
+            stream.codec_context.height,
+            bytes(stream.codec_context.extradata or b""),
+        )
         for packet in container.demux(stream):
             if packet.pts is None or packet.dts is None:
                 continue
@@ -212,9 +224,16 @@ def _remuxable(src: _Packets, first: int, last: int) -> bool:
 class _FileWriter:
     """Appends segments to output files; remuxed runs share a file, re-encoded segments get their own."""
 
-    def __init__(self, out: Path, key: str, chunks_size: int, limit_bytes: float, fps: float,
-                 result: CompactResult) -> None:
-        self.out, self.key, self.chunks_size, self.limit_bytes, self.fps = out, key, chunks_size, limit_bytes, fps
+    def __init__(
+        self, out: Path, key: str, chunks_size: int, limit_bytes: float, fps: float, result: CompactResult
+    ) -> None:
+        self.out, self.key, self.chunks_size, self.limit_bytes, self.fps = (
+            out,
+            key,
+            chunks_size,
+            limit_bytes,
+            fps,
+        )
         self.result = result
         self.file_number = 0
         self.container = None
@@ -225,8 +244,9 @@ class _FileWriter:
         self.inputs: dict[Path, object] = {}
 
     def _path(self, n: int) -> Path:
-        path = self.out / L.DEFAULT_VIDEO_PATH_V3.format(video_key=self.key, chunk_index=n // self.chunks_size,
-                                                         file_index=n % self.chunks_size)
+        path = self.out / L.DEFAULT_VIDEO_PATH_V3.format(
+            video_key=self.key, chunk_index=n // self.chunks_size, file_index=n % self.chunks_size
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -242,7 +262,9 @@ class _FileWriter:
         import av
 
         template = (src.codec, src.width, src.height, src.extradata, src.time_base, path)
-        if self.container is not None and (self.template[:5] != template[:5] or self.bytes > self.limit_bytes):
+        if self.container is not None and (
+            self.template[:5] != template[:5] or self.bytes > self.limit_bytes
+        ):
             self.close()
         if self.container is None:
             self.container = av.open(str(self._path(self.file_number)), "w", format="mp4")
@@ -271,7 +293,9 @@ class _FileWriter:
                     self.bytes += packet.size
                     self.container.mux(packet)
         end_pts = src.pts[last] + (src.duration[last] or round(1 / (self.fps * src.time_base)))
-        position = self._position(self.file_number, self.cursor, self.cursor + end_pts - start_pts, src.time_base)
+        position = self._position(
+            self.file_number, self.cursor, self.cursor + end_pts - start_pts, src.time_base
+        )
         self.cursor += end_pts - start_pts
         return position
 

@@ -247,7 +247,10 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
         out.insert(to, replace(e, badges=e.badges | {MOVED}))
     elif kind == "swap":
         i, j = _find(out, op["a"]), _find(out, op["b"])
-        out[i], out[j] = replace(out[j], badges=out[j].badges | {MOVED}), replace(out[i], badges=out[i].badges | {MOVED})
+        out[i], out[j] = (
+            replace(out[j], badges=out[j].badges | {MOVED}),
+            replace(out[i], badges=out[i].badges | {MOVED}),
+        )
     elif kind == "insert":
         at = len(out) if op.get("at") is None else int(op["at"])
         if not 0 <= at <= len(out):
@@ -350,7 +353,9 @@ class EditSession:
         root = Path(index.root).resolve()
         self.writer.flush()  # a journal written just before (a close and reopen) is on disk
         remove_leftover_staging(root)  # a killed save's half-built (or already replaced) copy
-        journal = Journal(root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root))
+        journal = Journal(
+            root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root)
+        )
         notice = self._restore(journal)
         return PreparedAttach(index, journal, notice, self._pending_new_datasets(root))
 
@@ -365,7 +370,9 @@ class EditSession:
             if other.root not in self.journals:
                 self.journals[other.root] = other
                 self._seq = max([self._seq, *(op["seq"] for op in other.ops)])
-                notices.append(f"restored {len(other.applied)} pending edit(s) for the new dataset {other.root}")
+                notices.append(
+                    f"restored {len(other.applied)} pending edit(s) for the new dataset {other.root}"
+                )
         return "; ".join(notices) or None
 
     def detach(self, root: str | Path) -> None:
@@ -398,7 +405,9 @@ class EditSession:
             count = len(self.journal(root).base)
             raise EditError(
                 f"episode {episode_index} does not exist in {Path(root).name} "
-                f"(episodes on disk: 0..{count - 1})" if count else f"{Path(root).name} has no episodes on disk"
+                f"(episodes on disk: 0..{count - 1})"
+                if count
+                else f"{Path(root).name} has no episodes on disk"
             )
         return uid
 
@@ -412,23 +421,59 @@ class EditSession:
 
     def restore(self, root: str | Path, uids: Sequence[str]) -> None:
         j = self.journal(root)
-        self._commit([(j, {"kind": "restore", "uids": list(uids), "label": f"restore {self._names(j, uids)}"})])
+        self._commit(
+            [(j, {"kind": "restore", "uids": list(uids), "label": f"restore {self._names(j, uids)}"})]
+        )
 
     def trim(self, root: str | Path, uid: str, start: int, end: int) -> None:
         """Keep frames [start, end) of the episode's source (so a trim can be widened again)."""
         j = self.journal(root)
-        self._commit([(j, {"kind": "trim", "uid": uid, "start": int(start), "end": int(end),
-                           "label": f"trim {self._names(j, [uid])} to frames {start}..{int(end) - 1}"})])
+        self._commit(
+            [
+                (
+                    j,
+                    {
+                        "kind": "trim",
+                        "uid": uid,
+                        "start": int(start),
+                        "end": int(end),
+                        "label": f"trim {self._names(j, [uid])} to frames {start}..{int(end) - 1}",
+                    },
+                )
+            ]
+        )
 
     def move(self, root: str | Path, uid: str, position: int) -> None:
         j = self.journal(root)
-        self._commit([(j, {"kind": "move", "uid": uid, "to": int(position),
-                           "label": f"move {self._names(j, [uid])} to position {position}"})])
+        self._commit(
+            [
+                (
+                    j,
+                    {
+                        "kind": "move",
+                        "uid": uid,
+                        "to": int(position),
+                        "label": f"move {self._names(j, [uid])} to position {position}",
+                    },
+                )
+            ]
+        )
 
     def swap(self, root: str | Path, uid_a: str, uid_b: str) -> None:
         j = self.journal(root)
-        self._commit([(j, {"kind": "swap", "a": uid_a, "b": uid_b,
-                           "label": f"swap {self._names(j, [uid_a])} and {self._names(j, [uid_b])}"})])
+        self._commit(
+            [
+                (
+                    j,
+                    {
+                        "kind": "swap",
+                        "a": uid_a,
+                        "b": uid_b,
+                        "label": f"swap {self._names(j, [uid_a])} and {self._names(j, [uid_b])}",
+                    },
+                )
+            ]
+        )
 
     def duplicate(self, root: str | Path, uid: str) -> str:
         j = self.journal(root)
@@ -437,8 +482,19 @@ class EditSession:
         seq = self._seq + 1
         new_uid = f"{seq}.0"
         payload = [episode_to_json(episodes[i], new_uid, episodes[i].badges | {DUPLICATED})]
-        self._commit([(j, {"kind": "insert", "at": i + 1, "episodes": payload,
-                           "label": f"duplicate {self._names(j, [uid])}"})])
+        self._commit(
+            [
+                (
+                    j,
+                    {
+                        "kind": "insert",
+                        "at": i + 1,
+                        "episodes": payload,
+                        "label": f"duplicate {self._names(j, [uid])}",
+                    },
+                )
+            ]
+        )
         return new_uid
 
     def carve(self, root: str | Path, uid: str, segments: Sequence[tuple[int, int]]) -> list[str]:
@@ -459,8 +515,19 @@ class EditSession:
             piece = replace(e, slice=replace(e.slice, start=int(start), end=int(end)))
             badges = {DUPLICATED} | ({TRIMMED} if piece.trimmed else set())
             payload.append(episode_to_json(piece, f"{seq}.{k}", badges))
-        self._commit([(j, {"kind": "insert", "at": i + 1, "episodes": payload,
-                           "label": f"carve {len(segments)} segment(s) from {self._names(j, [uid])}"})])
+        self._commit(
+            [
+                (
+                    j,
+                    {
+                        "kind": "insert",
+                        "at": i + 1,
+                        "episodes": payload,
+                        "label": f"carve {len(segments)} segment(s) from {self._names(j, [uid])}",
+                    },
+                )
+            ]
+        )
         return [p["uid"] for p in payload]
 
     def copy(
@@ -485,14 +552,27 @@ class EditSession:
             raise EditError("a deleted episode cannot be copied; restore it first")
         seq = self._seq + 1
         badge = MOVED if move else COPIED
-        payload = [episode_to_json(e, f"{seq}.{k}", {badge} | ({TRIMMED} if e.trimmed else set()))
-                   for k, e in enumerate(chosen)]
+        payload = [
+            episode_to_json(e, f"{seq}.{k}", {badge} | ({TRIMMED} if e.trimmed else set()))
+            for k, e in enumerate(chosen)
+        ]
         verb = "move" if move else "copy"
         names = self._names(src, uids)
-        ops = [(dst, {"kind": "insert", "at": position, "episodes": payload,
-                      "label": f"{verb} {names} from {src.root.name}"})]
+        ops = [
+            (
+                dst,
+                {
+                    "kind": "insert",
+                    "at": position,
+                    "episodes": payload,
+                    "label": f"{verb} {names} from {src.root.name}",
+                },
+            )
+        ]
         if move:
-            ops.append((src, {"kind": "delete", "uids": list(uids), "label": f"move {names} to {dst.root.name}"}))
+            ops.append(
+                (src, {"kind": "delete", "uids": list(uids), "label": f"move {names} to {dst.root.name}"})
+            )
         self._commit(ops)
         return [p["uid"] for p in payload]
 
@@ -508,8 +588,19 @@ class EditSession:
         journal = Journal(new_root, info, [], on_disk=False, template_root=str(template.root))
         self.journals[new_root] = journal
         try:
-            self._commit([(journal, {"kind": "insert", "at": 0, "episodes": [],
-                                     "label": f"create {new_root.name} with the schema of {template.root.name}"})])
+            self._commit(
+                [
+                    (
+                        journal,
+                        {
+                            "kind": "insert",
+                            "at": 0,
+                            "episodes": [],
+                            "label": f"create {new_root.name} with the schema of {template.root.name}",
+                        },
+                    )
+                ]
+            )
         except Exception:
             del self.journals[new_root]
             raise
@@ -569,10 +660,23 @@ class EditSession:
         ops = []
         for name, uids in groups.items():
             journal = Journal(targets[name], dict(src.info), [], on_disk=False, template_root=str(src.root))
-            payload = [episode_to_json(by_uid[u], f"{seq}.{k}", {COPIED} | ({TRIMMED} if by_uid[u].trimmed else set()))
-                       for k, u in enumerate(uids)]
-            ops.append((journal, {"kind": "insert", "at": 0, "episodes": payload,
-                                  "label": f"split {len(uids)} episode(s) of {src.root.name} into {name}"}))
+            payload = [
+                episode_to_json(
+                    by_uid[u], f"{seq}.{k}", {COPIED} | ({TRIMMED} if by_uid[u].trimmed else set())
+                )
+                for k, u in enumerate(uids)
+            ]
+            ops.append(
+                (
+                    journal,
+                    {
+                        "kind": "insert",
+                        "at": 0,
+                        "episodes": payload,
+                        "label": f"split {len(uids)} episode(s) of {src.root.name} into {name}",
+                    },
+                )
+            )
         for journal, _ in ops:
             self.journals[journal.root] = journal
         try:
@@ -624,7 +728,9 @@ class EditSession:
     def discard(self, root: str | Path) -> None:
         """Drop every pending edit of one dataset (and forget a dataset not saved yet)."""
         j = self.journal(root)
-        dependants = [o.root.name for o in self.journals.values() if o is not j and str(j.root) in o.sources()]
+        dependants = [
+            o.root.name for o in self.journals.values() if o is not j and str(j.root) in o.sources()
+        ]
         if dependants:
             raise EditError(
                 f"pending edits of {', '.join(dependants)} use episodes of {j.root.name}; discard those first"
@@ -650,9 +756,7 @@ class EditSession:
     def check_compatible(self, src: Journal, dst: Journal) -> None:
         diffs = Schema.from_info(dst.info).differences(Schema.from_info(src.info))
         if diffs:
-            raise EditError(
-                f"{src.root.name} and {dst.root.name} do not match: " + "; ".join(diffs)
-            )
+            raise EditError(f"{src.root.name} and {dst.root.name} do not match: " + "; ".join(diffs))
 
     def save_order(self) -> list[Path]:
         """Dirty datasets in an order that saves a dataset after every dataset that uses its episodes."""
@@ -660,8 +764,11 @@ class EditSession:
         order: list[Path] = []
         remaining = set(dirty)
         while remaining:
-            ready = sorted(r for r in remaining if not any(
-                str(r) in self.journals[o].sources() for o in remaining if o != r))
+            ready = sorted(
+                r
+                for r in remaining
+                if not any(str(r) in self.journals[o].sources() for o in remaining if o != r)
+            )
             if not ready:  # a cycle (A copies from B and B from A): save in path order
                 ready = sorted(remaining)
             order.extend(ready)
@@ -671,7 +778,9 @@ class EditSession:
     def blocking_dependants(self, root: str | Path) -> list[Path]:
         """Datasets with pending edits that use episodes of root (they must be saved first)."""
         root = Path(root).resolve()
-        return sorted(o.root for o in self.journals.values() if o.root != root and o.dirty and str(root) in o.sources())
+        return sorted(
+            o.root for o in self.journals.values() if o.root != root and o.dirty and str(root) in o.sources()
+        )
 
     # ------------------------------------------------------------------ after save
     def mark_saved(self, root: str | Path, index: DatasetIndex) -> None:
@@ -679,8 +788,9 @@ class EditSession:
         root = Path(root).resolve()
         self.writer.submit(journal_path(self.journal_dir, root), None, [])
         self.indexes[str(root)] = index
-        self.journals[root] = Journal(root, dict(index.info), base_episodes_for(index, root), True,
-                                      meta_fingerprint(root))
+        self.journals[root] = Journal(
+            root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root)
+        )
 
     def write_marker(self, root: Path, new_fingerprint: str) -> None:
         """Record, before the swap, what the dataset will look like once the save has landed."""
@@ -696,17 +806,19 @@ class EditSession:
             current = previews.get(j.root, j.episodes())
             previews[j.root] = apply_op(current, op)
             if j.on_disk and current and not any(not e.deleted for e in previews[j.root]):
-                raise EditError(f"this would delete every episode of {j.root.name}; a dataset keeps at least one")
+                raise EditError(
+                    f"this would delete every episode of {j.root.name}; a dataset keeps at least one"
+                )
         self._seq += 1
         group = self._seq
         for j in self.journals.values():  # a new edit ends every redo branch
             if j.cursor < len(j.ops):
-                del j.ops[j.cursor:]
+                del j.ops[j.cursor :]
                 self._persist(j)
         for j, op in ops:
             op = dict(op, seq=self._seq, group=group)
             self._seq += 1
-            del j.ops[j.cursor:]
+            del j.ops[j.cursor :]
             j.ops.append(op)
             j.cursor = len(j.ops)
             j._cache = None
@@ -762,8 +874,10 @@ class EditSession:
             return f"the last save of {j.root.name} completed"
         if data.get("fingerprint") != j.fingerprint:
             kept = _set_aside(path)
-            return (f"{j.root.name} changed on disk since its {len(ops)} pending edit(s) were made; "
-                    f"they were not applied (kept in {kept.name})")
+            return (
+                f"{j.root.name} changed on disk since its {len(ops)} pending edit(s) were made; "
+                f"they were not applied (kept in {kept.name})"
+            )
         j.ops, j.cursor, j._cache = ops, min(cursor, len(ops)), None
         try:
             j.episodes()
@@ -785,8 +899,15 @@ class EditSession:
                 continue
             if data.get("on_disk", True) or not isinstance(data.get("info"), dict):
                 continue
-            j = Journal(Path(data["root"]), data["info"], [], on_disk=False, ops=list(data["ops"]),
-                        cursor=int(data["cursor"]), template_root=data.get("template_root"))
+            j = Journal(
+                Path(data["root"]),
+                data["info"],
+                [],
+                on_disk=False,
+                ops=list(data["ops"]),
+                cursor=int(data["cursor"]),
+                template_root=data.get("template_root"),
+            )
             try:
                 used = {d["source_root"] for op in j.ops for d in op.get("episodes", ())}
                 if str(root) in used | {j.template_root} and not j.root.exists():

@@ -174,7 +174,11 @@ class ColumnReader:
 def column_to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A parquet column as numpy: list columns become 2-D (rows, dim)."""
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if pa.types.is_list(arr.type) or pa.types.is_fixed_size_list(arr.type) or pa.types.is_large_list(arr.type):
+    if (
+        pa.types.is_list(arr.type)
+        or pa.types.is_fixed_size_list(arr.type)
+        or pa.types.is_large_list(arr.type)
+    ):
         n = len(arr)
         flat = _primitive_to_numpy(arr.flatten())
         return flat.reshape(n, -1) if n else flat.reshape(0, 0)
@@ -188,7 +192,9 @@ def _primitive_to_numpy(arr: pa.Array) -> np.ndarray:
         t = arr.type
         kind = "f" if pa.types.is_floating(t) else ("i" if pa.types.is_signed_integer(t) else "u")
         dtype = np.dtype(f"{kind}{t.bit_width // 8}")
-        return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize)
+        return np.frombuffer(
+            arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize
+        )
     if arr.null_count == 0 and pa.types.is_boolean(arr.type):
         return _primitive_to_numpy(arr.cast(pa.uint8())).astype(bool)
     return arr.to_numpy(zero_copy_only=False)

@@ -34,7 +34,9 @@ def open_dataset(root: str | Path) -> DatasetIndex:
     """Open a LeRobot dataset folder (v2.0, v2.1 or v3.0) into one read-only index."""
     root = Path(root).expanduser()
     if not root.is_dir():
-        raise DatasetOpenError(f"{root} is not a folder: expected a LeRobot dataset folder holding {L.INFO_PATH}")
+        raise DatasetOpenError(
+            f"{root} is not a folder: expected a LeRobot dataset folder holding {L.INFO_PATH}"
+        )
     info = _read_info(root)
     version = str(info.get("codebase_version", ""))
     problems: list[DatasetProblem] = []
@@ -59,7 +61,9 @@ def open_dataset(root: str | Path) -> DatasetIndex:
         raise DatasetOpenError(f"{root / L.INFO_PATH}: 'features' must be a non-empty object")
 
     features, cameras = _read_features(raw_features, float(fps), problems)
-    builder = _Builder(root=root, info=info, fps=float(fps), version=version, features=features, problems=problems)
+    builder = _Builder(
+        root=root, info=info, fps=float(fps), version=version, features=features, problems=problems
+    )
     if version == L.V30:
         builder.read_v3()
     else:
@@ -74,7 +78,11 @@ def open_dataset(root: str | Path) -> DatasetIndex:
             f"{root}: no episodes found. Expected episode metadata in "
             + (f"{L.EPISODES_V3_DIR}/ " if version == L.V30 else f"{L.EPISODES_V2_PATH} ")
             + f"or data files under {L.DATA_DIR}/"
-            + (f" ({'; '.join(p.message for p in problems if p.severity is Severity.ERROR)})" if problems else "")
+            + (
+                f" ({'; '.join(p.message for p in problems if p.severity is Severity.ERROR)})"
+                if problems
+                else ""
+            )
         )
     index = DatasetIndex(
         root=root,
@@ -105,7 +113,9 @@ def _read_info(root: Path) -> dict[str, Any]:
     path = root / L.INFO_PATH
     if not path.is_file():
         found = ", ".join(sorted(p.name for p in root.iterdir())[:8]) or "nothing"
-        raise DatasetOpenError(f"{root}: no {L.INFO_PATH}; a LeRobot dataset folder holds meta/, data/ (found: {found})")
+        raise DatasetOpenError(
+            f"{root}: no {L.INFO_PATH}; a LeRobot dataset folder holds meta/, data/ (found: {found})"
+        )
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -199,7 +209,9 @@ def _camera_from_spec(
         )
         if channel_first:
             problems.append(
-                DatasetProblem(Severity.INFO, f"shape {list(shape)} declared channel-first (read as such)", camera=key)
+                DatasetProblem(
+                    Severity.INFO, f"shape {list(shape)} declared channel-first (read as such)", camera=key
+                )
             )
         if height is None or width is None:
             height, width = (shape[1], shape[2]) if channel_first else (shape[0], shape[1])
@@ -284,7 +296,11 @@ class _Builder:
                     chunk_index=int(row[L.EP_DATA_CHUNK]), file_index=int(row[L.EP_DATA_FILE])
                 )
             except (KeyError, TypeError, ValueError):
-                self.problem(Severity.ERROR, "episode row lacks its data file index", episode_index=row.get("episode_index"))
+                self.problem(
+                    Severity.ERROR,
+                    "episode row lacks its data file index",
+                    episode_index=row.get("episode_index"),
+                )
         self._load_footers(set(paths.values()))
         # Row offsets inside shared files: episodes of one file are contiguous in global index.
         first_index: dict[Path, int] = {}
@@ -321,7 +337,9 @@ class _Builder:
                     from_s = float(row[L.ep_video_column(key, "from_timestamp")])
                     to_s = float(row[L.ep_video_column(key, "to_timestamp")])
                 except (KeyError, TypeError, ValueError):
-                    self.problem(Severity.ERROR, "no video position in the episode table", episode_index=ep, camera=key)
+                    self.problem(
+                        Severity.ERROR, "no video position in the episode table", episode_index=ep, camera=key
+                    )
                     continue
                 videos[key] = EpisodeVideo(key, vpath, from_s, to_s, vpath.is_file())
             self.episodes.append(
@@ -362,7 +380,9 @@ class _Builder:
             return {}
         return {
             int(i): str(t)
-            for i, t in zip(table.column(L.TASK_INDEX).to_pylist(), table.column(text_col).to_pylist(), strict=True)
+            for i, t in zip(
+                table.column(L.TASK_INDEX).to_pylist(), table.column(text_col).to_pylist(), strict=True
+            )
         }
 
     def _read_episode_rows_v3(self) -> list[dict[str, Any]] | None:
@@ -382,13 +402,26 @@ class _Builder:
                 wanted = [n for n in schema_names if not n.startswith("stats/")]
                 rows.extend(parquet.read(columns=wanted).to_pylist())
             except Exception as exc:
-                self.problem(Severity.ERROR, f"episode table {path.relative_to(self.root)} is unreadable ({exc})", path=path)
+                self.problem(
+                    Severity.ERROR,
+                    f"episode table {path.relative_to(self.root)} is unreadable ({exc})",
+                    path=path,
+                )
         if not rows:
             return None
-        required = {"episode_index", L.EP_LENGTH, L.EP_FROM_INDEX, L.EP_TO_INDEX, L.EP_DATA_CHUNK, L.EP_DATA_FILE}
+        required = {
+            "episode_index",
+            L.EP_LENGTH,
+            L.EP_FROM_INDEX,
+            L.EP_TO_INDEX,
+            L.EP_DATA_CHUNK,
+            L.EP_DATA_FILE,
+        }
         missing = required - set(rows[0])
         if missing:
-            self.problem(Severity.ERROR, f"episode table lacks columns {sorted(missing)}; episodes rebuilt from data")
+            self.problem(
+                Severity.ERROR, f"episode table lacks columns {sorted(missing)}; episodes rebuilt from data"
+            )
             return None
         return rows
 
@@ -410,7 +443,9 @@ class _Builder:
         video_template = str(self.info.get("video_path") or L.DEFAULT_VIDEO_PATH_V2)
         chunks_size = int(self.info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
         if rows is None:
-            self.problem(Severity.ERROR, f"{L.EPISODES_V2_PATH} is missing; episodes rebuilt from the data files")
+            self.problem(
+                Severity.ERROR, f"{L.EPISODES_V2_PATH} is missing; episodes rebuilt from the data files"
+            )
             files = sorted((self.root / L.DATA_DIR).glob("chunk-*/episode_*.parquet"))
             rows = []
             for path in files:
@@ -419,7 +454,9 @@ class _Builder:
                     rows.append({"episode_index": int(m.group(1)), "length": None, "tasks": []})
         paths = {
             int(r["episode_index"]): self.root
-            / data_template.format(episode_chunk=int(r["episode_index"]) // chunks_size, episode_index=int(r["episode_index"]))
+            / data_template.format(
+                episode_chunk=int(r["episode_index"]) // chunks_size, episode_index=int(r["episode_index"])
+            )
             for r in rows
         }
         self._load_footers(set(paths.values()))
@@ -524,7 +561,11 @@ class _Builder:
             results = [_read_footer(p) for p in todo]
         for df in results:
             self.data_files[df.path] = df
-            if df.error is None and L.FRAME_INDEX not in df.columns and not getattr(self, "_told_frame_index", False):
+            if (
+                df.error is None
+                and L.FRAME_INDEX not in df.columns
+                and not getattr(self, "_told_frame_index", False)
+            ):
                 self._told_frame_index = True
                 self.problem(
                     Severity.WARNING,
@@ -588,10 +629,14 @@ class _Builder:
 
         probed = probe_video(path)
         if probed.error:
-            self.problem(Severity.ERROR, f"{path.relative_to(self.root)}: {probed.error}", camera=camera.key, path=path)
+            self.problem(
+                Severity.ERROR, f"{path.relative_to(self.root)}: {probed.error}", camera=camera.key, path=path
+            )
             return camera
-        if probed.fps and abs(probed.fps - self.fps) > _FPS_TOLERANCE and (
-            camera.fps is None or abs(camera.fps - probed.fps) > _FPS_TOLERANCE
+        if (
+            probed.fps
+            and abs(probed.fps - self.fps) > _FPS_TOLERANCE
+            and (camera.fps is None or abs(camera.fps - probed.fps) > _FPS_TOLERANCE)
         ):
             self.problem(
                 Severity.WARNING,
@@ -628,7 +673,9 @@ class _Builder:
             + (L.EPISODES_V2_PATH, L.EPISODES_STATS_V21_PATH)
         }
         meta_dir = (self.root / L.INFO_PATH).parent
-        extra = sorted(p.name for p in meta_dir.iterdir() if p.name not in known and not p.name.startswith("."))
+        extra = sorted(
+            p.name for p in meta_dir.iterdir() if p.name not in known and not p.name.startswith(".")
+        )
         if extra:
             self.problem(
                 Severity.INFO,
@@ -643,10 +690,14 @@ class _Builder:
         if declared_eps is not None and int(declared_eps) != episodes:
             self.problem(Severity.WARNING, f"info.json says total_episodes={declared_eps}, found {episodes}")
         if declared_frames is not None and int(declared_frames) != frames:
-            self.problem(Severity.WARNING, f"info.json says total_frames={declared_frames}, the episodes hold {frames}")
+            self.problem(
+                Severity.WARNING, f"info.json says total_frames={declared_frames}, the episodes hold {frames}"
+            )
         declared_tasks = self.info.get("total_tasks")
         if declared_tasks is not None and self.tasks and int(declared_tasks) != len(self.tasks):
-            self.problem(Severity.INFO, f"info.json says total_tasks={declared_tasks}, found {len(self.tasks)}")
+            self.problem(
+                Severity.INFO, f"info.json says total_tasks={declared_tasks}, found {len(self.tasks)}"
+            )
         splits = self.info.get("splits") or {}
         for name, spec in splits.items() if isinstance(splits, dict) else ():
             m = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", str(spec))

@@ -31,7 +31,8 @@ def probe_video(path: Path) -> VideoProbe:
             if stream.duration is not None and stream.time_base is not None:
                 duration_s = float(stream.duration * stream.time_base)
             return VideoProbe(
-                codec=getattr(ctx.codec, "canonical_name", None) or ctx.name,  # "av1", not the decoder "libdav1d"
+                codec=getattr(ctx.codec, "canonical_name", None)
+                or ctx.name,  # "av1", not the decoder "libdav1d"
                 width=ctx.width or None,
                 height=ctx.height or None,
                 fps=float(rate) if rate else None,

@@ -72,7 +72,9 @@ class SaveResult:
         return bool(self.noncanonical_videos)
 
     def summary(self) -> str:
-        text = f"saved {self.root.name}: {self.episodes} episodes, {self.frames} frames in {self.seconds:.2f} s"
+        text = (
+            f"saved {self.root.name}: {self.episodes} episodes, {self.frames} frames in {self.seconds:.2f} s"
+        )
         if self.noncanonical_videos:
             text += (
                 f"; {len(self.noncanonical_videos)} video file(s) now hold episodes out of order or overlapping: "
@@ -105,7 +107,9 @@ def plan_save(session: EditSession, root: str | Path, *, check_order: bool = Tru
     converts = index.version if index is not None and index.version != L.V30 else None
     lines = describe_changes(session, journal)
     if converts:
-        lines.insert(0, f"convert {journal.root.name} from LeRobot {converts} to v3.0 (the folder layout changes)")
+        lines.insert(
+            0, f"convert {journal.root.name} from LeRobot {converts} to v3.0 (the folder layout changes)"
+        )
     return SavePlan(journal.root, episodes, dict(journal.info), lines, converts, not journal.on_disk)
 
 
@@ -129,7 +133,9 @@ def describe_changes(session: EditSession, journal: Journal) -> list[str]:
             continue
         lines.append(f"new episode {pos} = {origin}{cut} ({s.length} frames)")
     total = sum(e.length for e in kept)
-    lines.append(f"result: {len(kept)} episodes, {total} frames; parquet and json rewritten, mp4 files reused as they are")
+    lines.append(
+        f"result: {len(kept)} episodes, {total} frames; parquet and json rewritten, mp4 files reused as they are"
+    )
     return lines
 
 
@@ -255,8 +261,9 @@ def _write_dataset(
             if n is None:
                 n, next_free = next_free, next_free + 1
             files[video.path] = n
-            dst = out / L.DEFAULT_VIDEO_PATH_V3.format(video_key=key, chunk_index=n // chunks_size,
-                                                       file_index=n % chunks_size)
+            dst = out / L.DEFAULT_VIDEO_PATH_V3.format(
+                video_key=key, chunk_index=n // chunks_size, file_index=n % chunks_size
+            )
             dst.parent.mkdir(parents=True, exist_ok=True)
             if _link_or_copy(video.path, dst):
                 linked += 1
@@ -285,8 +292,9 @@ def _write_dataset(
         nonlocal pending, pending_bytes, data_file
         if not pending:
             return
-        path = out / L.DEFAULT_DATA_PATH_V3.format(chunk_index=data_file // chunks_size,
-                                                   file_index=data_file % chunks_size)
+        path = out / L.DEFAULT_DATA_PATH_V3.format(
+            chunk_index=data_file // chunks_size, file_index=data_file % chunks_size
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.concat_tables(pending), path)
         pending, pending_bytes = [], 0
@@ -344,17 +352,38 @@ def _write_dataset(
     ep_path = out / L.DEFAULT_EPISODES_PATH_V3.format(chunk_index=0, file_index=0)
     ep_path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(episode_rows), ep_path)
-    task_table = pa.table({
-        L.TASK_INDEX: pa.array(list(tasks.values()), pa.int64()),
-        "__index_level_0__": pa.array(list(tasks), pa.large_string()),
-    })
-    pandas_meta = {b"pandas": json.dumps({
-        "index_columns": ["__index_level_0__"], "column_indexes": [], "columns": [
-            {"name": L.TASK_INDEX, "field_name": L.TASK_INDEX, "pandas_type": "int64", "numpy_type": "int64",
-             "metadata": None},
-            {"name": None, "field_name": "__index_level_0__", "pandas_type": "unicode", "numpy_type": "object",
-             "metadata": None}],
-        "creator": {"library": "pyarrow", "version": pa.__version__}, "pandas_version": "2.0"}).encode()}
+    task_table = pa.table(
+        {
+            L.TASK_INDEX: pa.array(list(tasks.values()), pa.int64()),
+            "__index_level_0__": pa.array(list(tasks), pa.large_string()),
+        }
+    )
+    pandas_meta = {
+        b"pandas": json.dumps(
+            {
+                "index_columns": ["__index_level_0__"],
+                "column_indexes": [],
+                "columns": [
+                    {
+                        "name": L.TASK_INDEX,
+                        "field_name": L.TASK_INDEX,
+                        "pandas_type": "int64",
+                        "numpy_type": "int64",
+                        "metadata": None,
+                    },
+                    {
+                        "name": None,
+                        "field_name": "__index_level_0__",
+                        "pandas_type": "unicode",
+                        "numpy_type": "object",
+                        "metadata": None,
+                    },
+                ],
+                "creator": {"library": "pyarrow", "version": pa.__version__},
+                "pandas_version": "2.0",
+            }
+        ).encode()
+    }
     pq.write_table(task_table.replace_schema_metadata(pandas_meta), out / L.TASKS_V3_PATH)
     _write_json(out / L.STATS_PATH, _to_json_stats(aggregate_stats(stats_by_episode)))
     total_frames = global_index
@@ -394,9 +423,13 @@ def _source_episode(indexes: dict[str, DatasetIndex], e: WorkingEpisode) -> Epis
         raise EditError(f"{e.slice.source_root} is not open")
     src = index.episode(e.slice.source_episode)
     if not src.usable:
-        raise EditError(f"episode {src.episode_index} of {index.root.name} has unreadable data; delete it first")
+        raise EditError(
+            f"episode {src.episode_index} of {index.root.name} has unreadable data; delete it first"
+        )
     if e.slice.end > src.length:
-        raise EditError(f"episode {src.episode_index} of {index.root.name} has {src.length} frames, not {e.slice.end}")
+        raise EditError(
+            f"episode {src.episode_index} of {index.root.name} has {src.length} frames, not {e.slice.end}"
+        )
     return src
 
 
@@ -418,8 +451,13 @@ def _output_info(template: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(spec.get(alt), dict):
                     spec["info"] = spec.pop(alt)
                     break
-    defaults = {L.TIMESTAMP: "float32", L.FRAME_INDEX: "int64", L.EPISODE_INDEX: "int64", L.INDEX: "int64",
-                L.TASK_INDEX: "int64"}
+    defaults = {
+        L.TIMESTAMP: "float32",
+        L.FRAME_INDEX: "int64",
+        L.EPISODE_INDEX: "int64",
+        L.INDEX: "int64",
+        L.TASK_INDEX: "int64",
+    }
     for key, dtype in defaults.items():
         features.setdefault(key, {"dtype": dtype, "shape": [1], "names": None})
     return info
@@ -526,7 +564,9 @@ class _ImageStats:
         self._cache: dict[str, dict[int, dict[str, dict[str, np.ndarray]]]] = {}
         self._global: dict[str, dict[str, dict[str, np.ndarray]]] = {}
 
-    def for_episode(self, src: EpisodeIndex, keys: list[str], length: int) -> dict[str, dict[str, np.ndarray]]:
+    def for_episode(
+        self, src: EpisodeIndex, keys: list[str], length: int
+    ) -> dict[str, dict[str, np.ndarray]]:
         root = str(src.dataset.root)
         if root not in self._cache:
             self._cache[root] = _read_episode_stats(src.dataset, keys)
@@ -555,7 +595,7 @@ def _read_episode_stats(index: DatasetIndex, keys: list[str]) -> dict[int, dict[
                 for name in wanted:
                     if row[name] is None:
                         continue
-                    key, stat = name[len("stats/"):].rsplit("/", 1)
+                    key, stat = name[len("stats/") :].rsplit("/", 1)
                     ep.setdefault(key, {})[stat] = np.asarray(row[name])
     else:
         path = index.root / L.EPISODES_STATS_V21_PATH
@@ -578,7 +618,9 @@ def _read_global_stats(root: Path, keys: list[str]) -> dict[str, dict[str, np.nd
         stats = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {k: {s: np.asarray(v) for s, v in stats[k].items()} for k in keys if isinstance(stats.get(k), dict)}
+    return {
+        k: {s: np.asarray(v) for s, v in stats[k].items()} for k in keys if isinstance(stats.get(k), dict)
+    }
 
 
 def aggregate_stats(per_episode: list[dict[str, dict[str, np.ndarray]]]) -> dict[str, dict[str, np.ndarray]]:
@@ -594,7 +636,9 @@ def aggregate_stats(per_episode: list[dict[str, dict[str, np.ndarray]]]) -> dict
         shape = (-1,) + (1,) * (means.ndim - 1)
         w = counts.reshape(shape)
         mean = (means * w).sum(axis=0) / total
-        var = ((np.stack([np.asarray(i["std"], dtype=np.float64) ** 2 for i in items]) + (means - mean) ** 2) * w)
+        var = (
+            np.stack([np.asarray(i["std"], dtype=np.float64) ** 2 for i in items]) + (means - mean) ** 2
+        ) * w
         agg = {
             "min": np.min(np.stack([np.asarray(i["min"]) for i in items]), axis=0),
             "max": np.max(np.stack([np.asarray(i["max"]) for i in items]), axis=0),
@@ -604,7 +648,9 @@ def aggregate_stats(per_episode: list[dict[str, dict[str, np.ndarray]]]) -> dict
         }
         for q in (k for k in items[0] if k.startswith("q") and k[1:].isdigit()):
             if all(q in i for i in items):
-                agg[q] = (np.stack([np.asarray(i[q], dtype=np.float64) for i in items]) * w).sum(axis=0) / total
+                agg[q] = (np.stack([np.asarray(i[q], dtype=np.float64) for i in items]) * w).sum(
+                    axis=0
+                ) / total
         out[key] = agg
     return out
 
@@ -644,9 +690,13 @@ def _video_layout_report(
     for key in video_keys:
         by_file: dict[int, list[tuple[float, float]]] = {}
         for row in rows:
-            n = row[L.ep_video_column(key, "chunk_index")] * chunks_size + row[L.ep_video_column(key, "file_index")]
+            n = (
+                row[L.ep_video_column(key, "chunk_index")] * chunks_size
+                + row[L.ep_video_column(key, "file_index")]
+            )
             by_file.setdefault(n, []).append(
-                (row[L.ep_video_column(key, "from_timestamp")], row[L.ep_video_column(key, "to_timestamp")]))
+                (row[L.ep_video_column(key, "from_timestamp")], row[L.ep_video_column(key, "to_timestamp")])
+            )
         for path, n in video_files[key].items():
             ranges = by_file.get(n, [])
             ordered = all(b[0] >= a[1] - half_frame for a, b in zip(ranges, ranges[1:], strict=False))
@@ -675,7 +725,9 @@ def _check_written(out: Path, plan: SavePlan) -> None:
     lengths = [e.length for e in index.episodes]
     expected = [e.length for e in plan.episodes]
     if lengths != expected:
-        raise EditError(f"check of the new dataset failed: episode lengths {lengths[:8]}... != {expected[:8]}...")
+        raise EditError(
+            f"check of the new dataset failed: episode lengths {lengths[:8]}... != {expected[:8]}..."
+        )
     errors = [p.message for p in index.problems if p.severity is Severity.ERROR]
     if errors:
         raise EditError("check of the new dataset failed: " + "; ".join(errors[:3]))

@@ -69,9 +69,11 @@ def parse_table(data: dict, source: str) -> CompatTable:
             _vtuple(row["cuda"]), _vtuple(row["linux"]), _vtuple(row["windows"])
         releases = [
             TorchRelease(
-                version=str(r["version"]), torchvision=str(r["torchvision"]),
+                version=str(r["version"]),
+                torchvision=str(r["torchvision"]),
                 torchcodec=None if r.get("torchcodec") is None else str(r["torchcodec"]),
-                python=[str(p) for p in r["python"]], cuda=[str(c) for c in r["cuda"]],
+                python=[str(p) for p in r["python"]],
+                cuda=[str(c) for c in r["cuda"]],
                 rocm=[str(c) for c in r["rocm"]],
             )
             for r in data["torch"]
@@ -85,7 +87,9 @@ def parse_table(data: dict, source: str) -> CompatTable:
 
 
 def bundled_table() -> CompatTable:
-    text = resources.files("leropilot_gl").joinpath("assets", "compat", TABLE_NAME).read_text(encoding="utf-8")
+    text = (
+        resources.files("leropilot_gl").joinpath("assets", "compat", TABLE_NAME).read_text(encoding="utf-8")
+    )
     return parse_table(json.loads(text), "bundled")
 
 
@@ -169,21 +173,30 @@ def _hardware_build(release: TorchRelease, hw: HardwareInfo, table: CompatTable)
             return None, f"driver {hw.driver_version} is older than any CUDA build listed"
         fitting = [c for c in release.cuda if _vtuple(c) <= _vtuple(max_cuda)]
         if not fitting:
-            return None, f"its CUDA builds ({', '.join(release.cuda)}) need a newer driver than {hw.driver_version} (CUDA <= {max_cuda})"
+            return (
+                None,
+                f"its CUDA builds ({', '.join(release.cuda)}) need a newer driver than {hw.driver_version} (CUDA <= {max_cuda})",
+            )
         cuda = max(fitting, key=_vtuple)
-        return "cu" + cuda.replace(".", ""), f"CUDA {cuda} build; driver {hw.driver_version} runs CUDA up to {max_cuda}"
+        return "cu" + cuda.replace(
+            ".", ""
+        ), f"CUDA {cuda} build; driver {hw.driver_version} runs CUDA up to {max_cuda}"
     if hw.kind == "amd":
         rocm = _best_rocm(release.rocm, hw.rocm_version)
         if rocm is None:
-            return None, f"its ROCm builds ({', '.join(release.rocm) or 'none'}) are newer than ROCm {hw.rocm_version}"
+            return (
+                None,
+                f"its ROCm builds ({', '.join(release.rocm) or 'none'}) are newer than ROCm {hw.rocm_version}",
+            )
         return "rocm" + rocm, f"ROCm {rocm} build for ROCm {hw.rocm_version or 'unknown'}"
     if hw.kind == "apple":
         return "default", "PyPI's macOS wheel (Metal / MPS)"
     return "cpu", "CPU build (no supported GPU found)"
 
 
-def torch_options(hw: HardwareInfo, inspection: RepoInspection | None, python_version: str,
-                  table: CompatTable) -> list[TorchOption]:
+def torch_options(
+    hw: HardwareInfo, inspection: RepoInspection | None, python_version: str, table: CompatTable
+) -> list[TorchOption]:
     """Every torch choice for the wizard, newest first, exactly one marked recommended.
 
     CPU builds and "skip" are always offered last, so the user can choose them on any machine.
@@ -200,19 +213,30 @@ def torch_options(hw: HardwareInfo, inspection: RepoInspection | None, python_ve
         )
         if constraints:
             wanted = ", ".join(f"{k}{v}" for k, v in sorted(constraints.items()) if v) or "any torch"
-            reasons.append(("fits" if fits_lerobot else "outside") + f" this LeRobot version's pins ({wanted})")
+            reasons.append(
+                ("fits" if fits_lerobot else "outside") + f" this LeRobot version's pins ({wanted})"
+            )
         fits_python = python_version in release.python
         if not fits_python:
             reasons.append(f"no wheels for Python {python_version} (has {', '.join(release.python)})")
         cuda = build[2:4] + "." + build[4:] if build and build.startswith("cu") else None
-        options.append(TorchOption(
-            torch_version=release.version, torchvision=release.torchvision, torchcodec=release.torchcodec,
-            build=build or "unavailable", cuda_version=cuda,
-            rocm_version=build[4:] if build and build.startswith("rocm") else None,
-            fits_hardware=build is not None, fits_lerobot=fits_lerobot, fits_python=fits_python,
-            reasons=reasons,
-        ))
-    pick = next((i for i, o in enumerate(options) if o.fits_hardware and o.fits_lerobot and o.fits_python), None)
+        options.append(
+            TorchOption(
+                torch_version=release.version,
+                torchvision=release.torchvision,
+                torchcodec=release.torchcodec,
+                build=build or "unavailable",
+                cuda_version=cuda,
+                rocm_version=build[4:] if build and build.startswith("rocm") else None,
+                fits_hardware=build is not None,
+                fits_lerobot=fits_lerobot,
+                fits_python=fits_python,
+                reasons=reasons,
+            )
+        )
+    pick = next(
+        (i for i, o in enumerate(options) if o.fits_hardware and o.fits_lerobot and o.fits_python), None
+    )
     flagged = False
     if pick is None:
         pick = next((i for i, o in enumerate(options) if o.fits_hardware and o.fits_python), None)
@@ -220,11 +244,19 @@ def torch_options(hw: HardwareInfo, inspection: RepoInspection | None, python_ve
     if pick is not None:
         chosen = options[pick]
         why = "Recommended: the newest torch that runs on this hardware"
-        why += (" but outside this LeRobot version's pins (potential incompatibility)" if flagged
-                else " and satisfies this LeRobot version")
-        options[pick] = TorchOption(**{**chosen.__dict__, "recommended": True,
-                                       "potential_incompatibility": flagged,
-                                       "reasons": [why, *chosen.reasons]})
+        why += (
+            " but outside this LeRobot version's pins (potential incompatibility)"
+            if flagged
+            else " and satisfies this LeRobot version"
+        )
+        options[pick] = TorchOption(
+            **{
+                **chosen.__dict__,
+                "recommended": True,
+                "potential_incompatibility": flagged,
+                "reasons": [why, *chosen.reasons],
+            }
+        )
     # runnable builds first, then the ones this hardware cannot run (shown, greyed), then CPU and skip
     options = [o for o in options if o.fits_hardware] + [o for o in options if not o.fits_hardware]
     if hw.kind != "cpu":
@@ -233,12 +265,27 @@ def torch_options(hw: HardwareInfo, inspection: RepoInspection | None, python_ve
             if python_version in release.python and (
                 not constraints or _fits(constraints.get("torch"), release.version)
             ):
-                options.append(TorchOption(release.version, release.torchvision, release.torchcodec, "cpu",
-                                           reasons=[_hardware_build(release, cpu_hw, table)[1]]))
+                options.append(
+                    TorchOption(
+                        release.version,
+                        release.torchvision,
+                        release.torchcodec,
+                        "cpu",
+                        reasons=[_hardware_build(release, cpu_hw, table)[1]],
+                    )
+                )
                 break
-    options.append(TorchOption(None, None, None, "skip", reasons=[
-        "installs no torch wheel of our choice: the project's own dependencies decide (may pull a default build)"
-    ]))
+    options.append(
+        TorchOption(
+            None,
+            None,
+            None,
+            "skip",
+            reasons=[
+                "installs no torch wheel of our choice: the project's own dependencies decide (may pull a default build)"
+            ],
+        )
+    )
     return options
 
 

@@ -79,8 +79,11 @@ def download(url: str, cache_dir: Path, version: str, *, timeout_s: float = 60.0
             shutil.copyfileobj(response, out)
         if zipfile.is_zipfile(part):
             with zipfile.ZipFile(part) as archive:
-                members = [m for m in archive.namelist()
-                           if re.search(r"(^|/)ffmpeg[^/]*$", m) and not m.endswith((".py", ".pyc", "/"))]
+                members = [
+                    m
+                    for m in archive.namelist()
+                    if re.search(r"(^|/)ffmpeg[^/]*$", m) and not m.endswith((".py", ".pyc", "/"))
+                ]
                 if not members:
                     raise FfmpegError(f"{url} holds no ffmpeg binary")
                 extracted = slot.with_name(slot.name + ".extract")
@@ -111,7 +114,9 @@ def install_into_env(binary: Path, venv: Path) -> Path:
 
 
 def version_line(binary: Path) -> str:
-    out = subprocess.run([str(binary), "-hide_banner", "-version"], capture_output=True, text=True, timeout=20)
+    out = subprocess.run(
+        [str(binary), "-hide_banner", "-version"], capture_output=True, text=True, timeout=20
+    )
     if out.returncode != 0:
         raise FfmpegError(f"{binary} does not run: {out.stderr.strip()[:200]}")
     return out.stdout.splitlines()[0] if out.stdout else ""

@@ -52,7 +52,9 @@ def detect_nvidia() -> HardwareInfo | None:
     header = _run([exe]) or ""
     cuda = re.search(r"CUDA Version:\s*([0-9]+\.[0-9]+)", header)
     return HardwareInfo(
-        "nvidia", gpu_name=name.strip(), driver_version=driver.strip(),
+        "nvidia",
+        gpu_name=name.strip(),
+        driver_version=driver.strip(),
         cuda_version=cuda.group(1) if cuda else "",
     )
 

@@ -77,8 +77,13 @@ def read_status(env_dir: Path) -> InstallStatus:
         return InstallStatus("failed", f"{STATUS_FILE} is missing or unreadable")
     # "installing" from a program that is gone (crash, kill): say so instead of spinning forever
     if status.status == "installing" and (status.pid is None or not _pid_alive(status.pid)):
-        return InstallStatus("interrupted", "the install stopped without finishing; retry or remove",
-                             status.step, status.steps, status.updated_at)
+        return InstallStatus(
+            "interrupted",
+            "the install stopped without finishing; retry or remove",
+            status.step,
+            status.steps,
+            status.updated_at,
+        )
     return status
 
 
@@ -137,8 +142,15 @@ def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | No
     with open(env_dir / LOG_FILE, "a", encoding="utf-8") as log:
         log.write(f"\n=== install started {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(cmd)}\n")
         log.flush()
-        proc = subprocess.Popen(cmd, cwd=env_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env, start_new_session=os.name == "posix")
+        proc = subprocess.Popen(
+            cmd,
+            cwd=env_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=os.name == "posix",
+        )
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True, name="install-log").start()
         cancelled, saw_done = False, False
@@ -158,7 +170,9 @@ def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | No
             match = _STEP_RE.match(line)
             if match:
                 step, steps, last_text = int(match.group(1)), int(match.group(2)), match.group(3)
-                write_status(env_dir, InstallStatus("installing", last_text, step, steps, time.time(), os.getpid()))
+                write_status(
+                    env_dir, InstallStatus("installing", last_text, step, steps, time.time(), os.getpid())
+                )
                 if ctx is not None:
                     ctx.progress((step - 1) / max(steps, 1), f"{step}/{steps} {last_text}")
             saw_done = saw_done or line.strip() == DONE_MARK
@@ -166,13 +180,19 @@ def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | No
                 ctx.log(line)
         code = proc.wait()
         if cancelled:
-            final = InstallStatus("cancelled", f"cancelled during step {step}/{steps}: {last_text}",
-                                  step, steps, time.time())
+            final = InstallStatus(
+                "cancelled", f"cancelled during step {step}/{steps}: {last_text}", step, steps, time.time()
+            )
         elif code == 0 and saw_done:
             final = InstallStatus("ready", "installed", steps, steps, time.time())
         else:
-            final = InstallStatus("failed", f"step {step}/{steps} ({last_text}) failed with exit code {code}",
-                                  step, steps, time.time())
+            final = InstallStatus(
+                "failed",
+                f"step {step}/{steps} ({last_text}) failed with exit code {code}",
+                step,
+                steps,
+                time.time(),
+            )
         log.write(f"=== install {final.status}: {final.message}\n")
     write_status(env_dir, final)
     if final.status == "cancelled":

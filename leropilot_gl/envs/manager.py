@@ -65,7 +65,9 @@ class EnvManager:
     def fetch_repo(self, repo: str, ctx: JobContext | None = None) -> Path:
         url = self.resolve_repo_url(repo)
         return self.repos.fetch(
-            url, fetch_url=self.settings.mirrored_url(url), timeout_s=self.settings.network_timeout_s,
+            url,
+            fetch_url=self.settings.mirrored_url(url),
+            timeout_s=self.settings.network_timeout_s,
             proxy=self.settings.proxies.https or self.settings.proxies.http or None,
             cancelled=(lambda: ctx.cancelled) if ctx else None,
             progress=(lambda f, t: ctx.progress(f, t)) if ctx else None,
@@ -87,26 +89,50 @@ class EnvManager:
         self._table = table
 
     # ---- plans and installs -----------------------------------------------------------------
-    def make_config(self, *, repo: str, ref: str, commit: str, inspection: RepoInspection, name: str,
-                    python_version: str, torch: TorchOption, robots: list[str],
-                    install_ffmpeg: bool = True) -> EnvironmentConfig:
+    def make_config(
+        self,
+        *,
+        repo: str,
+        ref: str,
+        commit: str,
+        inspection: RepoInspection,
+        name: str,
+        python_version: str,
+        torch: TorchOption,
+        robots: list[str],
+        install_ffmpeg: bool = True,
+    ) -> EnvironmentConfig:
         """The config for the wizard's (or the CLI's) choices; unknown extras are refused."""
         unknown = sorted(set(robots) - set(inspection.extras))
         if unknown:
-            raise EnvError(f"{', '.join(unknown)} not among this version's extras: {', '.join(inspection.extras)}")
+            raise EnvError(
+                f"{', '.join(unknown)} not among this version's extras: {', '.join(inspection.extras)}"
+            )
         if not name.strip():
             raise EnvError("give the environment a name")
         return EnvironmentConfig(
-            id=new_env_id(name), name=name.strip(), display_name=name.strip(),
-            repo_url=self.resolve_repo_url(repo), ref=ref, commit_hash=commit, python_version=python_version,
-            torch_version=torch.torch_version, torch_build=torch.build, torchvision_version=torch.torchvision,
-            torchcodec_version=torch.torchcodec, cuda_version=torch.cuda_version, rocm_version=torch.rocm_version,
-            selected_robots=robots, project_name=inspection.project_name, install_ffmpeg=install_ffmpeg,
+            id=new_env_id(name),
+            name=name.strip(),
+            display_name=name.strip(),
+            repo_url=self.resolve_repo_url(repo),
+            ref=ref,
+            commit_hash=commit,
+            python_version=python_version,
+            torch_version=torch.torch_version,
+            torch_build=torch.build,
+            torchvision_version=torch.torchvision,
+            torchcodec_version=torch.torchcodec,
+            cuda_version=torch.cuda_version,
+            rocm_version=torch.rocm_version,
+            selected_robots=robots,
+            project_name=inspection.project_name,
+            install_ffmpeg=install_ffmpeg,
         )
 
     def env_dir(self, env_id: str) -> Path:
-        EnvironmentConfig.model_validate({"id": env_id, "name": "x", "repo_url": "x", "ref": "x",
-                                          "python_version": "3.10"})  # validates the id
+        EnvironmentConfig.model_validate(
+            {"id": env_id, "name": "x", "repo_url": "x", "ref": "x", "python_version": "3.10"}
+        )  # validates the id
         return self.settings.envs_dir / env_id
 
     def plan_inputs(self, config: EnvironmentConfig) -> PlanInputs:
@@ -118,10 +144,12 @@ class EnvManager:
         return PlanInputs(
             env_dir=self.env_dir(config.id).resolve(),
             repo_cache=self.repos.mirror_path(url).resolve(),
-            git=str(git.path), uv=str(find_uv()),
+            git=str(git.path),
+            uv=str(find_uv()),
             ffmpeg_source=str(cached) if cached else "",
-            ffmpeg_cache_hint=str(ffmpeg.cache_slot(self.settings.cache_dir,
-                                                    config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)),
+            ffmpeg_cache_hint=str(
+                ffmpeg.cache_slot(self.settings.cache_dir, config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)
+            ),
         )
 
     def ensure_ffmpeg(self, version: str = ffmpeg.DEFAULT_VERSION) -> Path | None:
@@ -130,21 +158,26 @@ class EnvManager:
         cache = self.settings.cache_dir
         found = ffmpeg.ensure_cached(cache, version)
         if found is None and self.settings.ffmpeg_url:
-            found = ffmpeg.download(self.settings.ffmpeg_url, cache, version,
-                                    timeout_s=self.settings.network_timeout_s)
+            found = ffmpeg.download(
+                self.settings.ffmpeg_url, cache, version, timeout_s=self.settings.network_timeout_s
+            )
         return found
 
     def generate_plan(self, config: EnvironmentConfig, *, shell: str | None = None) -> str:
         if config.install_ffmpeg:
             self.ensure_ffmpeg(config.ffmpeg_version or ffmpeg.DEFAULT_VERSION)
-        return generate_script(config, self.settings, self.plan_inputs(config), shell=shell or default_shell())
+        return generate_script(
+            config, self.settings, self.plan_inputs(config), shell=shell or default_shell()
+        )
 
     def save_plan(self, config: EnvironmentConfig, script: str, *, shell: str | None = None) -> Path:
         """Write config.json and the (possibly user-edited) script; status becomes "planned"."""
         shell = shell or default_shell()
         env_dir = self.env_dir(config.id)
         if (env_dir / CONFIG_FILE).is_file():
-            existing = EnvironmentConfig.model_validate_json((env_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+            existing = EnvironmentConfig.model_validate_json(
+                (env_dir / CONFIG_FILE).read_text(encoding="utf-8")
+            )
             if existing.created_at != config.created_at:
                 raise EnvError(f"an environment with id {config.id} already exists")
         env_dir.mkdir(parents=True, exist_ok=True)
@@ -154,11 +187,19 @@ class EnvManager:
         write_status(env_dir, InstallStatus("planned", "ready to install", updated_at=time.time()))
         return path
 
-    def install(self, env_id: str, ctx: JobContext | None = None, *, shell: str | None = None) -> InstallStatus:
+    def install(
+        self, env_id: str, ctx: JobContext | None = None, *, shell: str | None = None
+    ) -> InstallStatus:
         return run_install(self.env_dir(env_id), ctx, shell=shell)
 
-    def start_install(self, jobs: JobRunner, env_id: str, *, config: EnvironmentConfig | None = None,
-                      script: str | None = None) -> Job | None:
+    def start_install(
+        self,
+        jobs: JobRunner,
+        env_id: str,
+        *,
+        config: EnvironmentConfig | None = None,
+        script: str | None = None,
+    ) -> Job | None:
         """The install as a background job named env-install:<id> (None while one runs).
 
         With config and script, the job first writes them (off the UI thread), then installs.
@@ -175,7 +216,9 @@ class EnvManager:
     def get(self, env_id: str) -> EnvironmentRecord:
         env_dir = self.env_dir(env_id)
         try:
-            config = EnvironmentConfig.model_validate_json((env_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+            config = EnvironmentConfig.model_validate_json(
+                (env_dir / CONFIG_FILE).read_text(encoding="utf-8")
+            )
         except (OSError, ValueError) as exc:
             raise EnvError(f"{env_dir} has no readable {CONFIG_FILE}: {exc}") from exc
         return EnvironmentRecord(config, env_dir, read_status(env_dir))
@@ -211,5 +254,9 @@ class EnvManager:
 
     def describe(self, env_id: str) -> dict:
         record = self.get(env_id)
-        return {"config": json.loads(record.config.model_dump_json()), "status": record.status.__dict__,
-                "path": str(record.path), "activate": record.activate_command}
+        return {
+            "config": json.loads(record.config.model_dump_json()),
+            "status": record.status.__dict__,
+            "path": str(record.path),
+            "activate": record.activate_command,
+        }

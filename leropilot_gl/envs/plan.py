@@ -308,8 +308,8 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
         "$Src = Join-Path $EnvDir 'src'",
         "$Venv = Join-Path $EnvDir '.venv'",
         "$script:n = 0",
-        f"function Step($text) {{ $script:n++; Write-Output \"##[step $($script:n)/{total}] $text\" }}",
-        "function Check { if ($LASTEXITCODE -ne 0) { throw \"command failed with exit code $LASTEXITCODE\" } }",
+        f'function Step($text) {{ $script:n++; Write-Output "##[step $($script:n)/{total}] $text" }}',
+        'function Check { if ($LASTEXITCODE -ne 0) { throw "command failed with exit code $LASTEXITCODE" } }',
         "",
         "Step 'Cloning the source (from the local cache)'",
         "if (-not (Test-Path (Join-Path $Src '.git'))) { & $Git clone --quiet --no-checkout -- $RepoCache $Src; Check }",
@@ -333,7 +333,9 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
             "& $Uv pip install --python $Venv @IndexArgs --extra-index-url $TorchIndex "
             "--index-strategy unsafe-best-match @TorchReqs; Check",
         ]
-    constraint = " --constraints (Join-Path $EnvDir 'torch-constraints.txt')" if _torch_requirements(config) else ""
+    constraint = (
+        " --constraints (Join-Path $EnvDir 'torch-constraints.txt')" if _torch_requirements(config) else ""
+    )
     lines += [
         "",
         "Step 'Installing the project'",
@@ -346,7 +348,7 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
             "Step 'Adding FFmpeg to the environment'",
             "if ($FfmpegSource -and (Test-Path -LiteralPath $FfmpegSource)) {",
             "  Copy-Item -LiteralPath $FfmpegSource -Destination (Join-Path $Venv 'Scripts\\ffmpeg.exe') -Force",
-            "} else { Write-Warning \"no FFmpeg in the cache: place ffmpeg.exe at $FfmpegHint and install again\" }",
+            '} else { Write-Warning "no FFmpeg in the cache: place ffmpeg.exe at $FfmpegHint and install again" }',
         ]
     lines += [
         "",
@@ -361,8 +363,9 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
     return "\n".join(lines)
 
 
-def generate_script(config: EnvironmentConfig, settings: Settings, inputs: PlanInputs, *,
-                    shell: str = "bash") -> str:
+def generate_script(
+    config: EnvironmentConfig, settings: Settings, inputs: PlanInputs, *, shell: str = "bash"
+) -> str:
     if shell == "bash":
         return generate_bash(config, settings, inputs)
     if shell == "powershell":

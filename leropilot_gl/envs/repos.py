@@ -45,8 +45,12 @@ def _lock_for(path: Path) -> threading.Lock:
 class _FetchCallbacks(pygit2.RemoteCallbacks):
     """Aborts a fetch past its deadline or when cancelled (raising inside a callback stops libgit2)."""
 
-    def __init__(self, deadline: float, cancelled: Callable[[], bool] | None,
-                 progress: Callable[[float, str], None] | None) -> None:
+    def __init__(
+        self,
+        deadline: float,
+        cancelled: Callable[[], bool] | None,
+        progress: Callable[[float, str], None] | None,
+    ) -> None:
         super().__init__()
         self._deadline = deadline
         self._cancelled = cancelled
@@ -83,9 +87,16 @@ class RepoCache:
             raise RepoError(f"{url} is not in the cache yet: fetch it first")
         return pygit2.Repository(str(path))
 
-    def fetch(self, url: str, *, fetch_url: str | None = None, timeout_s: float = 60.0,
-              proxy: str | None = None, cancelled: Callable[[], bool] | None = None,
-              progress: Callable[[float, str], None] | None = None) -> Path:
+    def fetch(
+        self,
+        url: str,
+        *,
+        fetch_url: str | None = None,
+        timeout_s: float = 60.0,
+        proxy: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> Path:
         """Create or update the mirror of `url` (from `fetch_url`, e.g. a mirror prefix, when given)."""
         url = url.strip()
         if not url:
@@ -106,8 +117,12 @@ class RepoCache:
             repo.config["leropilot.url"] = url
             callbacks = _FetchCallbacks(time.monotonic() + timeout_s, cancelled, progress)
             try:
-                repo.remotes["origin"].fetch(_MIRROR_REFSPECS, callbacks=callbacks,
-                                             prune=pygit2.enums.FetchPrune.PRUNE, proxy=proxy or None)
+                repo.remotes["origin"].fetch(
+                    _MIRROR_REFSPECS,
+                    callbacks=callbacks,
+                    prune=pygit2.enums.FetchPrune.PRUNE,
+                    proxy=proxy or None,
+                )
             except (RepoError, pygit2.GitError, KeyError, OSError, ValueError) as exc:
                 if fresh:  # a mirror that never received anything is only clutter in the cache
                     shutil.rmtree(path, ignore_errors=True)
@@ -156,7 +171,9 @@ class RepoCache:
 
 
 def _looks_remote(source: str) -> bool:
-    return "://" in source or source.startswith("git@") or (":" in source and not source.startswith(("/", ".")))
+    return (
+        "://" in source or source.startswith("git@") or (":" in source and not source.startswith(("/", ".")))
+    )
 
 
 def _version_key(name: str) -> tuple:

@@ -124,7 +124,10 @@ def pip_config_files(env: dict[str, str] | None = None) -> list[Path]:
     xdg_dirs = env.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")
     files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d] + [Path("/etc/pip.conf")]
     home = Path(env.get("HOME", str(Path.home())))
-    files += [home / ".pip" / "pip.conf", Path(env.get("XDG_CONFIG_HOME", home / ".config")) / "pip" / "pip.conf"]
+    files += [
+        home / ".pip" / "pip.conf",
+        Path(env.get("XDG_CONFIG_HOME", home / ".config")) / "pip" / "pip.conf",
+    ]
     if env.get("PIP_CONFIG_FILE"):
         files.append(Path(env["PIP_CONFIG_FILE"]))
     return files
@@ -182,7 +185,12 @@ def check_git(git_path: str = "") -> ToolCheck:
         return ToolCheck("git", path, None, f"{path} cannot run: {exc}")
     text = out.stdout.strip()
     if out.returncode != 0 or not text.startswith("git version"):
-        return ToolCheck("git", path, None, f"{path} is not a working git (`git --version` said: {text or out.stderr.strip()})")
+        return ToolCheck(
+            "git",
+            path,
+            None,
+            f"{path} is not a working git (`git --version` said: {text or out.stderr.strip()})",
+        )
     return ToolCheck("git", path, text.removeprefix("git version ").strip(), None)
 
 
@@ -194,5 +202,7 @@ def check_data_dir(data_dir: Path) -> ToolCheck:
         probe.write_text("ok", encoding="utf-8")
         probe.unlink()
     except OSError as exc:
-        return ToolCheck("data folder", str(data_dir), None, f"cannot write to {data_dir}: {exc.strerror or exc}")
+        return ToolCheck(
+            "data folder", str(data_dir), None, f"cannot write to {data_dir}: {exc.strerror or exc}"
+        )
     return ToolCheck("data folder", str(data_dir), None, None)

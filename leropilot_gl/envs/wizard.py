@@ -30,9 +30,14 @@ from leropilot_gl.envs.uvtool import check_uv
 from leropilot_gl.jobs import Job, JobRunner, pop_finished
 
 _FAILURE_TEXT = {
-    "load": "Cannot read the settings", "checks": "Cannot check the tools", "inspect": "Cannot use that ref",
-    "hardware": "Hardware detection failed", "plan": "Cannot write the install plan",
-    "list": "Cannot list the environments", "delete": "Not deleted", "save-settings": "Settings not saved",
+    "load": "Cannot read the settings",
+    "checks": "Cannot check the tools",
+    "inspect": "Cannot use that ref",
+    "hardware": "Hardware detection failed",
+    "plan": "Cannot write the install plan",
+    "list": "Cannot list the environments",
+    "delete": "Not deleted",
+    "save-settings": "Settings not saved",
     "compat": "Compatibility table not refreshed",
 }
 STEPS = ("Source", "Python & PyTorch", "Robots", "Review", "Install")
@@ -121,8 +126,11 @@ class EnvManagerState:
         settings = self.settings
 
         def run_checks() -> dict[str, ToolCheck]:
-            return {"data": check_data_dir(settings.data_dir), "git": check_git(settings.git_path),
-                    "uv": check_uv()}
+            return {
+                "data": check_data_dir(settings.data_dir),
+                "git": check_git(settings.git_path),
+                "uv": check_uv(),
+            }
 
         self._submit(executor, "checks", run_checks)
 
@@ -155,8 +163,14 @@ class EnvManagerState:
     def refresh_compat_table(self, executor: Executor) -> None:
         assert self.settings is not None
         settings = self.settings
-        self._submit(executor, "compat", refresh_table, settings.compat_table_url, settings.cache_dir,
-                     timeout_s=settings.network_timeout_s)
+        self._submit(
+            executor,
+            "compat",
+            refresh_table,
+            settings.compat_table_url,
+            settings.cache_dir,
+            timeout_s=settings.network_timeout_s,
+        )
 
     # ---- wizard: source -----------------------------------------------------------------------
     def start_fetch(self, jobs: JobRunner) -> Job | None:
@@ -171,7 +185,9 @@ class EnvManagerState:
         def fetch(ctx) -> tuple[RepoRefs, str, str, RepoInspection]:
             manager.fetch_repo(target, ctx)
             refs = manager.repos.refs(manager.resolve_repo_url(target))
-            ref, commit, inspection = manager.inspect(target, None if not refs.default_branch else refs.default_branch)
+            ref, commit, inspection = manager.inspect(
+                target, None if not refs.default_branch else refs.default_branch
+            )
             return refs, ref, commit, inspection
 
         self.draft.refs, self.draft.inspection = None, None
@@ -200,9 +216,14 @@ class EnvManagerState:
             return
         table = self.manager.compat_table()
         self.draft.recommended_python = recommend_python(self.draft.inspection, table)
-        if not self.draft.python_version or self.draft.python_version not in self.draft.inspection.python_choices:
+        if (
+            not self.draft.python_version
+            or self.draft.python_version not in self.draft.inspection.python_choices
+        ):
             self.draft.python_version = self.draft.recommended_python
-        self.draft.options = torch_options(self.hardware, self.draft.inspection, self.draft.python_version, table)
+        self.draft.options = torch_options(
+            self.hardware, self.draft.inspection, self.draft.python_version, table
+        )
         self.draft.torch_index = next((i for i, o in enumerate(self.draft.options) if o.recommended), 0)
 
     def select_torch_build(self, build: str) -> bool:
@@ -223,9 +244,15 @@ class EnvManagerState:
         self.error = ""
         try:
             draft.config = manager.make_config(
-                repo=draft.repo_target, ref=draft.ref, commit=draft.commit, inspection=draft.inspection,
-                name=draft.name, python_version=draft.python_version, torch=draft.torch_choice,
-                robots=sorted(draft.robots), install_ffmpeg=draft.install_ffmpeg,
+                repo=draft.repo_target,
+                ref=draft.ref,
+                commit=draft.commit,
+                inspection=draft.inspection,
+                name=draft.name,
+                python_version=draft.python_version,
+                torch=draft.torch_choice,
+                robots=sorted(draft.robots),
+                install_ffmpeg=draft.install_ffmpeg,
             )
         except (ValueError, RuntimeError) as exc:
             self.error = str(exc)

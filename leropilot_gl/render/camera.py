@@ -28,7 +28,10 @@ class OrbitCamera:
     def reset(self) -> None:
         fresh = OrbitCamera()
         self.target, self.yaw_rad, self.pitch_rad, self.distance_m = (
-            fresh.target, fresh.yaw_rad, fresh.pitch_rad, fresh.distance_m
+            fresh.target,
+            fresh.yaw_rad,
+            fresh.pitch_rad,
+            fresh.distance_m,
         )
 
     def orbit(self, dx_px: float, dy_px: float) -> None:
@@ -39,7 +42,9 @@ class OrbitCamera:
 
     def pan(self, dx_px: float, dy_px: float, viewport_height_px: float) -> None:
         """Move the target in the view plane so the point under the mouse follows it."""
-        metres_per_px = 2 * self.distance_m * math.tan(math.radians(self.fov_y_deg) / 2) / max(viewport_height_px, 1)
+        metres_per_px = (
+            2 * self.distance_m * math.tan(math.radians(self.fov_y_deg) / 2) / max(viewport_height_px, 1)
+        )
         right, up = self._right_up()
         self.target = self.target + (-dx_px * right + dy_px * up) * metres_per_px
 
@@ -49,7 +54,9 @@ class OrbitCamera:
 
     def eye(self) -> np.ndarray:
         cp = math.cos(self.pitch_rad)
-        offset = np.array([cp * math.cos(self.yaw_rad), cp * math.sin(self.yaw_rad), math.sin(self.pitch_rad)])
+        offset = np.array(
+            [cp * math.cos(self.yaw_rad), cp * math.sin(self.yaw_rad), math.sin(self.pitch_rad)]
+        )
         return self.target + self.distance_m * offset
 
     def _right_up(self) -> tuple[np.ndarray, np.ndarray]:

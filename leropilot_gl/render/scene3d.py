@@ -93,7 +93,9 @@ class _LineBuffer:
         data = np.ascontiguousarray(vertices, dtype=np.float32).reshape(-1, FLOATS_PER_LINE_VERTEX)
         self.vertex_count = len(data)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.vbo)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, max(data.nbytes, 4), data if len(data) else None, GL.GL_DYNAMIC_DRAW)
+        GL.glBufferData(
+            GL.GL_ARRAY_BUFFER, max(data.nbytes, 4), data if len(data) else None, GL.GL_DYNAMIC_DRAW
+        )
 
     def draw(self, mode: int, first: int = 0, count: int | None = None) -> None:
         count = self.vertex_count - first if count is None else count
@@ -175,7 +177,9 @@ class RobotSceneRenderer:
         self._release_target()
         self._color_tex = GL.glGenTextures(1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._color_tex)
-        GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, None)
+        GL.glTexImage2D(
+            GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, None
+        )
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR)
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR)
         GL.glBindTexture(GL.GL_TEXTURE_2D, 0)
@@ -184,8 +188,12 @@ class RobotSceneRenderer:
         GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_DEPTH_COMPONENT24, width, height)
         self._fbo = GL.glGenFramebuffers(1)
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fbo)
-        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, self._color_tex, 0)
-        GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_RENDERBUFFER, self._depth_rb)
+        GL.glFramebufferTexture2D(
+            GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, self._color_tex, 0
+        )
+        GL.glFramebufferRenderbuffer(
+            GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_RENDERBUFFER, self._depth_rb
+        )
         status = GL.glCheckFramebufferStatus(GL.GL_FRAMEBUFFER)
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
         if status != GL.GL_FRAMEBUFFER_COMPLETE:
@@ -245,7 +253,12 @@ class RobotSceneRenderer:
         return self._color_tex
 
     def _draw_arms(
-        self, camera, clip_from_world, arms: Sequence[PosedArm], ghost_rgba, solid_arms: Sequence[PosedArm] = ()
+        self,
+        camera,
+        clip_from_world,
+        arms: Sequence[PosedArm],
+        ghost_rgba,
+        solid_arms: Sequence[PosedArm] = (),
     ) -> None:
         if self._robot is None:
             return

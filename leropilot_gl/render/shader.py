@@ -21,7 +21,9 @@ def _compile(kind: int, source: str, name: str) -> int:
     if not GL.glGetShaderiv(shader, GL.GL_COMPILE_STATUS):
         log = GL.glGetShaderInfoLog(shader)
         GL.glDeleteShader(shader)
-        raise ShaderError(f"{name} does not compile: {log.decode(errors='replace') if isinstance(log, bytes) else log}")
+        raise ShaderError(
+            f"{name} does not compile: {log.decode(errors='replace') if isinstance(log, bytes) else log}"
+        )
     return shader
 
 
@@ -50,10 +52,14 @@ class ShaderProgram:
         return self._locations[name]
 
     def set_mat4(self, name: str, matrix: np.ndarray) -> None:
-        GL.glUniformMatrix4fv(self._location(name), 1, GL.GL_TRUE, np.ascontiguousarray(matrix, dtype=np.float32))
+        GL.glUniformMatrix4fv(
+            self._location(name), 1, GL.GL_TRUE, np.ascontiguousarray(matrix, dtype=np.float32)
+        )
 
     def set_mat3(self, name: str, matrix: np.ndarray) -> None:
-        GL.glUniformMatrix3fv(self._location(name), 1, GL.GL_TRUE, np.ascontiguousarray(matrix, dtype=np.float32))
+        GL.glUniformMatrix3fv(
+            self._location(name), 1, GL.GL_TRUE, np.ascontiguousarray(matrix, dtype=np.float32)
+        )
 
     def set_vec3(self, name: str, value) -> None:
         GL.glUniform3f(self._location(name), *(float(x) for x in value))

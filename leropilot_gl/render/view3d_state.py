@@ -134,7 +134,9 @@ class View3DState:
             return
         if self.robot is None and self.robot_error is None and self.robot_future is None:
             self._robot_future_source = source
-            self.robot_future = executor.submit(load_robot, source.urdf_path, package_dirs=source.package_dirs)
+            self.robot_future = executor.submit(
+                load_robot, source.urdf_path, package_dirs=source.package_dirs
+            )
         if self.robot is None:
             return
         prefs = self.prefs_for(dataset.robot_type)
@@ -153,7 +155,9 @@ class View3DState:
         if self.motion_future is None:  # one at a time: a newer wish waits for the running one
             self._motion_future_key = wanted
             units = JointUnits(prefs.units) if prefs.units in {u.value for u in JointUnits} else None
-            self.motion_future = executor.submit(load_episode_motion, self.robot, dataset, episode, prefs.mapping, units)
+            self.motion_future = executor.submit(
+                load_episode_motion, self.robot, dataset, episode, prefs.mapping, units
+            )
 
     def _update_sync_only(self, executor: Executor, dataset: DatasetIndex, episode: EpisodeIndex) -> None:
         key = (dataset.root, episode.episode_index, episode.length)

@@ -118,7 +118,5 @@ def _finish(
 ) -> JointMapping:
     arms = sorted({t.arm for t in targets.values()}) or [SINGLE_ARM]
     driven = {(t.arm, t.joint) for t in targets.values()}
-    idle = sorted(
-        f"{arm}:{j}" if arm else j for arm in arms for j in joint_names if (arm, j) not in driven
-    )
+    idle = sorted(f"{arm}:{j}" if arm else j for arm in arms for j in joint_names if (arm, j) not in driven)
     return JointMapping(targets, sorted(unmapped), idle)

@@ -101,7 +101,9 @@ class RobotModel:
         batch = {name: np.asarray([value], dtype=np.float64) for name, value in joint_values.items()}
         return {link: poses[0] for link, poses in self.link_poses_batch(batch, count=1).items()}
 
-    def link_poses_batch(self, joint_values: Mapping[str, np.ndarray], *, count: int) -> dict[str, np.ndarray]:
+    def link_poses_batch(
+        self, joint_values: Mapping[str, np.ndarray], *, count: int
+    ) -> dict[str, np.ndarray]:
         """world_from_link as (count, 4, 4) for `count` joint vectors given column-wise."""
         poses: dict[str, np.ndarray] = {self.root_link: np.broadcast_to(np.eye(4), (count, 4, 4)).copy()}
         for j in self.joints:
@@ -115,7 +117,9 @@ class RobotModel:
     def _joint_values(self, j: JointSpec, joint_values: Mapping[str, np.ndarray], count: int) -> np.ndarray:
         source = j.mimic_of if j.mimic_of is not None else j.name
         raw = joint_values.get(source)
-        values = np.zeros(count) if raw is None else np.broadcast_to(np.asarray(raw, dtype=np.float64), (count,))
+        values = (
+            np.zeros(count) if raw is None else np.broadcast_to(np.asarray(raw, dtype=np.float64), (count,))
+        )
         if j.mimic_of is not None:
             values = j.mimic_multiplier * values + j.mimic_offset
         return values

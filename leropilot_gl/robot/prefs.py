@@ -32,7 +32,9 @@ class RobotPrefs:
         return cls(
             urdf_path=data.get("urdf_path") if isinstance(data.get("urdf_path"), str) else None,
             package_dirs=[str(p) for p in data.get("package_dirs") or [] if isinstance(p, str)],
-            mapping={str(k): [str(x) for x in v] for k, v in mapping.items()} if isinstance(mapping, dict) else None,
+            mapping={str(k): [str(x) for x in v] for k, v in mapping.items()}
+            if isinstance(mapping, dict)
+            else None,
             units=data.get("units") if isinstance(data.get("units"), str) else None,
         )
 

@@ -53,7 +53,9 @@ def episode_motion(
         mapping = auto_map(state_names, joints)
     samples = state_values
     if action_values is not None and action_names is not None and list(action_names) == list(state_names):
-        samples = np.concatenate([state_values, np.asarray(action_values, dtype=np.float64).reshape(len(action_values), -1)])
+        samples = np.concatenate(
+            [state_values, np.asarray(action_values, dtype=np.float64).reshape(len(action_values), -1)]
+        )
     guess = guess_units(state_names, samples, codebase_version=codebase_version)
     units = units_override or guess.units
     state = joint_trajectories(robot, mapping, units, state_names, state_values)

@@ -47,12 +47,16 @@ def guess_units(
     names: Sequence[str], values: np.ndarray, *, codebase_version: str | None = None
 ) -> UnitGuess:
     """Guess the units of (rows, len(names)) joint values; grippers and non-positions are ignored."""
-    values = np.asarray(values, dtype=np.float64).reshape(len(values), -1) if len(values) else np.zeros((0, 0))
+    values = (
+        np.asarray(values, dtype=np.float64).reshape(len(values), -1) if len(values) else np.zeros((0, 0))
+    )
     body = [i for i, n in enumerate(names) if not is_gripper(n) and _is_position(n) and i < values.shape[1]]
     column = values[:, body] if body else np.zeros((0, 0))
     column = column[np.isfinite(column)]
     if column.size == 0:
-        return UnitGuess(JointUnits.DEGREES, "no joint position values to judge; degrees is LeRobot's default")
+        return UnitGuess(
+            JointUnits.DEGREES, "no joint position values to judge; degrees is LeRobot's default"
+        )
     largest = float(np.max(np.abs(column)))
     if largest <= RADIANS_LIMIT:
         return UnitGuess(JointUnits.RADIANS, f"largest |value| is {largest:.2f}, within ±2π: radians")

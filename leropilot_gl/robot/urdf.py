@@ -67,12 +67,17 @@ def load_robot(
     visuals: list[VisualSpec] = []
     for link in robot.links:
         for visual in link.visuals:
-            mesh = _visual_mesh(visual, link.name, urdf_path, package_dirs, mesh_cache, problems, simplify_cell_m)
+            mesh = _visual_mesh(
+                visual, link.name, urdf_path, package_dirs, mesh_cache, problems, simplify_cell_m
+            )
             if mesh is None:
                 continue
             origin = visual.origin if visual.origin is not None else np.eye(4)
-            visuals.append(VisualSpec(link.name, np.asarray(origin, dtype=np.float64), mesh,
-                                      _visual_rgba(visual, materials)))
+            visuals.append(
+                VisualSpec(
+                    link.name, np.asarray(origin, dtype=np.float64), mesh, _visual_rgba(visual, materials)
+                )
+            )
     return RobotModel(robot.name or urdf_path.stem, urdf_path, root, links, joints, visuals, problems)
 
 
@@ -103,7 +108,9 @@ def resolve_mesh_path(
     return None, tried
 
 
-def _ordered_joints(robot: yourdfpy.Robot, links: list[str], problems: list[str]) -> tuple[list[JointSpec], str]:
+def _ordered_joints(
+    robot: yourdfpy.Robot, links: list[str], problems: list[str]
+) -> tuple[list[JointSpec], str]:
     children = {j.child for j in robot.joints}
     roots = [link for link in links if link not in children]
     if not roots:
@@ -148,7 +155,9 @@ def _joint_spec(j: yourdfpy.Joint) -> JointSpec:
         lower=None if lower is None else float(lower),
         upper=None if upper is None else float(upper),
         mimic_of=mimic.joint if mimic is not None else None,
-        mimic_multiplier=float(mimic.multiplier) if mimic is not None and mimic.multiplier is not None else 1.0,
+        mimic_multiplier=float(mimic.multiplier)
+        if mimic is not None and mimic.multiplier is not None
+        else 1.0,
         mimic_offset=float(mimic.offset) if mimic is not None and mimic.offset is not None else 0.0,
     )
 
@@ -176,7 +185,9 @@ def _visual_mesh(
             problems.append(f"mesh not found for link {link}: {filename} (looked in {looked})")
             return None
         scale = geometry.mesh.scale
-        scale_vec = np.ones(3) if scale is None else np.broadcast_to(np.asarray(scale, dtype=np.float64), (3,))
+        scale_vec = (
+            np.ones(3) if scale is None else np.broadcast_to(np.asarray(scale, dtype=np.float64), (3,))
+        )
         key = f"{path}|{tuple(np.round(scale_vec, 9))}"
         if key not in cache:
             try:
@@ -192,11 +203,16 @@ def _visual_mesh(
             cache[key] = mesh_data(key, loaded, scale_vec, simplify_cell_m=simplify_cell_m)
         return cache[key]
     if geometry.box is not None:
-        return _primitive(cache, f"box{tuple(geometry.box.size)}", lambda: trimesh.creation.box(geometry.box.size))
+        return _primitive(
+            cache, f"box{tuple(geometry.box.size)}", lambda: trimesh.creation.box(geometry.box.size)
+        )
     if geometry.cylinder is not None:
         c = geometry.cylinder
-        return _primitive(cache, f"cyl{c.radius},{c.length}",
-                          lambda: trimesh.creation.cylinder(radius=c.radius, height=c.length, sections=32))
+        return _primitive(
+            cache,
+            f"cyl{c.radius},{c.length}",
+            lambda: trimesh.creation.cylinder(radius=c.radius, height=c.length, sections=32),
+        )
     if geometry.sphere is not None:
         r = geometry.sphere.radius
         return _primitive(cache, f"sphere{r}", lambda: trimesh.creation.icosphere(subdivisions=2, radius=r))
@@ -210,7 +226,9 @@ def _primitive(cache: dict[str, MeshData | None], key: str, make) -> MeshData:
     return cache[key]  # type: ignore[return-value]
 
 
-def simplify_by_clustering(vertices: np.ndarray, faces: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+def simplify_by_clustering(
+    vertices: np.ndarray, faces: np.ndarray, cell_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Merge the vertices in each cell of a cubic grid into their mean; drop collapsed faces."""
     cells = np.floor(vertices / cell_m).astype(np.int64)
     cells -= cells.min(axis=0)
@@ -222,11 +240,17 @@ def simplify_by_clustering(vertices: np.ndarray, faces: np.ndarray, cell_m: floa
     np.add.at(merged, cluster, vertices)
     merged /= counts[:, None]
     new_faces = cluster[faces]
-    alive = (new_faces[:, 0] != new_faces[:, 1]) & (new_faces[:, 1] != new_faces[:, 2]) & (new_faces[:, 0] != new_faces[:, 2])
+    alive = (
+        (new_faces[:, 0] != new_faces[:, 1])
+        & (new_faces[:, 1] != new_faces[:, 2])
+        & (new_faces[:, 0] != new_faces[:, 2])
+    )
     return merged, new_faces[alive]
 
 
-def mesh_data(key: str, mesh: trimesh.Trimesh, scale: np.ndarray, *, simplify_cell_m: float = 0.0) -> MeshData:
+def mesh_data(
+    key: str, mesh: trimesh.Trimesh, scale: np.ndarray, *, simplify_cell_m: float = 0.0
+) -> MeshData:
     """Shared vertices and indices: a third of the vertex work of unshared, flat-normal triangles."""
     vertices = np.asarray(mesh.vertices, dtype=np.float64) * scale[None, :]
     faces = np.asarray(mesh.faces, dtype=np.int64)

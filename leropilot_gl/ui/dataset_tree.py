@@ -41,7 +41,9 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
         edit_actions.gui_dataset_menu_items(state, dataset)
         imgui.end_popup()
     if imgui.is_item_hovered():
-        imgui.set_tooltip(f"{index.root}\n{index.version}, {index.fps:g} fps, robot {index.robot_type or 'unknown'}")
+        imgui.set_tooltip(
+            f"{index.root}\n{index.version}, {index.fps:g} fps, robot {index.robot_type or 'unknown'}"
+        )
     imgui.same_line()
     imgui.text_disabled(f"{index.version}  {len(index.episodes)} ep")
     edit_actions.gui_dataset_badges(state, dataset)

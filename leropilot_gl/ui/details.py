@@ -7,7 +7,9 @@ from imgui_bundle import imgui
 from leropilot_gl.state import AppState
 from leropilot_gl.ui.problem_badge import problem_line
 
-TABLE_FLAGS = imgui.TableFlags_.row_bg | imgui.TableFlags_.borders_inner_v | imgui.TableFlags_.sizing_stretch_prop
+TABLE_FLAGS = (
+    imgui.TableFlags_.row_bg | imgui.TableFlags_.borders_inner_v | imgui.TableFlags_.sizing_stretch_prop
+)
 
 
 def gui_details(state: AppState) -> None:
@@ -33,7 +35,11 @@ def gui_details(state: AppState) -> None:
                 imgui.table_next_column()
                 imgui.text(key)
                 imgui.table_next_column()
-                rel = video.path.relative_to(index.root) if video.path.is_relative_to(index.root) else video.path
+                rel = (
+                    video.path.relative_to(index.root)
+                    if video.path.is_relative_to(index.root)
+                    else video.path
+                )
                 imgui.text(str(rel) if video.exists else f"{rel} (missing)")
                 imgui.table_next_column()
                 imgui.text(f"{video.from_s:.3f} - {video.to_s:.3f} s")

@@ -88,7 +88,9 @@ def _poll_jobs(state: AppState) -> None:
         index = getattr(result, "index", None)
         if index is not None:
             ed.session.mark_saved(root, index)
-            selected = state.selection.dataset_root is not None and _root(state.selection.dataset_root) == root
+            selected = (
+                state.selection.dataset_root is not None and _root(state.selection.dataset_root) == root
+            )
             state.replace_index(index, select_episode=index.episodes[0].episode_index if selected else None)
         state.notify("warning" if getattr(result, "needs_compact", False) else "info", result.summary())
         if getattr(result, "needs_compact", False) and ed.confirm is None:
@@ -222,8 +224,10 @@ def _drop_target(state: AppState, root: Path, position: int) -> None:
                 state.notify("warning", f"{src_root.name} is being saved; try again when it is done")
             else:
                 copy = imgui.get_io().key_ctrl
-                ed.run(lambda: ed.session.copy(src_root, [uid], root, position=position, move=not copy),
-                       state.notify)
+                ed.run(
+                    lambda: ed.session.copy(src_root, [uid], root, position=position, move=not copy),
+                    state.notify,
+                )
     imgui.end_drag_drop_target()
 
 
@@ -289,7 +293,9 @@ def gui_dataset_badges(state: AppState, dataset: OpenDataset) -> None:
         imgui.text_colored(imgui.ImVec4(0.95, 0.75, 0.25, 1.0), f"{fa.ICON_FA_LOCK} saving")
     elif ed.attached(root) and ed.session.journal(root).dirty:
         imgui.same_line()
-        imgui.text_colored(imgui.ImVec4(0.95, 0.75, 0.25, 1.0), f"{fa.ICON_FA_PEN} {ed.session.journal(root).cursor}")
+        imgui.text_colored(
+            imgui.ImVec4(0.95, 0.75, 0.25, 1.0), f"{fa.ICON_FA_PEN} {ed.session.journal(root).cursor}"
+        )
         if imgui.is_item_hovered():
             imgui.set_tooltip("pending edits: nothing on disk has changed yet (Save writes them)")
 
@@ -318,8 +324,11 @@ def gui_dataset_menu_items(state: AppState, dataset: OpenDataset) -> None:
     if imgui.menu_item("New empty dataset with this schema", "", False, not busy)[0]:
         target = _free_path(root.parent / f"{root.name}_new")
         if ed.run(lambda: ed.session.create_empty(target, root), state.notify):
-            state.notify("info", f"{target.name}: a new dataset, written on Save; drag episodes onto it "
-                         "in the Pending edits panel")
+            state.notify(
+                "info",
+                f"{target.name}: a new dataset, written on Save; drag episodes onto it "
+                "in the Pending edits panel",
+            )
     if imgui.begin_menu("Split", not busy):
         _, ed.split_fraction = imgui.slider_float("train fraction", ed.split_fraction, 0.05, 0.95, "%.2f")
         if imgui.menu_item("Split into train / val", "", False)[0]:
@@ -395,8 +404,13 @@ def _start_save(state: AppState, root: Path) -> None:
     session = ed.session
 
     def work(ctx):  # noqa: ANN001, ANN202
-        return save(session, root, progress=lambda f, t: ctx.progress(f, t), cancelled=lambda: ctx.cancelled,
-                    finish=False)
+        return save(
+            session,
+            root,
+            progress=lambda f, t: ctx.progress(f, t),
+            cancelled=lambda: ctx.cancelled,
+            finish=False,
+        )
 
     job = state.jobs.start(f"save:{root}", f"Saving {root.name}", work)
     if job is None:
@@ -448,10 +462,14 @@ def gui_confirm_dialog(state: AppState) -> None:
         return
     imgui.text(request.title)
     imgui.separator()
-    with imgui_ctx.begin_child("changes", hello_imgui.em_to_vec2(46, min(18, 1.5 + 1.3 * len(request.lines)))):
+    with imgui_ctx.begin_child(
+        "changes", hello_imgui.em_to_vec2(46, min(18, 1.5 + 1.3 * len(request.lines)))
+    ):
         for line in request.lines:
             imgui.text_wrapped(line)
-    ok_label = {"save": "Save", "save_all": "Save all", "discard": "Discard", "compact": "Compact"}[request.action]
+    ok_label = {"save": "Save", "save_all": "Save all", "discard": "Discard", "compact": "Compact"}[
+        request.action
+    ]
     if imgui.button(f"{ok_label}###confirm_ok"):
         ed.confirm = None
         imgui.close_current_popup()

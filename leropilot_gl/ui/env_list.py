@@ -49,8 +49,12 @@ def gui_env_list(state: AppState) -> None:
     imgui.text_disabled(str(envs.settings.envs_dir) if envs.settings else "")
     if not envs.records:
         imgui.text_disabled("No environments yet: create one with the wizard.")
-    flags = (imgui.TableFlags_.row_bg | imgui.TableFlags_.borders_inner_h | imgui.TableFlags_.resizable
-             | imgui.TableFlags_.sizing_stretch_prop)
+    flags = (
+        imgui.TableFlags_.row_bg
+        | imgui.TableFlags_.borders_inner_h
+        | imgui.TableFlags_.resizable
+        | imgui.TableFlags_.sizing_stretch_prop
+    )
     with imgui_ctx.begin_table("##envs", 5, flags) as table:
         if table and envs.records:
             for title in ("Name", "Status", "Python / PyTorch", "Source"):
@@ -71,7 +75,9 @@ def _gui_row(state: AppState, record) -> None:
         imgui.table_next_row()
         imgui.table_next_column()
         imgui.text(config.title)
-        imgui.set_item_tooltip(f"{config.id}\ncreated {time.strftime('%Y-%m-%d %H:%M', time.localtime(config.created_at))}")
+        imgui.set_item_tooltip(
+            f"{config.id}\ncreated {time.strftime('%Y-%m-%d %H:%M', time.localtime(config.created_at))}"
+        )
         imgui.table_next_column()
         imgui.text_colored(STATUS_COLORS.get(label, PROBLEM_COLOR), label)
         imgui.set_item_tooltip(f"{status.message}\nlog: {record.path / 'install.log'}")

@@ -50,8 +50,10 @@ def _gui_welcome(state: AppState) -> None:
     _check_line("uv", envs.checks.get("uv"))
     imgui.spacing()
     if envs.checks and not envs.git_ok:
-        imgui.text_wrapped("git is needed to fetch LeRobot. Install it (e.g. `sudo apt install git`), "
-                           "or give the path of a git executable:")
+        imgui.text_wrapped(
+            "git is needed to fetch LeRobot. Install it (e.g. `sudo apt install git`), "
+            "or give the path of a git executable:"
+        )
     imgui.set_next_item_width(hello_imgui.em_size(28))
     _, envs.settings.git_path = imgui.input_text("git path (empty: find on PATH)", envs.settings.git_path)
     if imgui.button("Check again") and "checks" not in envs.pending:
@@ -120,7 +122,9 @@ def _gui_source(state: AppState) -> None:
         job = state.jobs.get(FETCH_JOB)
         snap = job.snapshot() if job else None
         imgui.same_line()
-        imgui.progress_bar(snap.progress or 0.0 if snap else 0.0, hello_imgui.em_to_vec2(12, 0), "fetching...")
+        imgui.progress_bar(
+            snap.progress or 0.0 if snap else 0.0, hello_imgui.em_to_vec2(12, 0), "fetching..."
+        )
         imgui.same_line()
         if imgui.small_button("Cancel fetch") and job is not None:
             job.cancel()
@@ -146,8 +150,9 @@ def _gui_source(state: AppState) -> None:
         info = draft.inspection
         if info is not None:
             imgui.text(f"{info.project_name} {info.version} at {draft.commit[:10]}")
-            imgui.text_disabled(f"requires-python {info.requires_python or 'any'}; "
-                                f"extras: {', '.join(info.extras) or 'none'}")
+            imgui.text_disabled(
+                f"requires-python {info.requires_python or 'any'}; extras: {', '.join(info.extras) or 'none'}"
+            )
         elif "inspect" in envs.pending:
             imgui.text_disabled("reading pyproject.toml...")
     if _nav(envs, next_enabled=draft.inspection is not None and "inspect" not in envs.pending):
@@ -167,8 +172,10 @@ def _gui_python_torch(state: AppState) -> None:
     changed, current = imgui.combo("Python###python", current, labels)
     if changed:
         envs.set_python(choices[current])
-    imgui.set_item_tooltip(f"allowed by requires-python {info.requires_python or '(any)'}; "
-                           "LeRobot's install guide uses 3.10, the widest-supported by robot SDKs")
+    imgui.set_item_tooltip(
+        f"allowed by requires-python {info.requires_python or '(any)'}; "
+        "LeRobot's install guide uses 3.10, the widest-supported by robot SDKs"
+    )
     imgui.spacing()
     hw = envs.hardware
     if hw is None:
@@ -202,8 +209,11 @@ def _gui_python_torch(state: AppState) -> None:
                     imgui.text_colored(WARN, "potential incompatibility")
                 elif not option.fits_lerobot or not option.fits_python:
                     imgui.same_line()
-                    imgui.text_disabled("outside this version's pins" if not option.fits_lerobot
-                                        else "no wheel for this Python")
+                    imgui.text_disabled(
+                        "outside this version's pins"
+                        if not option.fits_lerobot
+                        else "no wheel for this Python"
+                    )
     if _nav(envs, next_enabled=draft.torch_choice is not None):
         draft.step = 2
 
@@ -245,20 +255,28 @@ def _gui_review(state: AppState) -> None:
         return
     torch = f"torch {config.torch_version} ({config.torch_build})" if config.torch_version else "no torch"
     imgui.text(f"{config.title}: {config.repo_url} @ {config.ref} ({config.commit_hash[:10]})")
-    imgui.text(f"Python {config.python_version}, {torch}, extras: {', '.join(config.selected_robots) or 'none'}")
+    imgui.text(
+        f"Python {config.python_version}, {torch}, extras: {', '.join(config.selected_robots) or 'none'}"
+    )
     imgui.text_disabled("The install script below runs as is; you may edit it.")
     if "plan" in envs.pending:
         imgui.text_disabled(f"{fa.ICON_FA_SPINNER} writing the plan...")
     else:
         edited, draft.script = imgui.input_text_multiline(
-            "##script", draft.script, imgui.ImVec2(-1, hello_imgui.em_size(18)), imgui.InputTextFlags_.allow_tab_input
+            "##script",
+            draft.script,
+            imgui.ImVec2(-1, hello_imgui.em_size(18)),
+            imgui.InputTextFlags_.allow_tab_input,
         )
         draft.script_edited |= edited
         if draft.script_edited:
             imgui.text_colored(WARN, "edited by you")
     _error_line(envs)
-    if _nav(envs, next_enabled=bool(draft.script.strip()) and "plan" not in envs.pending,
-            next_label=f"{fa.ICON_FA_PLAY} Install"):
+    if _nav(
+        envs,
+        next_enabled=bool(draft.script.strip()) and "plan" not in envs.pending,
+        next_label=f"{fa.ICON_FA_PLAY} Install",
+    ):
         envs.start_install(state.jobs)
 
 
@@ -284,7 +302,9 @@ def _gui_progress(state: AppState) -> None:
             imgui.same_line()
             if imgui.small_button(f"{fa.ICON_FA_COPY} Copy###copy-activate"):
                 imgui.set_clipboard_text(command)
-    with imgui_ctx.begin_child("##install-log", imgui.ImVec2(0, -hello_imgui.em_size(2.5)), imgui.ChildFlags_.borders):
+    with imgui_ctx.begin_child(
+        "##install-log", imgui.ImVec2(0, -hello_imgui.em_size(2.5)), imgui.ChildFlags_.borders
+    ):
         for line in job.log_lines(400) if job else []:
             imgui.text_unformatted(line)
         if snap is not None and snap.running and imgui.get_scroll_y() >= imgui.get_scroll_max_y() - 5:
@@ -337,7 +357,9 @@ def env_menu_hook(state: AppState) -> None:
     """The "Environments" menu (registered in ui/layout.install_feature_hooks)."""
     if imgui.begin_menu("Environments"):
         if imgui.menu_item("New environment...", "", False)[0]:
-            if state.envs.draft.env_id is not None and not state.jobs.is_running(f"env-install:{state.envs.draft.env_id}"):
+            if state.envs.draft.env_id is not None and not state.jobs.is_running(
+                f"env-install:{state.envs.draft.env_id}"
+            ):
                 state.envs.new_wizard()
             _show_window(WIZARD_WINDOW)
         if imgui.menu_item("Environments", "", False)[0]:

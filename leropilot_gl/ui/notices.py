@@ -20,7 +20,9 @@ def gui_notices(state: AppState) -> None:
     pad = hello_imgui.em_size(1.0)
     # Bottom right, above the status bar: the panels' own controls sit along their top edges.
     imgui.set_next_window_pos(
-        imgui.ImVec2(viewport.work_pos.x + viewport.work_size.x - pad, viewport.work_pos.y + viewport.work_size.y - pad),
+        imgui.ImVec2(
+            viewport.work_pos.x + viewport.work_size.x - pad, viewport.work_pos.y + viewport.work_size.y - pad
+        ),
         imgui.Cond_.always,
         imgui.ImVec2(1.0, 1.0),
     )

@@ -38,9 +38,11 @@ def gui_pending_edits(state: AppState) -> None:
 
     shown = [j for j in session.journals.values() if j.ops and (j.on_disk or j.cursor > 0)]
     if not shown:
-        imgui.text_wrapped("No pending edits. Right-click an episode in the tree to delete, trim, duplicate or "
-                           "move it; drag episodes to reorder them or onto another dataset. Nothing on disk "
-                           "changes until Save.")
+        imgui.text_wrapped(
+            "No pending edits. Right-click an episode in the tree to delete, trim, duplicate or "
+            "move it; drag episodes to reorder them or onto another dataset. Nothing on disk "
+            "changes until Save."
+        )
     for journal in sorted(shown, key=lambda j: str(j.root)):
         with imgui_ctx.push_id(str(journal.root)):
             _journal_section(state, journal.root)
@@ -50,7 +52,9 @@ def _journal_section(state: AppState, root: Path) -> None:
     ed = state.edits
     journal = ed.session.journal(root)
     kept = journal.kept()
-    title = f"{root.name}{'' if journal.on_disk else ' (new)'}: {journal.cursor} edit(s), {len(kept)} episodes"
+    title = (
+        f"{root.name}{'' if journal.on_disk else ' (new)'}: {journal.cursor} edit(s), {len(kept)} episodes"
+    )
     opened = imgui.collapsing_header(f"{title}###journal", imgui.TreeNodeFlags_.default_open)
     if not journal.on_disk and imgui.begin_drag_drop_target():
         # New datasets are not in the tree yet: drop episodes on their header.
@@ -66,7 +70,9 @@ def _journal_section(state: AppState, root: Path) -> None:
     if busy:
         job = ed.jobs[root]
         snap = job.snapshot()
-        imgui.text_colored(imgui.ImVec4(0.95, 0.75, 0.25, 1.0), f"{fa.ICON_FA_LOCK} {snap.title}: {snap.status_text}")
+        imgui.text_colored(
+            imgui.ImVec4(0.95, 0.75, 0.25, 1.0), f"{fa.ICON_FA_LOCK} {snap.title}: {snap.status_text}"
+        )
         imgui.progress_bar(snap.progress or 0.0, hello_imgui.em_to_vec2(16, 0))
         imgui.same_line()
         if imgui.small_button("Cancel"):
@@ -88,5 +94,7 @@ def _journal_section(state: AppState, root: Path) -> None:
     if not journal.on_disk:
         imgui.text_disabled(f"will be written to {root}")
         for position, episode in enumerate(kept):
-            imgui.text(f"   {position}: {episode_label(episode)}"
-                       f" from {Path(episode.slice.source_root).name} ({episode.length} frames)")
+            imgui.text(
+                f"   {position}: {episode_label(episode)}"
+                f" from {Path(episode.slice.source_root).name} ({episode.length} frames)"
+            )

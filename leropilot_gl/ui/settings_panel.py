@@ -38,7 +38,9 @@ def _gui_repositories(envs: EnvManagerState) -> None:
                 if imgui.small_button(f"{fa.ICON_FA_XMARK}###remove"):
                     del repos[alias]
     imgui.set_next_item_width(hello_imgui.em_size(8))
-    _, envs.text_buffers["new-alias"] = imgui.input_text("##new-alias", envs.text_buffers.get("new-alias", ""))
+    _, envs.text_buffers["new-alias"] = imgui.input_text(
+        "##new-alias", envs.text_buffers.get("new-alias", "")
+    )
     imgui.same_line()
     imgui.set_next_item_width(hello_imgui.em_size(24))
     _, envs.text_buffers["new-url"] = imgui.input_text("##new-url", envs.text_buffers.get("new-url", ""))
@@ -63,17 +65,29 @@ def gui_settings_panel(state: AppState) -> None:
     imgui.set_item_tooltip("set LEROPILOT_DATA_DIR before starting to use another folder")
     s.git_path = _text("git executable", s.git_path, "empty: the git found on PATH")
     imgui.separator_text("Packages")
-    s.pypi_index_url = _text("PyPI index URL", s.pypi_index_url, "empty: https://pypi.org/simple (uv ignores pip.conf)")
+    s.pypi_index_url = _text(
+        "PyPI index URL", s.pypi_index_url, "empty: https://pypi.org/simple (uv ignores pip.conf)"
+    )
     s.extra_index_urls = _lines(envs, "extra", "Extra index URLs", s.extra_index_urls)
     s.find_links = _lines(envs, "links", "Find-links", s.find_links)
-    s.pytorch_index_base = _text("PyTorch wheel index", s.pytorch_index_base, "builds are at <this>/cu128, /cpu ...")
+    s.pytorch_index_base = _text(
+        "PyTorch wheel index", s.pytorch_index_base, "builds are at <this>/cu128, /cpu ..."
+    )
     _, s.offline = imgui.checkbox("Offline (install only from caches and local sources)", s.offline)
-    s.ffmpeg_url = _text("FFmpeg download URL", s.ffmpeg_url,
-                         "used when the FFmpeg cache is empty: a binary, or a zip/wheel holding one")
+    s.ffmpeg_url = _text(
+        "FFmpeg download URL",
+        s.ffmpeg_url,
+        "used when the FFmpeg cache is empty: a binary, or a zip/wheel holding one",
+    )
     imgui.separator_text("Mirrors and network")
-    s.hf_endpoint = _text("Hub endpoint mirror", s.hf_endpoint, "HF_ENDPOINT in the environment, e.g. https://hf-mirror.com")
-    s.git_url_prefix_mirror = _text("git URL prefix mirror", s.git_url_prefix_mirror,
-                                    "prepended to https://github.com/... URLs when fetching")
+    s.hf_endpoint = _text(
+        "Hub endpoint mirror", s.hf_endpoint, "HF_ENDPOINT in the environment, e.g. https://hf-mirror.com"
+    )
+    s.git_url_prefix_mirror = _text(
+        "git URL prefix mirror",
+        s.git_url_prefix_mirror,
+        "prepended to https://github.com/... URLs when fetching",
+    )
     s.proxies.http = _text("HTTP proxy", s.proxies.http)
     s.proxies.https = _text("HTTPS proxy", s.proxies.https)
     s.proxies.no_proxy = _text("No proxy for", s.proxies.no_proxy)
@@ -81,7 +95,9 @@ def gui_settings_panel(state: AppState) -> None:
     changed, timeout = imgui.input_float("Network timeout (s)", s.network_timeout_s, 5.0, 30.0, "%.0f")
     if changed:
         s.network_timeout_s = max(1.0, timeout)
-    s.compat_table_url = _text("Compatibility table URL", s.compat_table_url, "JSON in the bundled table's format")
+    s.compat_table_url = _text(
+        "Compatibility table URL", s.compat_table_url, "JSON in the bundled table's format"
+    )
     imgui.begin_disabled(not s.compat_table_url or "compat" in envs.pending)
     if imgui.button("Refresh the compatibility table###refresh-compat"):
         envs.refresh_compat_table(state.executor)

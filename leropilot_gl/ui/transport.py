@@ -101,12 +101,31 @@ def gui_transport(state: AppState) -> None:
     enabled = state.selected_episode is not None
     imgui.begin_disabled(not enabled)
     buttons = (
-        (fa.ICON_FA_BACKWARD_FAST, "prev_episode", "Previous episode (PageUp)", lambda: state.step_episode(-1)),
+        (
+            fa.ICON_FA_BACKWARD_FAST,
+            "prev_episode",
+            "Previous episode (PageUp)",
+            lambda: state.step_episode(-1),
+        ),
         (fa.ICON_FA_BACKWARD, "start", "Jump to start (Home)", time.jump_to_start),
-        (fa.ICON_FA_BACKWARD_STEP, "step_back", "Step one frame back (Left; Shift+Left: 1 s)", lambda: time.step(-1)),
-        (fa.ICON_FA_PAUSE if time.playing else fa.ICON_FA_PLAY, "play", "Play / pause (Space)", time.toggle_play),
-        (fa.ICON_FA_FORWARD_STEP, "step_forward", "Step one frame forward (Right; Shift+Right: 1 s)",
-         lambda: time.step(1)),
+        (
+            fa.ICON_FA_BACKWARD_STEP,
+            "step_back",
+            "Step one frame back (Left; Shift+Left: 1 s)",
+            lambda: time.step(-1),
+        ),
+        (
+            fa.ICON_FA_PAUSE if time.playing else fa.ICON_FA_PLAY,
+            "play",
+            "Play / pause (Space)",
+            time.toggle_play,
+        ),
+        (
+            fa.ICON_FA_FORWARD_STEP,
+            "step_forward",
+            "Step one frame forward (Right; Shift+Right: 1 s)",
+            lambda: time.step(1),
+        ),
         (fa.ICON_FA_FORWARD, "end", "Jump to end (End)", time.jump_to_end),
         (fa.ICON_FA_FORWARD_FAST, "next_episode", "Next episode (PageDown)", lambda: state.step_episode(+1)),
     )

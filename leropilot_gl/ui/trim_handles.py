@@ -66,10 +66,15 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
     def x_of(frame: float) -> float:
         return x_min + (x_max - x_min) * frame / frames
 
-    draw.add_rect_filled(imgui.ImVec2(x_min, y_min), imgui.ImVec2(x_of(start), y_max), imgui.get_color_u32(CUT_COLOR))
-    draw.add_rect_filled(imgui.ImVec2(x_of(end), y_min), imgui.ImVec2(x_max, y_max), imgui.get_color_u32(CUT_COLOR))
-    draw.add_rect_filled(imgui.ImVec2(x_of(start), y_min), imgui.ImVec2(x_of(end), y_max),
-                         imgui.get_color_u32(KEPT_COLOR))
+    draw.add_rect_filled(
+        imgui.ImVec2(x_min, y_min), imgui.ImVec2(x_of(start), y_max), imgui.get_color_u32(CUT_COLOR)
+    )
+    draw.add_rect_filled(
+        imgui.ImVec2(x_of(end), y_min), imgui.ImVec2(x_max, y_max), imgui.get_color_u32(CUT_COLOR)
+    )
+    draw.add_rect_filled(
+        imgui.ImVec2(x_of(start), y_min), imgui.ImVec2(x_of(end), y_max), imgui.get_color_u32(KEPT_COLOR)
+    )
     handle_w = hello_imgui.em_size(0.6)
     for handle, frame in (("start", start), ("end", end)):
         x = x_of(frame)
@@ -77,7 +82,9 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
         imgui.invisible_button(f"##trim_{handle}", imgui.ImVec2(handle_w, max(1.0, y_max - y_min)))
         hovered = imgui.is_item_hovered() or imgui.is_item_active()
         color = imgui.get_color_u32(HANDLE_COLOR if not hovered else imgui.ImVec4(1, 0.9, 0.5, 1))
-        draw.add_rect_filled(imgui.ImVec2(x - handle_w / 2, y_min), imgui.ImVec2(x + handle_w / 2, y_max), color, 2.0)
+        draw.add_rect_filled(
+            imgui.ImVec2(x - handle_w / 2, y_min), imgui.ImVec2(x + handle_w / 2, y_max), color, 2.0
+        )
         if hovered:
             imgui.set_mouse_cursor(imgui.MouseCursor_.resize_ew)
         if imgui.is_item_active():
@@ -98,9 +105,13 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
         if imgui.is_item_deactivated():
             drag, state.edits.trim_drag = state.edits.trim_drag, None
             if drag is not None and (drag.start, drag.end) != (episode.slice.start, episode.slice.end):
-                state.edits.run(lambda d=drag: state.edits.session.trim(d.root, d.uid, d.start, d.end), state.notify)
+                state.edits.run(
+                    lambda d=drag: state.edits.session.trim(d.root, d.uid, d.start, d.end), state.notify
+                )
     playhead = x_of(state.time.frame_index + 0.5)
-    draw.add_line(imgui.ImVec2(playhead, y_min), imgui.ImVec2(playhead, y_max), imgui.get_color_u32(PLAYHEAD_COLOR))
+    draw.add_line(
+        imgui.ImVec2(playhead, y_min), imgui.ImVec2(playhead, y_max), imgui.get_color_u32(PLAYHEAD_COLOR)
+    )
 
 
 def gui_trim_bar(state: AppState) -> None:
@@ -111,8 +122,10 @@ def gui_trim_bar(state: AppState) -> None:
         return
     _, episode = target
     start, end = kept_range(state) or (episode.slice.start, episode.slice.end)
-    imgui.text(f"Episode {episode.slice.source_episode:06d}: keep frames {start}..{end - 1} "
-               f"({end - start} of {episode.source_length})")
+    imgui.text(
+        f"Episode {episode.slice.source_episode:06d}: keep frames {start}..{end - 1} "
+        f"({end - start} of {episode.source_length})"
+    )
     origin = imgui.get_cursor_screen_pos()
     width = max(hello_imgui.em_size(4), imgui.get_content_region_avail().x)
     height = hello_imgui.em_size(1.6)
@@ -139,7 +152,9 @@ def timeline_trim_overlay(state: AppState, view) -> None:  # noqa: ANN001  # vie
     def x_of_time(t: float) -> float:
         return x0 + (t - view.x_min_s) / (view.x_max_s - view.x_min_s) * width
 
-    trim_overlay(state, x_min=x_of_time(0.0), x_max=x_of_time(frames / state.time.fps), y_min=y0, y_max=y0 + height)
+    trim_overlay(
+        state, x_min=x_of_time(0.0), x_max=x_of_time(frames / state.time.fps), y_min=y0, y_max=y0 + height
+    )
 
 
 def register_timeline_overlay(state: AppState) -> None:

@@ -27,7 +27,9 @@ def gui_video_grid(state: AppState) -> None:
         dataset = state.selected_dataset
         if dataset is not None and dataset.index.video_keys:
             # cameras declared, but the episode table that places this episode in them is lost
-            imgui.text_colored(PROBLEM_COLOUR, "This episode's place in the camera videos is unknown: see Problems.")
+            imgui.text_colored(
+                PROBLEM_COLOUR, "This episode's place in the camera videos is unknown: see Problems."
+            )
         else:
             imgui.text_disabled("This dataset has no cameras.")
         return

@@ -71,7 +71,9 @@ def _gui_toolbar(view: View3DState, robot_type: str | None) -> None:
                 view.update_prefs(robot_type, units=value)
         imgui.end_combo()
     if imgui.is_item_hovered() and view.motion is not None:
-        imgui.set_tooltip(f"Guess: {view.motion.unit_guess.units.label}, because {view.motion.unit_guess.reason}")
+        imgui.set_tooltip(
+            f"Guess: {view.motion.unit_guess.units.label}, because {view.motion.unit_guess.reason}"
+        )
 
 
 def _gui_status(view: View3DState, robot_type: str | None) -> None:
@@ -94,7 +96,9 @@ def _gui_status(view: View3DState, robot_type: str | None) -> None:
             imgui.set_tooltip("\n".join(problems[:30]))
     if view.motion is not None and view.prefs_for(robot_type).units is None:
         guess = view.motion.unit_guess
-        with imgui_ctx.push_style_color(imgui.Col_.text, imgui.get_style_color_vec4(imgui.Col_.text_disabled)):
+        with imgui_ctx.push_style_color(
+            imgui.Col_.text, imgui.get_style_color_vec4(imgui.Col_.text_disabled)
+        ):
             imgui.text_wrapped(f"Units guessed: {guess.units.label} ({guess.reason})")
 
 
@@ -103,9 +107,13 @@ def _gui_robot_settings(state: AppState, robot_type: str | None) -> None:
     view = state.view3d
     source = view.robot_source
     if source is not None:
-        imgui.text_wrapped(f"Model: {source.urdf_path}" + (" (bundled for this robot type)" if source.bundled else ""))
+        imgui.text_wrapped(
+            f"Model: {source.urdf_path}" + (" (bundled for this robot type)" if source.bundled else "")
+        )
     imgui.set_next_item_width(-hello_imgui.em_size(14))
-    _, view.urdf_path_text = imgui.input_text_with_hint("##urdf_path", "path to a .urdf file", view.urdf_path_text)
+    _, view.urdf_path_text = imgui.input_text_with_hint(
+        "##urdf_path", "path to a .urdf file", view.urdf_path_text
+    )
     imgui.same_line()
     if imgui.button("Use URDF") and view.urdf_path_text.strip():
         _choose_urdf(state, view.urdf_path_text.strip())
@@ -135,7 +143,9 @@ def _gui_package_dirs(view: View3DState, robot_type: str | None) -> None:
                 view.update_prefs(robot_type, package_dirs=[p for p in prefs.package_dirs if p != folder])
                 view.robot_source = None  # reload with the new search path
     imgui.set_next_item_width(-hello_imgui.em_size(7))
-    _, view.package_dir_text = imgui.input_text_with_hint("##package_dir", "folder holding ROS packages", view.package_dir_text)
+    _, view.package_dir_text = imgui.input_text_with_hint(
+        "##package_dir", "folder holding ROS packages", view.package_dir_text
+    )
     imgui.same_line()
     if imgui.button("Add folder") and view.package_dir_text.strip():
         folder = str(Path(view.package_dir_text.strip()).expanduser())
@@ -164,7 +174,11 @@ def _gui_mapping(view: View3DState, robot_type: str | None) -> None:
                 imgui.text(name)
                 imgui.table_next_column()
                 target = motion.mapping.targets.get(name)
-                label = NO_JOINT if target is None else (f"{target.arm}/{target.joint}" if target.arm else target.joint)
+                label = (
+                    NO_JOINT
+                    if target is None
+                    else (f"{target.arm}/{target.joint}" if target.arm else target.joint)
+                )
                 imgui.set_next_item_width(-1)
                 if imgui.begin_combo("##joint", label):
                     for choice in choices:
@@ -217,7 +231,11 @@ def _gui_canvas(state: AppState) -> None:
     # With the settings open the panel scrolls rather than squeezing the view to nothing.
     width, height = int(max(avail.x, 16)), int(max(avail.y, hello_imgui.em_size(12)))
     origin = imgui.get_cursor_screen_pos()
-    buttons = imgui.ButtonFlags_.mouse_button_left | imgui.ButtonFlags_.mouse_button_right | imgui.ButtonFlags_.mouse_button_middle
+    buttons = (
+        imgui.ButtonFlags_.mouse_button_left
+        | imgui.ButtonFlags_.mouse_button_right
+        | imgui.ButtonFlags_.mouse_button_middle
+    )
     imgui.invisible_button(CANVAS_ID, imgui.ImVec2(width, height), buttons)
     _handle_mouse(view, height)
     if view.renderer is None:
@@ -225,11 +243,16 @@ def _gui_canvas(state: AppState) -> None:
     texture_id = _render(state, width, height)
     draw_list = imgui.get_window_draw_list()
     draw_list.add_image(
-        imgui.ImTextureRef(texture_id), origin, imgui.ImVec2(origin.x + width, origin.y + height),
-        imgui.ImVec2(0, 1), imgui.ImVec2(1, 0),  # GL rows are bottom-up
+        imgui.ImTextureRef(texture_id),
+        origin,
+        imgui.ImVec2(origin.x + width, origin.y + height),
+        imgui.ImVec2(0, 1),
+        imgui.ImVec2(1, 0),  # GL rows are bottom-up
     )
     if view.busy:
-        draw_list.add_text(imgui.ImVec2(origin.x + 8, origin.y + 8), 0xFFFFFFFF, f"{fa.ICON_FA_SPINNER} loading...")
+        draw_list.add_text(
+            imgui.ImVec2(origin.x + 8, origin.y + 8), 0xFFFFFFFF, f"{fa.ICON_FA_SPINNER} loading..."
+        )
 
 
 def _handle_mouse(view: View3DState, height: int) -> None:
@@ -255,8 +278,17 @@ def _render(state: AppState, width: int, height: int) -> int:
     frame = view.frame_to_show(state.time.time_s)
     camera = view.camera
     key = (
-        width, height, frame, id(robot), id(motion), view.show_ghost, view.show_trail,
-        tuple(camera.target), camera.yaw_rad, camera.pitch_rad, camera.distance_m,
+        width,
+        height,
+        frame,
+        id(robot),
+        id(motion),
+        view.show_ghost,
+        view.show_trail,
+        tuple(camera.target),
+        camera.yaw_rad,
+        camera.pitch_rad,
+        camera.distance_m,
     )
     if key == view.last_render_key and renderer.texture_id:
         return renderer.texture_id  # nothing it shows changed: keep the last image
@@ -273,7 +305,9 @@ def _render(state: AppState, width: int, height: int) -> int:
     elif robot is not None:
         arms.append(PosedArm(robot.link_poses({})))  # the model at rest until the episode is read
     started = time.perf_counter()
-    texture_id = renderer.render(width=width, height=height, camera=camera, arms=arms, ghost_arms=ghosts, trails=trails)
+    texture_id = renderer.render(
+        width=width, height=height, camera=camera, arms=arms, ghost_arms=ghosts, trails=trails
+    )
     view.frame_ms = (time.perf_counter() - started) * 1000
     view.last_render_key = key
     return texture_id

@@ -38,7 +38,9 @@ def session_with(tmp_path: Path, *roots: Path) -> EditSession:
 
 
 def summary(session: EditSession, root: Path) -> list[tuple[str, int, int, int, bool]]:
-    return [(e.uid, e.slice.source_episode, e.slice.start, e.slice.end, e.deleted) for e in session.episodes(root)]
+    return [
+        (e.uid, e.slice.source_episode, e.slice.start, e.slice.end, e.deleted) for e in session.episodes(root)
+    ]
 
 
 def test_every_single_dataset_operation_and_undo_redo(uneven: Path, tmp_path: Path) -> None:
@@ -188,7 +190,10 @@ def test_journal_survives_a_restart(uneven: Path, av1: Path, tmp_path: Path) -> 
 
     restarted.discard(new)
     restarted.discard(uneven)
-    assert summary(restarted, uneven)[0][1:4] == (0, 0, 20) and not journal_path(restarted.journal_dir, uneven).exists()
+    assert (
+        summary(restarted, uneven)[0][1:4] == (0, 0, 20)
+        and not journal_path(restarted.journal_dir, uneven).exists()
+    )
 
 
 def test_journal_for_a_dataset_changed_on_disk_is_set_aside(uneven: Path, tmp_path: Path) -> None:

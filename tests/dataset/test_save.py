@@ -198,16 +198,24 @@ def test_saving_a_v2_dataset_writes_v3(shared_data: Path, tmp_path: Path) -> Non
 
     dataset = LeRobotDataset("local/gr00t_v3", root=root)
     assert json.loads(info_path.read_text())["codebase_version"] == "v3.0"
-    kept = [(0, 0, source.episode(0).length), (2, 0, source.episode(2).length), (3, 10, 200),
-            (4, 0, source.episode(4).length)]
+    kept = [
+        (0, 0, source.episode(0).length),
+        (2, 0, source.episode(2).length),
+        (3, 10, 200),
+        (4, 0, source.episode(4).length),
+    ]
     assert dataset.meta.total_episodes == 4 and dataset.num_frames == sum(e - b for _, b, e in kept)
     position = 0
     for new_ep, (ep, start, end) in enumerate(kept):
         for i in (0, (end - start) // 2, end - start - 1):
             item = dataset[position + i]
             assert int(item["frame_index"]) == i and int(item["episode_index"]) == new_ep
-            state_row = rows[ep][start + i].astype(np.float32)  # the v2 file holds float64; LeRobot reads float32
+            state_row = rows[ep][start + i].astype(
+                np.float32
+            )  # the v2 file holds float64; LeRobot reads float32
             np.testing.assert_array_equal(item["observation.state"].numpy(), state_row)
             expected = frames[ep][start + i].numpy()  # the same pixels as the source file's frame
-            np.testing.assert_array_equal((item["observation.images.ego_view"].numpy() * 255).round(), expected)
+            np.testing.assert_array_equal(
+                (item["observation.images.ego_view"].numpy() * 255).round(), expected
+            )
         position += end - start

@@ -14,8 +14,16 @@ from tools.make_sample_dataset import cached_sample_dataset
 
 # A second dataset, schema-compatible with the fixtures but with other joint values (seed), so a
 # row copied from the wrong dataset is caught even where frame codes coincide.
-OTHER_PARAMS = dict(repo_id="local/edit_other", episodes=2, frames=25, cameras=2, width=96, height=64,
-                    vcodec="libsvtav1", seed=5)
+OTHER_PARAMS = dict(
+    repo_id="local/edit_other",
+    episodes=2,
+    frames=25,
+    cameras=2,
+    width=96,
+    height=64,
+    vcodec="libsvtav1",
+    seed=5,
+)
 
 
 def other_dataset() -> Path:

@@ -77,7 +77,8 @@ def build_editable(wheel_directory, config_settings=None, metadata_directory=Non
 
 def _pyproject(version: str, requires_python: str, extras: list[str], deps: list[str]) -> str:
     extra_lines = "\n".join(f"{e} = []" for e in extras)
-    return textwrap.dedent(f"""\
+    return (
+        textwrap.dedent(f"""\
         [build-system]
         requires = []
         build-backend = "backend"
@@ -90,14 +91,21 @@ def _pyproject(version: str, requires_python: str, extras: list[str], deps: list
         dependencies = {deps!r}
 
         [project.optional-dependencies]
-        """).replace("'", '"') + extra_lines + "\n"
+        """).replace("'", '"')
+        + extra_lines
+        + "\n"
+    )
 
 
-def _write_version(work: Path, version: str, requires_python: str, extras: list[str], deps: list[str]) -> None:
+def _write_version(
+    work: Path, version: str, requires_python: str, extras: list[str], deps: list[str]
+) -> None:
     (work / PACKAGE).mkdir(exist_ok=True)
     (work / PACKAGE / "__init__.py").write_text(f'VERSION = "{version}"\n')
     (work / "_backend").mkdir(exist_ok=True)
-    (work / "_backend" / "backend.py").write_text(_BACKEND.format(name=PACKAGE, version=version, extras=extras))
+    (work / "_backend" / "backend.py").write_text(
+        _BACKEND.format(name=PACKAGE, version=version, extras=extras)
+    )
     (work / "pyproject.toml").write_text(_pyproject(version, requires_python, extras, deps))
 
 
@@ -118,8 +126,13 @@ def make_package_repo(root: Path, *, installable_main: bool = True) -> Path:
     deps = [] if installable_main else ["torch>=2.2,<2.8"]
     _write_version(work, "0.2.0", ">=3.10", ["alpha", "gamma"], deps)
     second = _commit(repo, "0.2.0", [first])
-    repo.create_tag("v0.2.0", second, pygit2.enums.ObjectType.COMMIT,
-                    pygit2.Signature("Test", "test@example.com", 1_700_000_100, 0), "release 0.2.0")
+    repo.create_tag(
+        "v0.2.0",
+        second,
+        pygit2.enums.ObjectType.COMMIT,
+        pygit2.Signature("Test", "test@example.com", 1_700_000_100, 0),
+        "release 0.2.0",
+    )
     repo.branches.local.create("dev", repo[second])
     repo.checkout("refs/heads/dev")
     _write_version(work, "0.3.0.dev0", ">=3.10", ["alpha", "gamma", "delta"], [])

@@ -17,7 +17,9 @@ def data_dir(settings: Settings) -> str:
     return str(settings.data_dir)
 
 
-def test_inspect_prints_refs_pythons_extras_and_torch_choices(data_dir: str, package_repo: Path, capsys) -> None:
+def test_inspect_prints_refs_pythons_extras_and_torch_choices(
+    data_dir: str, package_repo: Path, capsys
+) -> None:
     assert main(["env", "--data-dir", data_dir, "inspect", str(package_repo), "v0.1.0"]) == 0
     out = capsys.readouterr().out
     assert "branches:   dev, main" in out and "tags:       v0.1.0, v0.2.0" in out
@@ -27,14 +29,52 @@ def test_inspect_prints_refs_pythons_extras_and_torch_choices(data_dir: str, pac
 
 def test_plan_create_list_delete(data_dir: str, package_repo: Path, capsys) -> None:
     repo = str(package_repo)
-    assert main(["env", "--data-dir", data_dir, "plan", repo, "--name", "cli env", "--python", PYTHON,
-                 "--torch", "skip", "--robots", "alpha", "--no-ffmpeg"]) == 0
+    assert (
+        main(
+            [
+                "env",
+                "--data-dir",
+                data_dir,
+                "plan",
+                repo,
+                "--name",
+                "cli env",
+                "--python",
+                PYTHON,
+                "--torch",
+                "skip",
+                "--robots",
+                "alpha",
+                "--no-ffmpeg",
+            ]
+        )
+        == 0
+    )
     script = capsys.readouterr().out
     assert script.startswith("#!/usr/bin/env bash") and "EXTRAS_TARGET_SUFFIX='[alpha]'" in script
     assert main(["env", "--data-dir", data_dir, "plan", repo, "--name", "x", "--robots", "nope"]) == 2
     assert "not among this version's extras" in capsys.readouterr().err
-    assert main(["env", "--data-dir", data_dir, "create", repo, "--ref", "v0.1.0", "--name", "cli env",
-                 "--python", PYTHON, "--torch", "skip", "--no-ffmpeg"]) == 0
+    assert (
+        main(
+            [
+                "env",
+                "--data-dir",
+                data_dir,
+                "create",
+                repo,
+                "--ref",
+                "v0.1.0",
+                "--name",
+                "cli env",
+                "--python",
+                PYTHON,
+                "--torch",
+                "skip",
+                "--no-ffmpeg",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert f"{PACKAGE} 0.1.0 on Python {PYTHON}" in out and "ready" in out
     assert main(["env", "--data-dir", data_dir, "list"]) == 0

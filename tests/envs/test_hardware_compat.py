@@ -42,32 +42,48 @@ def _stand_in(bin_dir: Path, name: str, body: str) -> None:
 
 def _fake_nvidia(bin_dir: Path, driver: str, cuda: str) -> None:
     table = NVIDIA_TABLE.format(driver=driver, cuda=cuda)
-    _stand_in(bin_dir, "nvidia-smi", f"""\
+    _stand_in(
+        bin_dir,
+        "nvidia-smi",
+        f"""\
 case "$1" in
   --query-gpu=driver_version,name) echo "{driver}, NVIDIA GeForce RTX 4090" ;;
   *) cat <<'END'
 {table}END
   ;;
 esac
-""")
+""",
+    )
 
 
-def test_detects_nvidia_driver_and_gpu_from_nvidia_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_detects_nvidia_driver_and_gpu_from_nvidia_smi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fake_nvidia(tmp_path / "bin", "550.54.14", "12.4")
     monkeypatch.setenv("PATH", str(tmp_path / "bin") + os.pathsep + os.environ["PATH"])
     hw = detect_hardware(kfd_path=tmp_path / "no-kfd")
     assert (hw.kind, hw.driver_version, hw.gpu_name, hw.cuda_version) == (
-        "nvidia", "550.54.14", "NVIDIA GeForce RTX 4090", "12.4")
+        "nvidia",
+        "550.54.14",
+        "NVIDIA GeForce RTX 4090",
+        "12.4",
+    )
     assert "RTX 4090" in hw.summary
 
 
-def test_detects_amd_from_rocm_smi_and_rocm_version_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _stand_in(tmp_path / "bin", "rocm-smi", """\
+def test_detects_amd_from_rocm_smi_and_rocm_version_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stand_in(
+        tmp_path / "bin",
+        "rocm-smi",
+        """\
 echo "============================ ROCm System Management Interface ============================"
 echo "====================================== Product Info ======================================"
 printf 'GPU[0]\\t\\t: Card Series: \\t\\tAMD Instinct MI210\\n'
 printf 'GPU[0]\\t\\t: Card Vendor: \\t\\tAdvanced Micro Devices, Inc. [AMD/ATI]\\n'
-""")
+""",
+    )
     (tmp_path / "rocm" / ".info").mkdir(parents=True)
     (tmp_path / "rocm" / ".info" / "version").write_text("6.3.1-48\n")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
@@ -89,12 +105,15 @@ dependencies = ["torch>=2.2.1,<2.8.0", "torchvision>=0.21.0,<0.23.0"]
 """)
 
 
-@pytest.mark.parametrize(("driver", "torch_version", "build"), [
-    ("580.82.07", "2.7.1", "cu128"),  # newest driver: the LeRobot pin (<2.8) decides
-    ("570.26", "2.7.1", "cu128"),
-    ("560.35.03", "2.7.1", "cu126"),  # driver caps CUDA at 12.6
-    ("550.54.14", "2.7.1", "cu118"),  # CUDA <= 12.4: the newest torch wins, in its CUDA 11.8 build
-])
+@pytest.mark.parametrize(
+    ("driver", "torch_version", "build"),
+    [
+        ("580.82.07", "2.7.1", "cu128"),  # newest driver: the LeRobot pin (<2.8) decides
+        ("570.26", "2.7.1", "cu128"),
+        ("560.35.03", "2.7.1", "cu126"),  # driver caps CUDA at 12.6
+        ("550.54.14", "2.7.1", "cu118"),  # CUDA <= 12.4: the newest torch wins, in its CUDA 11.8 build
+    ],
+)
 def test_recommendation_follows_driver_and_pins(driver: str, torch_version: str, build: str) -> None:
     table = bundled_table()
     hw = HardwareInfo("nvidia", gpu_name="x", driver_version=driver, os_name="Linux")
@@ -124,7 +143,11 @@ def test_windows_driver_numbers_and_amd_and_cpu_and_python() -> None:
     assert table.max_cuda_for_driver("400.1") is None
     amd = HardwareInfo("amd", rocm_version="6.2", os_name="Linux")
     rec = recommended_option(torch_options(amd, LEROBOT_PINS, "3.10", table))
-    assert rec is not None and (rec.torch_version, rec.build, rec.rocm_version) == ("2.7.1", "rocm6.2.4", "6.2.4")
+    assert rec is not None and (rec.torch_version, rec.build, rec.rocm_version) == (
+        "2.7.1",
+        "rocm6.2.4",
+        "6.2.4",
+    )
     cpu = recommended_option(torch_options(HardwareInfo("cpu"), LEROBOT_PINS, "3.12", table))
     assert cpu is not None and (cpu.torch_version, cpu.build) == ("2.7.1", "cpu")
     # Python 3.14 has no torch within the pins: the hardware fit wins, flagged
@@ -138,9 +161,23 @@ def test_table_refresh_falls_back_to_bundled(tmp_path: Path) -> None:
     with pytest.raises(CompatTableError):
         refresh_table((tmp_path / "missing.json").as_uri(), cache)
     assert load_table(cache).source == "bundled"
-    data = json.loads(json.dumps({"cuda_min_driver": [{"cuda": "12.8", "linux": "570.26", "windows": "570.65"}],
-                                  "torch": [{"version": "9.0.0", "torchvision": "1.0.0", "torchcodec": None,
-                                             "python": ["3.11"], "cuda": ["12.8"], "rocm": []}]}))
+    data = json.loads(
+        json.dumps(
+            {
+                "cuda_min_driver": [{"cuda": "12.8", "linux": "570.26", "windows": "570.65"}],
+                "torch": [
+                    {
+                        "version": "9.0.0",
+                        "torchvision": "1.0.0",
+                        "torchcodec": None,
+                        "python": ["3.11"],
+                        "cuda": ["12.8"],
+                        "rocm": [],
+                    }
+                ],
+            }
+        )
+    )
     good = tmp_path / "good.json"
     good.write_text(json.dumps(data))
     assert refresh_table(good.as_uri(), cache).torch[-1].version == "9.0.0"

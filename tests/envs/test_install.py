@@ -26,15 +26,30 @@ from leropilot_gl.jobs import JobRunner
 from tests.envs.conftest import PACKAGE, PYTHON
 
 
-def _config(manager: EnvManager, url: str, ref: str, *, robots: list[str], ffmpeg: bool = False,
-            name: str = "test env") -> EnvironmentConfig:
+def _config(
+    manager: EnvManager,
+    url: str,
+    ref: str,
+    *,
+    robots: list[str],
+    ffmpeg: bool = False,
+    name: str = "test env",
+) -> EnvironmentConfig:
     manager.fetch_repo(url)
     ref_name, commit, inspection = manager.inspect(url, ref)
     assert PYTHON in inspection.python_choices
     return EnvironmentConfig(
-        id=new_env_id(name), name=name, display_name=name, repo_url=url, ref=ref_name, commit_hash=commit,
-        python_version=PYTHON, torch_build="skip", selected_robots=robots,
-        project_name=inspection.project_name, install_ffmpeg=ffmpeg,
+        id=new_env_id(name),
+        name=name,
+        display_name=name,
+        repo_url=url,
+        ref=ref_name,
+        commit_hash=commit,
+        python_version=PYTHON,
+        torch_build="skip",
+        selected_robots=robots,
+        project_name=inspection.project_name,
+        install_ffmpeg=ffmpeg,
     )
 
 
@@ -43,15 +58,19 @@ def _venv_python(manager: EnvManager, env_id: str) -> Path:
 
 
 def _import_version(python: Path) -> str:
-    out = subprocess.run([str(python), "-c", f"import {PACKAGE}; print({PACKAGE}.VERSION)"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(python), "-c", f"import {PACKAGE}; print({PACKAGE}.VERSION)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip()
 
 
 def test_plan_runs_for_real_and_the_env_imports_the_package(manager: EnvManager, package_repo: Path) -> None:
     config = _config(manager, str(package_repo), "v0.2.0", robots=["alpha", "gamma"], ffmpeg=True)
     script = manager.generate_plan(config)
-    assert "--offline" in script and "-e \".$EXTRAS_TARGET_SUFFIX\"" in script
+    assert "--offline" in script and '-e ".$EXTRAS_TARGET_SUFFIX"' in script
     manager.save_plan(config, script)
     assert read_status(manager.env_dir(config.id)).status == "planned"
     jobs = JobRunner()
@@ -64,7 +83,9 @@ def test_plan_runs_for_real_and_the_env_imports_the_package(manager: EnvManager,
     src = manager.env_dir(config.id) / "src"
     head = subprocess.run(["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True, text=True)
     assert head.stdout.strip() == config.commit_hash
-    origin = subprocess.run(["git", "-C", str(src), "remote", "get-url", "origin"], capture_output=True, text=True)
+    origin = subprocess.run(
+        ["git", "-C", str(src), "remote", "get-url", "origin"], capture_output=True, text=True
+    )
     assert origin.stdout.strip() == str(package_repo)
     # ffmpeg copied (not linked) into the venv and runnable
     ffmpeg_bin = manager.env_dir(config.id) / ".venv" / "bin" / "ffmpeg"
@@ -88,7 +109,9 @@ def test_cancel_mid_install_leaves_a_clear_recoverable_state(manager: EnvManager
     config = _config(manager, str(package_repo), "main", robots=[])
     script = manager.generate_plan(config)
     # the user may edit the script: a slow step stands in for a long download
-    slow = script.replace('step "Installing $PROJECT', 'echo "waiting for the network"; sleep 60\nstep "Installing $PROJECT')
+    slow = script.replace(
+        'step "Installing $PROJECT', 'echo "waiting for the network"; sleep 60\nstep "Installing $PROJECT'
+    )
     manager.save_plan(config, slow)
     jobs = JobRunner()
     job = manager.start_install(jobs, config.id)
@@ -126,40 +149,67 @@ def test_failed_install_keeps_its_log_and_can_be_removed(manager: EnvManager, pa
 
 
 def _hostile(canary: Path) -> str:
-    return (f"x' ; touch {canary} ; '\" ; touch {canary} ; \"$(touch {canary})`touch {canary}`"
-            f"\ntouch {canary}\n$HOME ${{IFS}}\\ \u2019; touch {canary}")
+    return (
+        f"x' ; touch {canary} ; '\" ; touch {canary} ; \"$(touch {canary})`touch {canary}`"
+        f"\ntouch {canary}\n$HOME ${{IFS}}\\ \u2019; touch {canary}"
+    )
 
 
-def test_hostile_values_never_execute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package_repo: Path) -> None:
+def test_hostile_values_never_execute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package_repo: Path
+) -> None:
     canary = tmp_path / "canary"
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     hostile_dir = tmp_path / f"d $(touch {canary}) `touch {canary}` ; touch {canary} 'q\" \u2019"
-    manager = EnvManager(Settings(data_dir=hostile_dir, offline=True, hf_endpoint=_hostile(canary),
-                                  extra_index_urls=[f"file:///nowhere/$(touch {canary})"]))
+    manager = EnvManager(
+        Settings(
+            data_dir=hostile_dir,
+            offline=True,
+            hf_endpoint=_hostile(canary),
+            extra_index_urls=[f"file:///nowhere/$(touch {canary})"],
+        )
+    )
     url = "https://example.com/r.git" + _hostile(canary)
     # the cache for the hostile URL is filled from the real repository
     manager.repos.fetch(url, fetch_url=str(package_repo))
     _, commit, inspection = manager.inspect(url, "main")
     config = EnvironmentConfig(
-        id=new_env_id(_hostile(canary)), name=_hostile(canary), display_name=_hostile(canary), repo_url=url,
-        ref="main" + _hostile(canary), commit_hash=commit, python_version=PYTHON, torch_build="skip",
-        project_name=inspection.project_name, install_ffmpeg=False,
+        id=new_env_id(_hostile(canary)),
+        name=_hostile(canary),
+        display_name=_hostile(canary),
+        repo_url=url,
+        ref="main" + _hostile(canary),
+        commit_hash=commit,
+        python_version=PYTHON,
+        torch_build="skip",
+        project_name=inspection.project_name,
+        install_ffmpeg=False,
     )
     script = manager.generate_plan(config)
     manager.save_plan(config, script)
     assert manager.install(config.id).status == "ready"
     assert not canary.exists()
-    origin = subprocess.run(["git", "-C", str(manager.env_dir(config.id) / "src"), "remote", "get-url", "origin"],
-                            capture_output=True, text=True)
+    origin = subprocess.run(
+        ["git", "-C", str(manager.env_dir(config.id) / "src"), "remote", "get-url", "origin"],
+        capture_output=True,
+        text=True,
+    )
     assert origin.stdout.rstrip("\n") == url  # stored as data, byte for byte
     # the Hub mirror is set by the activate script, as data too
     activate = manager.env_dir(config.id) / ".venv" / "bin" / "activate"
-    shown = subprocess.run(["bash", "-c", 'source "$1" && printf "%s" "$HF_ENDPOINT"', "_", str(activate)],
-                           capture_output=True, text=True)
+    shown = subprocess.run(
+        ["bash", "-c", 'source "$1" && printf "%s" "$HF_ENDPOINT"', "_", str(activate)],
+        capture_output=True,
+        text=True,
+    )
     assert shown.stdout == _hostile(canary) and not canary.exists()
     ps = manager.generate_plan(config, shell="powershell")
-    for value in (url, str(manager.env_dir(config.id).resolve()), f"file:///nowhere/$(touch {canary})",
-                  "$env:HF_ENDPOINT = " + powershell_quote(_hostile(canary))):
+    for value in (
+        url,
+        str(manager.env_dir(config.id).resolve()),
+        f"file:///nowhere/$(touch {canary})",
+        "$env:HF_ENDPOINT = " + powershell_quote(_hostile(canary)),
+    ):
         assert _ps_literal_roundtrip(ps, powershell_quote(value)) == value
 
 
@@ -194,9 +244,15 @@ def test_quoting_round_trips_through_bash(tmp_path: Path) -> None:
 def test_config_rejects_unsafe_fields() -> None:
     base = {"id": "ok-1", "name": "n", "repo_url": "u", "ref": "main", "python_version": "3.11"}
     EnvironmentConfig(**base)
-    for bad in ({"id": "../up"}, {"ref": "--upload-pack=evil"}, {"python_version": "3.11; rm"},
-                {"torch_build": "cu128 && x"}, {"selected_robots": ["a,b]"]}, {"commit_hash": "HEAD~1"},
-                {"torch_version": "2.7.1 ; x"}):
+    for bad in (
+        {"id": "../up"},
+        {"ref": "--upload-pack=evil"},
+        {"python_version": "3.11; rm"},
+        {"torch_build": "cu128 && x"},
+        {"selected_robots": ["a,b]"]},
+        {"commit_hash": "HEAD~1"},
+        {"torch_version": "2.7.1 ; x"},
+    ):
         with pytest.raises(ValueError):
             EnvironmentConfig(**{**base, **bad})
 
@@ -213,8 +269,12 @@ def _stand_in_wheel(index_dir: Path, name: str, version: str, requires: list[str
     dist_info = f"{name}-{version}.dist-info/"
     meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
-    files = {f"{name}/__init__.py": f'__version__ = "{version}"\n'.encode(), dist_info + "METADATA": meta.encode(),
-             dist_info + "WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    files = {
+        f"{name}/__init__.py": f'__version__ = "{version}"\n'.encode(),
+        dist_info + "METADATA": meta.encode(),
+        dist_info
+        + "WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
     rows = []
     with zipfile.ZipFile(project / filename, "w") as zf:
         for arc, data in files.items():
@@ -236,23 +296,44 @@ def test_torch_step_installs_the_chosen_build_and_the_project_keeps_it(
     _stand_in_wheel(tmp_path / "whl" / "cpu", "torch", "2.7.1+cpu", [])
     _stand_in_wheel(tmp_path / "whl" / "cpu", "torchvision", "0.22.1+cpu", ["torch==2.7.1"])
     (tmp_path / "empty-index").mkdir()
-    settings = Settings(data_dir=tmp_path / "data", pypi_index_url=(tmp_path / "empty-index").as_uri(),
-                        pytorch_index_base=(tmp_path / "whl").as_uri())
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        pypi_index_url=(tmp_path / "empty-index").as_uri(),
+        pytorch_index_base=(tmp_path / "whl").as_uri(),
+    )
     manager = EnvManager(settings)
     manager.fetch_repo(str(pinned_repo))
     ref, commit, inspection = manager.inspect(str(pinned_repo), "main")
     assert inspection.torch_constraints == {"torch": "<2.8,>=2.2"}
-    option = recommended_option(torch_options(HardwareInfo("cpu"), inspection, PYTHON, manager.compat_table()))
+    option = recommended_option(
+        torch_options(HardwareInfo("cpu"), inspection, PYTHON, manager.compat_table())
+    )
     assert option is not None and (option.torch_version, option.build) == ("2.7.1", "cpu")
-    config = manager.make_config(repo=str(pinned_repo), ref=ref, commit=commit, inspection=inspection,
-                                 name="torch env", python_version=PYTHON, torch=option, robots=["gamma"],
-                                 install_ffmpeg=False)
+    config = manager.make_config(
+        repo=str(pinned_repo),
+        ref=ref,
+        commit=commit,
+        inspection=inspection,
+        name="torch env",
+        python_version=PYTHON,
+        torch=option,
+        robots=["gamma"],
+        install_ffmpeg=False,
+    )
     manager.save_plan(config, manager.generate_plan(config))
     assert manager.install(config.id).status == "ready"
     python = _venv_python(manager, config.id)
-    out = subprocess.run([str(python), "-c", "import torch, torchvision, robotpkg; "
-                          "print(torch.__version__, torchvision.__version__, robotpkg.VERSION)"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import torch, torchvision, robotpkg; "
+            "print(torch.__version__, torchvision.__version__, robotpkg.VERSION)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.split() == ["2.7.1+cpu", "0.22.1+cpu", "0.2.0"]
     log = (manager.env_dir(config.id) / "install.log").read_text()
     assert "##[step 3/6] Installing PyTorch" in log and "torch 2.7.1+cpu" in log

@@ -114,8 +114,11 @@ aloha = ["gym-aloha>=0.1.1"]
 def test_inspector_reads_pythons_torch_stack_and_extras() -> None:
     info = inspect_pyproject(LEROBOT_LIKE)
     assert info.python_choices == ["3.10", "3.11", "3.12", "3.13", "3.14"]
-    assert info.torch_constraints == {"torch": "<2.8.0,>=2.2.1", "torchvision": "<0.23.0,>=0.21.0",
-                                      "torchcodec": "<0.6.0,>=0.2.1"}
+    assert info.torch_constraints == {
+        "torch": "<2.8.0,>=2.2.1",
+        "torchvision": "<0.23.0,>=0.21.0",
+        "torchcodec": "<0.6.0,>=0.2.1",
+    }
     assert info.extras == ["aloha", "feetech"]
     with pytest.raises(InspectError, match="TOML"):
         inspect_pyproject("[project\nname=")

@@ -37,7 +37,9 @@ def test_settings_round_trip_in_the_data_folder(tmp_path: Path, monkeypatch: pyt
     settings.save()
     assert not is_first_run(data)
     again = load_settings(data)
-    assert again.hf_endpoint == "https://hf-mirror.example" and again.repositories["fork"].endswith("me/lerobot")
+    assert again.hf_endpoint == "https://hf-mirror.example" and again.repositories["fork"].endswith(
+        "me/lerobot"
+    )
     assert again.network_timeout_s == 12
     assert again.mirrored_url("https://github.com/a/b") == "https://github.com/a/b"
     again.git_url_prefix_mirror = "https://ghproxy.example/"
@@ -55,14 +57,18 @@ def test_damaged_settings_are_kept_aside_not_lost(tmp_path: Path) -> None:
 
 def test_pip_config_files_and_env_feed_uv(tmp_path: Path) -> None:
     conf = tmp_path / "pip.conf"
-    conf.write_text("[global]\nindex-url = https://mirror.example/simple\n"
-                    "extra-index-url = file:///opt/a/simple file:///opt/b/simple\nfind-links = /opt/wheels\n")
+    conf.write_text(
+        "[global]\nindex-url = https://mirror.example/simple\n"
+        "extra-index-url = file:///opt/a/simple file:///opt/b/simple\nfind-links = /opt/wheels\n"
+    )
     pip = read_pip_config([conf], env={})
     assert pip.index_url == "https://mirror.example/simple"
     assert pip.extra_index_urls == ["file:///opt/a/simple", "file:///opt/b/simple"]
     assert pip.find_links == ["/opt/wheels"]
-    assert read_pip_config([conf], env={"PIP_INDEX_URL": "https://env.example/simple"}).index_url == \
-        "https://env.example/simple"
+    assert (
+        read_pip_config([conf], env={"PIP_INDEX_URL": "https://env.example/simple"}).index_url
+        == "https://env.example/simple"
+    )
     assert read_pip_config([tmp_path / "missing.conf"], env={}).index_url == ""
 
 

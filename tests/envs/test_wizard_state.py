@@ -45,8 +45,12 @@ def test_welcome_refuses_to_continue_without_a_working_git(tmp_path: Path) -> No
     assert (tmp_path / "data" / "settings.json").is_file()
 
 
-def test_ffmpeg_cache_filled_by_download_when_no_local_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ffmpeg, "fill_from_imageio", lambda cache, version: None)  # as if the wheel were absent
+def test_ffmpeg_cache_filled_by_download_when_no_local_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        ffmpeg, "fill_from_imageio", lambda cache, version: None
+    )  # as if the wheel were absent
     archive = tmp_path / "ffmpeg-build.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("ffmpeg-7.1/bin/ffmpeg", "#!/bin/sh\necho 'ffmpeg version 7.1 stand-in'\n")

@@ -37,7 +37,9 @@ def renderer(gl_context, so101):
 
 
 def _draw(renderer, so101, pose, camera=None, **kwargs) -> np.ndarray:
-    renderer.render(width=W, height=H, camera=camera or OrbitCamera(), arms=[PosedArm(so101.link_poses(pose))], **kwargs)
+    renderer.render(
+        width=W, height=H, camera=camera or OrbitCamera(), arms=[PosedArm(so101.link_poses(pose))], **kwargs
+    )
     return renderer.read_rgba()
 
 
@@ -86,15 +88,27 @@ def test_ghost_shows_only_where_action_and_state_diverge(renderer, so101, artifa
 
 def test_end_effector_trail_is_drawn(renderer, so101, artifacts_dir):
     frames = 40
-    sweep = JointTrajectories(frames, {JointTarget("", "shoulder_pan"): np.linspace(-1.2, 1.2, frames),
-                                       JointTarget("", "elbow_flex"): np.full(frames, 0.5)})
+    sweep = JointTrajectories(
+        frames,
+        {
+            JointTarget("", "shoulder_pan"): np.linspace(-1.2, 1.2, frames),
+            JointTarget("", "elbow_flex"): np.full(frames, 0.5),
+        },
+    )
     path = end_effector_paths(so101, sweep)[""]
     assert path.shape == (frames, 3)
     plain = _draw(renderer, so101, REST)
     with_trail = _draw(renderer, so101, REST, trails=[Trail(path, current_frame=20)])
     Image.fromarray(with_trail).save(artifacts_dir / "render3d_trail.png")
-    orange = (with_trail[..., 0] > 200) & (with_trail[..., 1] > 100) & (with_trail[..., 1] < 170) & (with_trail[..., 2] < 90)
-    orange_before = (plain[..., 0] > 200) & (plain[..., 1] > 100) & (plain[..., 1] < 170) & (plain[..., 2] < 90)
+    orange = (
+        (with_trail[..., 0] > 200)
+        & (with_trail[..., 1] > 100)
+        & (with_trail[..., 1] < 170)
+        & (with_trail[..., 2] < 90)
+    )
+    orange_before = (
+        (plain[..., 0] > 200) & (plain[..., 1] > 100) & (plain[..., 1] < 170) & (plain[..., 2] < 90)
+    )
     assert orange.sum() > orange_before.sum() + 30
 
 

@@ -88,8 +88,9 @@ def test_bimanual_motion_poses_two_arms():
     names = [f"{side}_{n}" for side in ("left", "right") for n in JOINT_NAMES]
     state = np.hstack([joints[:40], joints[:40] * 0.5])
     action = np.hstack([joints[ACTION_LEAD_FRAMES:], joints[ACTION_LEAD_FRAMES:] * 0.5])
-    motion = episode_motion(robot, state_names=names, state_values=state, action_names=names,
-                            action_values=action, fps=30.0)
+    motion = episode_motion(
+        robot, state_names=names, state_values=state, action_names=names, action_values=action, fps=30.0
+    )
     assert motion.mapping.arms == ["left", "right"] and motion.problems == []
     pose = motion.state.at(5)
     assert pose["left"]["elbow_flex"] == pytest.approx(np.deg2rad(joints[5, 2]))
@@ -104,8 +105,14 @@ def test_bimanual_motion_poses_two_arms():
 def test_state_without_action_has_no_ghost_and_says_so():
     robot = load_robot(BUNDLED_SO101_URDF)
     joints = joint_trajectory(1, 20)
-    motion = episode_motion(robot, state_names=list(JOINT_NAMES), state_values=joints,
-                            action_names=None, action_values=None, fps=30.0)
+    motion = episode_motion(
+        robot,
+        state_names=list(JOINT_NAMES),
+        state_values=joints,
+        action_names=None,
+        action_values=None,
+        fps=30.0,
+    )
     assert motion.action is None and motion.sync_rows == []
     assert "no action feature" in motion.problems[-1]
 

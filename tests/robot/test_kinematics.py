@@ -16,7 +16,14 @@ SO101_JOINTS = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wr
 
 def _rpy_matrix(roll: float, pitch: float, yaw: float) -> np.ndarray:
     """URDF rpy: fixed-axis X then Y then Z, i.e. Rz(yaw) @ Ry(pitch) @ Rx(roll)."""
-    cr, sr, cp, sp, cy, sy = np.cos(roll), np.sin(roll), np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw)
+    cr, sr, cp, sp, cy, sy = (
+        np.cos(roll),
+        np.sin(roll),
+        np.cos(pitch),
+        np.sin(pitch),
+        np.cos(yaw),
+        np.sin(yaw),
+    )
     rx = np.array([[1, 0, 0], [0, cr, -sr], [0, sr, cr]])
     ry = np.array([[cp, 0, sp], [0, 1, 0], [-sp, 0, cp]])
     rz = np.array([[cy, -sy, 0], [sy, cy, 0], [0, 0, 1]])
@@ -95,7 +102,9 @@ def test_joints_move_the_end_effector_and_its_distance_stays_rigid(so101):
     # A pan about the base's vertical axis keeps the height and the distance to that axis.
     axis_point = so101.link_poses({})["shoulder_link"][:3, 3]
     assert turned[2] == pytest.approx(rest[2], abs=1e-5)  # the URDF writes pi as 3.14159
-    assert np.linalg.norm((turned - axis_point)[:2]) == pytest.approx(np.linalg.norm((rest - axis_point)[:2]), abs=1e-5)
+    assert np.linalg.norm((turned - axis_point)[:2]) == pytest.approx(
+        np.linalg.norm((rest - axis_point)[:2]), abs=1e-5
+    )
 
 
 def test_prismatic_and_mimic_joints(tmp_path):

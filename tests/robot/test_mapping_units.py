@@ -32,7 +32,9 @@ def test_so101_feature_names_map_one_to_one():
 def test_case_and_separators_are_ignored():
     mapping = auto_map(["Shoulder-Pan.pos", "ELBOW FLEX", "wrist.flex.pos"], SO101_JOINTS)
     assert {k: t.joint for k, t in mapping.targets.items()} == {
-        "Shoulder-Pan.pos": "shoulder_pan", "ELBOW FLEX": "elbow_flex", "wrist.flex.pos": "wrist_flex"
+        "Shoulder-Pan.pos": "shoulder_pan",
+        "ELBOW FLEX": "elbow_flex",
+        "wrist.flex.pos": "wrist_flex",
     }
 
 
@@ -120,7 +122,8 @@ def test_conversion_onto_joint_limits():
     pan, gripper = robot.joint("shoulder_pan"), robot.joint("gripper")
     np.testing.assert_allclose(
         to_joint_values(np.array([-100.0, 0.0, 100.0]), JointUnits.RANGE_100, pan, gripper=False),
-        [pan.lower, 0.0, pan.upper], atol=1e-12,
+        [pan.lower, 0.0, pan.upper],
+        atol=1e-12,
     )
     np.testing.assert_allclose(
         to_joint_values(np.array([90.0]), JointUnits.DEGREES, pan, gripper=False), [np.pi / 2]

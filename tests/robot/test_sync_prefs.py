@@ -27,7 +27,10 @@ def test_lag_recovers_the_generators_lead(sample_av1):
 def _smooth_signal(length: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     t = np.arange(length) / 30.0
-    return sum(rng.uniform(5, 20) * np.sin(2 * np.pi * rng.uniform(0.2, 1.5) * t + rng.uniform(0, 6)) for _ in range(4))
+    return sum(
+        rng.uniform(5, 20) * np.sin(2 * np.pi * rng.uniform(0.2, 1.5) * t + rng.uniform(0, 6))
+        for _ in range(4)
+    )
 
 
 def test_negative_and_large_lags_are_flagged():
@@ -45,7 +48,11 @@ def test_negative_and_large_lags_are_flagged():
 
 def test_still_joint_is_not_measured():
     rows = sync_table(["still"], np.zeros((50, 1)), np.zeros((50, 1)), 30.0)
-    assert np.isnan(rows[0].lag_frames) and not rows[0].flagged and rows[0].note == "too little motion to measure"
+    assert (
+        np.isnan(rows[0].lag_frames)
+        and not rows[0].flagged
+        and rows[0].note == "too little motion to measure"
+    )
 
 
 def test_prefs_round_trip_per_robot_type(tmp_path):
@@ -55,7 +62,9 @@ def test_prefs_round_trip_per_robot_type(tmp_path):
     store.put("so101_follower", RobotPrefs(units="degrees"))
     again = RobotPrefsStore(tmp_path)
     assert again.problem is None
-    assert again.get("koch_follower") == RobotPrefs("/robots/koch.urdf", ["/pkgs"], {"a.pos": ["", "a"]}, "range_100")
+    assert again.get("koch_follower") == RobotPrefs(
+        "/robots/koch.urdf", ["/pkgs"], {"a.pos": ["", "a"]}, "range_100"
+    )
     assert again.get("so101_follower").units == "degrees"
 
 

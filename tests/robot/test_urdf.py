@@ -15,7 +15,12 @@ def test_bundled_so101_loads_whole():
     robot = load_robot(BUNDLED_SO101_URDF)
     assert robot.problems == []
     assert [j.name for j in robot.movable_joints] == [
-        "shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"
+        "shoulder_pan",
+        "shoulder_lift",
+        "elbow_flex",
+        "wrist_flex",
+        "wrist_roll",
+        "gripper",
     ]
     pan = robot.joint("shoulder_pan")
     assert (pan.lower, pan.upper) == pytest.approx((-1.91986, 1.91986))

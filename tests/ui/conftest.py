@@ -23,17 +23,24 @@ def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (14
     params = build_runner_params(state, persist_layout=False)
     params.app_window_params.window_geometry.size = window_size
     params.fps_idling.enable_idling = False
+
     def with_patient_watchdog(ctx) -> None:
         # The engine kills a test after 60 s by default: meant for hangs, but a loaded 2-core
         # machine rendering with llvmpipe can be that slow without anything being wrong.
         io = ctx.engine_io
-        io.config_watchdog_warning, io.config_watchdog_kill_test, io.config_watchdog_kill_app = 120.0, 600.0, 660.0
+        io.config_watchdog_warning, io.config_watchdog_kill_test, io.config_watchdog_kill_app = (
+            120.0,
+            600.0,
+            660.0,
+        )
         test_fn(ctx)
 
     testing.run(test_function=with_patient_watchdog, runner_params=params, add_ons_params=add_ons())
 
 
-def yield_until(ctx, condition: Callable[[], bool], *, max_frames: int = 600, min_wait_s: float = 90.0) -> bool:
+def yield_until(
+    ctx, condition: Callable[[], bool], *, max_frames: int = 600, min_wait_s: float = 90.0
+) -> bool:
     """Let frames run until condition() holds (background work finishing); False if it never did.
 
     Gives up only after both max_frames frames and min_wait_s seconds: frames come fast on an idle

@@ -49,9 +49,14 @@ def test_damaged_datasets_bad_urdfs_and_an_unreachable_repository(
     other_urdf = tmp_path / "other.urdf"
     other_urdf.write_text(OTHER_ROBOT_URDF)
     app_state.view3d = View3DState(config_dir=tmp_path / "robot-prefs")
-    settings = Settings(data_dir=tmp_path / "envs-data", offline=True,
-                        repositories={"unreachable": "https://127.0.0.1:9/lerobot.git"})
-    envs = EnvManagerState(settings=settings, manager=EnvManager(settings), first_run=False, welcome_done=True)
+    settings = Settings(
+        data_dir=tmp_path / "envs-data",
+        offline=True,
+        repositories={"unreachable": "https://127.0.0.1:9/lerobot.git"},
+    )
+    envs = EnvManagerState(
+        settings=settings, manager=EnvManager(settings), first_run=False, welcome_done=True
+    )
     app_state.envs = envs
     seen: dict = {}
 

@@ -105,9 +105,9 @@ def test_layout_and_settings_are_remembered(tmp_path):
 
     def check(ctx):
         ctx.yield_(3)
-        seen["details_visible"] = hello_imgui.get_runner_params().docking_params.dockable_window_of_name(
-            "Details"
-        ).is_visible
+        seen["details_visible"] = (
+            hello_imgui.get_runner_params().docking_params.dockable_window_of_name("Details").is_visible
+        )
         seen["recent"] = list(second.settings.recent_datasets)
 
     run_once(second, check)

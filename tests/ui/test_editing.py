@@ -116,7 +116,9 @@ def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Pa
     assert any("saved uneven" in n.text for n in app_state.notices)
     assert any("compacted uneven" in n.text for n in app_state.notices), [n.text for n in app_state.notices]
     assert not seen["videos_before_compact"] & {p.relative_to(root) for p in root.rglob("*.mp4")}
-    assert_lerobot_exact(root, [(3, 0, 33, rows[3]), (0, 0, 20, rows[0]), (1, trimmed, seen["trimmed_end"], rows[1])])
+    assert_lerobot_exact(
+        root, [(3, 0, 33, rows[3]), (0, 0, 20, rows[0]), (1, trimmed, seen["trimmed_end"], rows[1])]
+    )
     assert not list((tmp_path / "journals").glob("*.json")), "a saved dataset has no pending journal"
     for key in ("shot_drag", "shot_timeline", "shot_deleted", "shot_confirm", "shot_saved", "shot_compacted"):
         assert np.asarray(Image.open(seen[key]).convert("RGB")).std() > 5

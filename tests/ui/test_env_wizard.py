@@ -21,13 +21,20 @@ def _not_blank(path: Path) -> bool:
     return float(np.asarray(Image.open(path).convert("RGB")).std()) > 5
 
 
-def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wizard_walks_to_a_finished_install(
+    app_state, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
     repo = make_package_repo(tmp_path / "git")
-    settings = Settings(data_dir=tmp_path / "data", offline=True,
-                        repositories={"official": "https://github.com/huggingface/lerobot", "local": str(repo)})
-    envs = EnvManagerState(settings=settings, manager=EnvManager(settings), first_run=True, welcome_done=False)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        offline=True,
+        repositories={"official": "https://github.com/huggingface/lerobot", "local": str(repo)},
+    )
+    envs = EnvManagerState(
+        settings=settings, manager=EnvManager(settings), first_run=True, welcome_done=False
+    )
     app_state.envs = envs
     seen: dict = {}
 
@@ -52,7 +59,9 @@ def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypat
         assert yield_until(ctx, lambda: "not a branch, tag or commit" in envs.error)
         seen["bad_ref"] = screenshot(ctx, "env_wizard_1_bad_ref")
         ctx.combo_click("###ref/tag v0.1.0")
-        assert yield_until(ctx, lambda: envs.draft.inspection is not None and envs.draft.inspection.version == "0.1.0")
+        assert yield_until(
+            ctx, lambda: envs.draft.inspection is not None and envs.draft.inspection.version == "0.1.0"
+        )
         assert envs.error == ""
         seen["source"] = screenshot(ctx, "env_wizard_1_source")
         ctx.item_click("**/###next")
@@ -82,8 +91,14 @@ def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypat
         seen["log"] = install_job().log_lines()
         seen["done"] = screenshot(ctx, "env_wizard_5_done")
         seen["import"] = subprocess.run(
-            [str(envs.manager.env_dir(envs.draft.env_id) / ".venv" / "bin" / "python"), "-c",
-             f"import {PACKAGE}; print({PACKAGE}.VERSION)"], capture_output=True, text=True).stdout.strip()
+            [
+                str(envs.manager.env_dir(envs.draft.env_id) / ".venv" / "bin" / "python"),
+                "-c",
+                f"import {PACKAGE}; print({PACKAGE}.VERSION)",
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         # the list shows it ready; delete asks first
         ctx.set_ref("##MainMenuBar")
         ctx.menu_click("Environments/Environments")
@@ -114,6 +129,19 @@ def test_wizard_walks_to_a_finished_install(app_state, tmp_path: Path, monkeypat
     assert seen["recommended"].build == "cpu" or seen["recommended"].fits_hardware
     assert seen["exists_before_confirm"]
     saved = Settings.model_validate_json((tmp_path / "data" / "settings.json").read_text())
-    assert saved.pypi_index_url == "https://mirror.example/simple" and saved.repositories["local"] == str(repo)
-    for key in ("welcome", "bad_ref", "source", "torch", "robots", "review", "done", "list", "confirm", "settings"):
+    assert saved.pypi_index_url == "https://mirror.example/simple" and saved.repositories["local"] == str(
+        repo
+    )
+    for key in (
+        "welcome",
+        "bad_ref",
+        "source",
+        "torch",
+        "robots",
+        "review",
+        "done",
+        "list",
+        "confirm",
+        "settings",
+    ):
         assert _not_blank(seen[key]), key

@@ -36,7 +36,8 @@ def test_view_follows_the_playhead_and_orbits(app_state, sample_av1, tmp_path):
 
     def test(ctx):
         assert yield_until(ctx, lambda: app_state.view3d.motion is not None), (
-            app_state.view3d.robot_error, app_state.view3d.motion_error
+            app_state.view3d.robot_error,
+            app_state.view3d.motion_error,
         )
         view = app_state.view3d
         ctx.set_ref("3D")
@@ -93,7 +94,9 @@ def test_chosen_urdf_is_used_and_remembered(app_state, shared_data, tmp_path):
         ctx.item_click("//3D/##mapping/screwdriver.vel/##joint")  # opens the combo; its popup takes focus
         ctx.set_ref("//$FOCUSED")
         ctx.item_click("gripper")
-        assert yield_until(ctx, lambda: app_state.view3d.motion is not seen["motion"] and not app_state.view3d.busy)
+        assert yield_until(
+            ctx, lambda: app_state.view3d.motion is not seen["motion"] and not app_state.view3d.busy
+        )
         seen["edited"] = app_state.view3d.motion
 
     run_app_test(app_state, test, window_size=WINDOW)

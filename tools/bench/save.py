@@ -46,7 +46,9 @@ def _reencoded(result: Path, source: Path) -> int:
     for mp4 in result.rglob("*.mp4"):
         if mp4.stat().st_ino in inodes:
             continue
-        if not any(mp4.stat().st_size == s.stat().st_size and filecmp.cmp(mp4, s, shallow=False) for s in sources):
+        if not any(
+            mp4.stat().st_size == s.stat().st_size and filecmp.cmp(mp4, s, shallow=False) for s in sources
+        ):
             count += 1
     return count
 
@@ -82,11 +84,19 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     source = cached_sample_dataset(
-        "bench_save", cache_dir=DEFAULT_CACHE_DIR / "bench", repo_id="local/bench_save",
-        episodes=args.episodes, frames=args.frames, cameras=3, width=args.width, height=args.height,
+        "bench_save",
+        cache_dir=DEFAULT_CACHE_DIR / "bench",
+        repo_id="local/bench_save",
+        episodes=args.episodes,
+        frames=args.frames,
+        cameras=3,
+        width=args.width,
+        height=args.height,
     )
-    print(f"dataset: {source} ({args.episodes} episodes x {args.frames} frames, 3 cameras), "
-          f"ready in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"dataset: {source} ({args.episodes} episodes x {args.frames} frames, 3 cameras), "
+        f"ready in {time.perf_counter() - t0:.1f} s"
+    )
     # Imports before any clock starts.
     from lerobot.datasets.dataset_tools import delete_episodes
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
@@ -108,16 +118,24 @@ def main(argv: list[str] | None = None) -> int:
             save_times.append(time.perf_counter() - start_s)
             reencoded.append(_reencoded(ours, source))
             if repeat == 0:
-                expected = [(ep, TRIMS.get(ep, (0, 0))[0]) for ep in range(args.episodes) if ep != DELETE_EPISODE]
+                expected = [
+                    (ep, TRIMS.get(ep, (0, 0))[0]) for ep in range(args.episodes) if ep != DELETE_EPISODE
+                ]
                 _check_frames(ours, expected)
-                print(f"our result: {result.episodes} episodes, {result.frames} frames; frames checked through LeRobot")
+                print(
+                    f"our result: {result.episodes} episodes, {result.frames} frames; frames checked through LeRobot"
+                )
 
             theirs = _copy(source, tmp_path / "theirs")
             dataset = LeRobotDataset("local/bench_save", root=theirs)
             start_s = time.perf_counter()
-            delete_episodes(dataset, [DELETE_EPISODE], output_dir=tmp_path / "theirs_out", repo_id="local/bench_out")
+            delete_episodes(
+                dataset, [DELETE_EPISODE], output_dir=tmp_path / "theirs_out", repo_id="local/bench_out"
+            )
             lerobot_times.append(time.perf_counter() - start_s)
-        print(f"run {repeat + 1}: save {save_times[-1]:.3f} s, LeRobot delete_episodes {lerobot_times[-1]:.2f} s")
+        print(
+            f"run {repeat + 1}: save {save_times[-1]:.3f} s, LeRobot delete_episodes {lerobot_times[-1]:.2f} s"
+        )
 
     save_s, lerobot_s = statistics.median(save_times), statistics.median(lerobot_times)
     print()
@@ -126,8 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| leropilot-gl save: delete 1 episode + trim 5 | {save_s:.3f} |")
     print(f"| LeRobot dataset_tools.delete_episodes: delete 1 episode | {lerobot_s:.3f} |")
     print(f"| ratio | {lerobot_s / save_s:.0f}x |")
-    print(f"summary: save_s={save_s:.3f} lerobot_delete_s={lerobot_s:.3f} ratio={lerobot_s / save_s:.1f} "
-          f"mp4_reencoded={max(reencoded)}")
+    print(
+        f"summary: save_s={save_s:.3f} lerobot_delete_s={lerobot_s:.3f} ratio={lerobot_s / save_s:.1f} "
+        f"mp4_reencoded={max(reencoded)}"
+    )
     return 0
 
 
