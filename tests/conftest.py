@@ -1,4 +1,4 @@
-"""Shared fixtures: generated LeRobot v3.0 datasets (cached on disk) and the real shared data.
+"""Shared fixtures: generated LeRobot v3.0 datasets (cached on disk) and the real datasets in tests/data.
 
 Fixture datasets are READ-ONLY: their files are made read-only, and each fixture checks at the end
 of the session that nothing changed. Tests that modify data call copy_dataset(src, tmp_path) first.
@@ -96,10 +96,10 @@ def sample_uneven() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real, read-only test material: <repo>/../shared/data (see its README.md)."""
-    path = (REPO_ROOT.parent / "shared" / "data").resolve()
-    assert path.is_dir(), f"shared test data not found at {path}"
+def real_data() -> Path:
+    """Real datasets made by other people, copied with their licences (see tests/data/README.md)."""
+    path = (REPO_ROOT / "tests" / "data").resolve()
+    assert path.is_dir(), f"real test data not found at {path}"
     return path
 
 

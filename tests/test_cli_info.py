@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SHARED = (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "datasets").resolve()
+SHARED = (Path(__file__).resolve().parent / "data" / "datasets").resolve()
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -22,7 +22,7 @@ from tests.hub_server import (
     isolate_hf,
 )
 
-GR00T = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets" / "gr00t_pnp_sim_v2.0"
+GR00T = Path(__file__).resolve().parents[1] / "data" / "datasets" / "gr00t_pnp_sim_v2.0"
 
 
 class Recorder:

@@ -208,14 +208,14 @@ def test_not_a_dataset(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", SHARED_DATASETS)
-def test_shared_datasets_open_without_change(shared_data: Path, name: str) -> None:
-    index = open_unchanged(shared_data / "datasets" / name)
+def test_shared_datasets_open_without_change(real_data: Path, name: str) -> None:
+    index = open_unchanged(real_data / "datasets" / name)
     assert index.episodes and index.usable
     assert all(e.column("timestamp").shape == (e.length,) for e in index.episodes)
 
 
-def test_gr00t_defects_reported(shared_data: Path) -> None:
-    index = open_unchanged(shared_data / "datasets" / "gr00t_pnp_sim_v2.0")
+def test_gr00t_defects_reported(real_data: Path) -> None:
+    index = open_unchanged(real_data / "datasets" / "gr00t_pnp_sim_v2.0")
     assert (index.version, len(index.episodes), index.total_frames, index.fps) == ("v2.0", 5, 2096, 20.0)
     msgs = _messages(index)
     assert any("no 'frame_index' column" in m for m in msgs)
@@ -238,8 +238,8 @@ def test_gr00t_defects_reported(shared_data: Path) -> None:
     assert all(len(e.tasks) == 2 for e in index.episodes)
 
 
-def test_koch_defects_reported(shared_data: Path) -> None:
-    index = open_unchanged(shared_data / "datasets" / "koch_screwdriver_v2.1_novideo")
+def test_koch_defects_reported(real_data: Path) -> None:
+    index = open_unchanged(real_data / "datasets" / "koch_screwdriver_v2.1_novideo")
     assert (index.version, len(index.episodes), index.total_frames) == ("v2.1", 5, 1217)
     for key in ("observation.images.screwdriver", "observation.images.side", "observation.images.top"):
         assert any(
@@ -251,8 +251,8 @@ def test_koch_defects_reported(shared_data: Path) -> None:
     assert body.min() >= -100.0 and body.max() <= 100.0  # LeRobot's -100..100 scale, not degrees
 
 
-def test_reachy2_defects_reported(shared_data: Path) -> None:
-    index = open_unchanged(shared_data / "datasets" / "reachy2_apple_storage_v3.0_novideo")
+def test_reachy2_defects_reported(real_data: Path) -> None:
+    index = open_unchanged(real_data / "datasets" / "reachy2_apple_storage_v3.0_novideo")
     assert (index.version, len(index.episodes), index.total_frames) == ("v3.0", 3, 899)
     msgs = _messages(index)
     assert any("total_frames=14983, the episodes hold 899" in m for m in msgs)

@@ -159,7 +159,7 @@ def test_save_refuses_while_locked_or_changed_on_disk(sample_av1: Path, tmp_path
     assert not any(p.name.endswith(".leropilot-save") for p in tmp_path.iterdir())
 
 
-def test_saving_a_v2_dataset_writes_v3(shared_data: Path, tmp_path: Path) -> None:
+def test_saving_a_v2_dataset_writes_v3(real_data: Path, tmp_path: Path) -> None:
     """The real v2.0 GR00T export: per-episode files, no frame_index column, video metadata under
     "video_info", and a second camera declared without any file."""
     import json
@@ -167,7 +167,7 @@ def test_saving_a_v2_dataset_writes_v3(shared_data: Path, tmp_path: Path) -> Non
     import numpy as np
     from torchcodec.decoders import VideoDecoder
 
-    root = copy_dataset(shared_data / "datasets" / "gr00t_pnp_sim_v2.0", tmp_path, "gr00t")
+    root = copy_dataset(real_data / "datasets" / "gr00t_pnp_sim_v2.0", tmp_path, "gr00t")
     s = EditSession(tmp_path / "journals")
     s.attach(open_dataset(root))
     s.delete(root, ["e1"])

@@ -53,8 +53,8 @@ def test_both_backends_return_every_frame_and_agree(fixture, request):
             decoder.close()
 
 
-def test_v20_real_h264_backends_agree(shared_data):
-    root = shared_data / "datasets" / "gr00t_pnp_sim_v2.0"
+def test_v20_real_h264_backends_agree(real_data):
+    root = real_data / "datasets" / "gr00t_pnp_sim_v2.0"
     index = open_dataset(root)
     video = index.episodes[2].videos["observation.images.ego_view"]
     tc, av = TorchcodecDecoder(video.path), PyAVDecoder(video.path)

@@ -56,8 +56,8 @@ def test_random_seeks_across_episodes_sharing_a_file(fixture, backend, request, 
     assert pool.backend_status.name == backend
 
 
-def test_v20_dataset_plays_and_missing_camera_is_reported(shared_data, pool_factory):
-    index = open_dataset(shared_data / "datasets" / "gr00t_pnp_sim_v2.0")
+def test_v20_dataset_plays_and_missing_camera_is_reported(real_data, pool_factory):
+    index = open_dataset(real_data / "datasets" / "gr00t_pnp_sim_v2.0")
     pool = pool_factory()
     media = EpisodeMedia(pool, index.episodes[3])
     tiles = media.wait_frame(411, timeout_s=30)

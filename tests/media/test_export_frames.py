@@ -63,8 +63,8 @@ def test_frame_outside_the_episode_is_a_clear_error_and_writes_nothing(sample_av
     assert not out.exists()
 
 
-def test_missing_video_is_reported_and_other_frames_written(shared_data, tmp_path, capsys):
-    root = shared_data / "datasets" / "gr00t_pnp_sim_v2.0"
+def test_missing_video_is_reported_and_other_frames_written(real_data, tmp_path, capsys):
+    root = real_data / "datasets" / "gr00t_pnp_sim_v2.0"
     out = tmp_path / "frames"
     code = main(["export-frames", str(root), "--episode", "0", "--frames", "0,10", "--out", str(out)])
     text = capsys.readouterr().out

@@ -65,8 +65,8 @@ def test_playhead_time_to_frame(sample_av1, executor, tmp_path):
     assert view.frame_to_show(-1.0) == 0
 
 
-def test_unknown_robot_needs_a_urdf_and_bad_choices_are_refused(shared_data, executor, tmp_path):
-    koch = open_dataset(shared_data / "datasets" / "koch_screwdriver_v2.1_novideo")
+def test_unknown_robot_needs_a_urdf_and_bad_choices_are_refused(real_data, executor, tmp_path):
+    koch = open_dataset(real_data / "datasets" / "koch_screwdriver_v2.1_novideo")
     view = View3DState(config_dir=tmp_path)
     view.update(executor, koch, koch.episodes[0])
     assert view.robot_source is None and not view.busy
@@ -117,8 +117,8 @@ def test_state_without_action_has_no_ghost_and_says_so():
     assert "no action feature" in motion.problems[-1]
 
 
-def test_sync_numbers_come_without_a_robot_model(shared_data, executor, tmp_path):
-    koch = open_dataset(shared_data / "datasets" / "koch_screwdriver_v2.1_novideo")
+def test_sync_numbers_come_without_a_robot_model(real_data, executor, tmp_path):
+    koch = open_dataset(real_data / "datasets" / "koch_screwdriver_v2.1_novideo")
     view = View3DState(config_dir=tmp_path)
     episode = koch.episodes[1]
     for _ in range(400):

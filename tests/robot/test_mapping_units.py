@@ -62,8 +62,8 @@ def test_unmappable_names_are_reported_not_guessed():
     assert problems[-1].startswith("URDF joints without data (held at 0): elbow_flex")
 
 
-def test_dataset_that_matches_no_joint(shared_data):
-    reachy = open_dataset(shared_data / "datasets" / "reachy2_apple_storage_v3.0_novideo")
+def test_dataset_that_matches_no_joint(real_data):
+    reachy = open_dataset(real_data / "datasets" / "reachy2_apple_storage_v3.0_novideo")
     names = list(reachy.features["observation.state"].names)
     mapping = auto_map(names, SO101_JOINTS)
     assert mapping.empty
@@ -85,8 +85,8 @@ def test_edited_mapping_round_trips_and_is_checked():
     assert checked.unmapped_joints == ["gripper", "wrist_roll"]
 
 
-def test_koch_values_are_guessed_as_range_100(shared_data):
-    koch = open_dataset(shared_data / "datasets" / "koch_screwdriver_v2.1_novideo")
+def test_koch_values_are_guessed_as_range_100(real_data):
+    koch = open_dataset(real_data / "datasets" / "koch_screwdriver_v2.1_novideo")
     names = list(koch.features["action"].names)
     values = np.concatenate(
         [np.concatenate([ep.column("observation.state"), ep.column("action")]) for ep in koch.episodes]

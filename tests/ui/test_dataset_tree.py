@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from leropilot_gl.robot.pose import BUNDLED_SO101_URDF
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 
-SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets").resolve()
+SHARED = (Path(__file__).resolve().parents[1] / "data" / "datasets").resolve()
 
 
 def test_open_select_episode_and_details(app_state):
@@ -39,6 +41,8 @@ def test_open_by_typed_path_and_by_drop(app_state, tmp_path):
 
     koch = SHARED / "koch_screwdriver_v2.1_novideo"
     reachy = SHARED / "reachy2_apple_storage_v3.0_novideo"
+    # A URDF outside the package, as a user's own download would be.
+    urdf = shutil.copytree(BUNDLED_SO101_URDF.parent, tmp_path / "robots" / "so101") / BUNDLED_SO101_URDF.name
     seen = {}
 
     def test(ctx):
@@ -51,10 +55,10 @@ def test_open_by_typed_path_and_by_drop(app_state, tmp_path):
         handle_dropped_paths(app_state, [str(reachy / "meta" / "info.json")])
         assert yield_until(ctx, lambda: len(app_state.datasets) == 2)
         # A dropped URDF becomes the model of the selected dataset's robot type, not a dataset.
-        handle_dropped_paths(app_state, [str(SHARED.parent / "urdf" / "so101" / "so101_new_calib.urdf")])
+        handle_dropped_paths(app_state, [str(urdf)])
         seen["urdf"] = app_state.view3d.prefs_for(app_state.selected_dataset.index.robot_type).urdf_path
         # A folder that is no dataset: a notice, nothing opened, nothing crashes.
-        handle_dropped_paths(app_state, [str(tmp_path)])
+        handle_dropped_paths(app_state, [str(tmp_path / "robots")])
         assert yield_until(ctx, lambda: not app_state.opening)
         ctx.yield_(2)
         screenshot(ctx, "open_path_and_drop")
@@ -63,7 +67,7 @@ def test_open_by_typed_path_and_by_drop(app_state, tmp_path):
     assert [d.index.name for d in app_state.datasets] == [koch.name, reachy.name]
     assert any("no meta/info.json" in n.text and n.level == "error" for n in app_state.notices)
     assert app_state.settings.recent_datasets[:2] == [str(reachy), str(koch)]
-    assert seen["urdf"] == str((SHARED.parent / "urdf" / "so101" / "so101_new_calib.urdf").resolve())
+    assert seen["urdf"] == str(urdf.resolve())
 
 
 def test_layout_and_settings_are_remembered(tmp_path):

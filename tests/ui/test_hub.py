@@ -16,7 +16,7 @@ from tests.conftest import copy_dataset
 from tests.hub_server import TEST_TOKEN, TEST_USER, HubStandIn, files_of, isolate_hf
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 
-GR00T = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets" / "gr00t_pnp_sim_v2.0"
+GR00T = Path(__file__).resolve().parents[1] / "data" / "datasets" / "gr00t_pnp_sim_v2.0"
 CAMERA = "observation.images.ego_view"
 MENU = "//##MainMenuBar"
 

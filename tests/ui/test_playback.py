@@ -28,8 +28,8 @@ def _settled(state) -> bool:
     )
 
 
-def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample_h264, shared_data):
-    gr00t = shared_data / "datasets" / "gr00t_pnp_sim_v2.0"
+def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample_h264, real_data):
+    gr00t = real_data / "datasets" / "gr00t_pnp_sim_v2.0"
     app_state.open_dataset_async(sample_h264)
     seen: dict = {"codes": []}
 

@@ -13,7 +13,7 @@ from tests.ui.conftest import run_app_test, screenshot, yield_until
 
 CANVAS = "**/##view3d_canvas"
 WINDOW = (1200, 780)  # smaller than the default: every frame is drawn by software GL
-SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "datasets").resolve()
+SHARED = (Path(__file__).resolve().parents[1] / "data" / "datasets").resolve()
 
 
 def _canvas_pixels(ctx, shot: Path) -> np.ndarray:
@@ -71,9 +71,9 @@ def test_view_follows_the_playhead_and_orbits(app_state, sample_av1, tmp_path):
     assert all(abs(lag - 3) < 0.3 for _, lag in seen["sync"]), seen["sync"]
 
 
-def test_chosen_urdf_is_used_and_remembered(app_state, shared_data, tmp_path):
+def test_chosen_urdf_is_used_and_remembered(app_state, real_data, tmp_path):
     """The Koch dataset has no bundled model: the user types a URDF path; the choice is kept."""
-    koch = shared_data / "datasets" / "koch_screwdriver_v2.1_novideo"
+    koch = real_data / "datasets" / "koch_screwdriver_v2.1_novideo"
     app_state.view3d = View3DState(config_dir=tmp_path)
     app_state.open_dataset_async(koch)
     seen: dict = {}
