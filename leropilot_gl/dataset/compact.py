@@ -5,7 +5,8 @@ split_dataset) assume.
 An episode's segment is remuxed (packets copied, timestamps rebased, no decoding) when it starts
 on a keyframe and its packets are in presentation order; any other segment is re-encoded into a
 file of its own. Runs of remuxable segments share a file. Data parquet is reused; the episodes
-table gets the new video positions. Built beside the dataset and swapped in like a save.
+table gets the new video positions. Built beside the dataset and swapped in like a save (the
+user's other files carried over, the old mp4s and episodes table kept in a backup).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
-from leropilot_gl.dataset.journal import EditError, EditSession, meta_fingerprint
+from leropilot_gl.dataset.backup import Backup, is_owned, swap_in
+from leropilot_gl.dataset.journal import EditError, EditSession, meta_fingerprint, write_saving_marker
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.open import open_dataset
@@ -41,6 +43,8 @@ class CompactResult:
     bytes_after: int = 0
     seconds: float = 0.0
     index: DatasetIndex | None = None
+    fingerprint: str = ""
+    backup: Backup | None = None
     reencoded: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -99,19 +103,23 @@ def compact(
             check = open_dataset(staging)
             if [e.length for e in check.episodes] != [e.length for e in index.episodes]:
                 raise EditError("check of the compacted dataset failed: episode lengths differ")
-            if journal.on_disk and session.journals.get(root) is journal:
-                session.write_marker(root, meta_fingerprint(staging))
-            from leropilot_gl.dataset.save import _exchange
+            snapshot = json.loads(json.dumps(journal.to_json()))
+            fingerprint = meta_fingerprint(staging)
 
-            _exchange(staging, root)
-            shutil.rmtree(staging)
+            def before_swap() -> None:  # under the lock, right before the swap
+                if meta_fingerprint(root) != journal.fingerprint:
+                    raise EditError(f"{root} changed on disk while compacting; nothing was changed")
+                write_saving_marker(session.journal_dir, snapshot, fingerprint)
+
+            result.backup = swap_in(root, staging, kind="compact", summary="compact", before_swap=before_swap)
         except BaseException:
             if staging.exists() and root.exists():
                 shutil.rmtree(staging, ignore_errors=True)
             raise
         new_index = open_dataset(root)
+        result.fingerprint = fingerprint
         if finish:
-            session.mark_saved(root, new_index)
+            session.mark_saved(root, new_index, fingerprint)
     result.index = new_index
     result.seconds = time.perf_counter() - started
     report(1.0, result.summary())
@@ -124,10 +132,16 @@ def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, repo
     chunks_size = int(info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
     limit_bytes = float(info.get("video_files_size_in_mb") or 200) * 1024 * 1024
     fps = float(info["fps"])
-    # Everything but the videos and the episodes table is kept as it is (hard links).
+    # The owned files but the videos and the episodes table are kept as they are (hard links);
+    # the user's files are carried over by swap_in.
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if not path.is_file() or rel.parts[0] == L.VIDEO_DIR or rel.as_posix().startswith(L.EPISODES_V3_DIR):
+        if (
+            not is_owned(rel.as_posix())
+            or not path.is_file()
+            or rel.parts[0] == L.VIDEO_DIR
+            or rel.as_posix().startswith(L.EPISODES_V3_DIR)
+        ):
             continue
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from leropilot_gl.dataset import layout as L
+from leropilot_gl.dataset.fsio import atomic_write_text
 from leropilot_gl.dataset.lock import remove_leftover_staging
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.paths import user_config_dir
@@ -50,6 +51,15 @@ def default_journal_dir() -> Path:
 def journal_path(journal_dir: Path, root: Path) -> Path:
     key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:20]
     return Path(journal_dir) / f"{key}.json"
+
+
+def write_saving_marker(journal_dir: Path | None, snapshot: dict[str, Any], new_fingerprint: str) -> None:
+    """Record, before a swap, what the dataset will look like once the save has landed (from the
+    plan's frozen copy of the journal: the save job never reads the live session)."""
+    if journal_dir is None or not snapshot:
+        return
+    data = dict(snapshot, saving=new_fingerprint)
+    atomic_write_text(journal_path(journal_dir, Path(snapshot["root"])), json.dumps(data, indent=1))
 
 
 def meta_fingerprint(root: Path) -> str:
@@ -344,17 +354,25 @@ class EditSession:
         self._seq = 0
 
     # ------------------------------------------------------------------ datasets
-    def attach(self, index: DatasetIndex) -> str | None:
+    def attach(self, index: DatasetIndex, fingerprint: str | None = None) -> str | None:
         """Start tracking an opened dataset; restores its journal from disk. Returns a notice or None."""
-        return self.finish_attach(self.prepare_attach(index))
+        return self.finish_attach(self.prepare_attach(index, fingerprint))
 
-    def prepare_attach(self, index: DatasetIndex) -> PreparedAttach:
-        """The file work of attach (fingerprint, journal files): safe on a worker thread."""
+    def prepare_attach(self, index: DatasetIndex, fingerprint: str | None = None) -> PreparedAttach:
+        """The file work of attach (fingerprint, journal files): safe on a worker thread.
+
+        fingerprint: meta_fingerprint(root) taken BEFORE the index was read (see open_for_edit).
+        Without it the fingerprint is taken now, which a save landing between the read and now
+        would slip past; the final check under the save lock still refuses a changed dataset."""
         root = Path(index.root).resolve()
         self.writer.flush()  # a journal written just before (a close and reopen) is on disk
         remove_leftover_staging(root)  # a killed save's half-built (or already replaced) copy
         journal = Journal(
-            root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root)
+            root,
+            dict(index.info),
+            base_episodes_for(index, root),
+            True,
+            fingerprint if fingerprint is not None else meta_fingerprint(root),
         )
         notice = self._restore(journal)
         return PreparedAttach(index, journal, notice, self._pending_new_datasets(root))
@@ -783,13 +801,20 @@ class EditSession:
         )
 
     # ------------------------------------------------------------------ after save
-    def mark_saved(self, root: str | Path, index: DatasetIndex) -> None:
-        """The dataset on disk now holds the edits: start a fresh, empty journal over it."""
+    def mark_saved(self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> None:
+        """The dataset on disk now holds the edits: start a fresh, empty journal over it.
+
+        fingerprint: the saved dataset's, from the save job (SaveResult.fingerprint), so the
+        thread that owns the session never hashes meta/."""
         root = Path(root).resolve()
         self.writer.submit(journal_path(self.journal_dir, root), None, [])
         self.indexes[str(root)] = index
         self.journals[root] = Journal(
-            root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root)
+            root,
+            dict(index.info),
+            base_episodes_for(index, root),
+            True,
+            fingerprint if fingerprint else meta_fingerprint(root),
         )
 
     def write_marker(self, root: Path, new_fingerprint: str) -> None:
@@ -943,31 +968,6 @@ def _fractions_to_uids(uids: list[str], fractions: dict[str, float]) -> dict[str
         out[name] = uids[start : start + count]
         start += count
     return out
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that a crash leaves either the old or the new content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _set_aside(path: Path) -> Path:

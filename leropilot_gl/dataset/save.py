@@ -6,14 +6,15 @@ sliced and re-indexed, timestamps rebased, episode metadata and stats recomputed
 hard-linked (copied across file systems) into the new dataset, never decoded.
 
 The new dataset is built beside the old one (`.<name>.leropilot-save`), checked by opening it,
-then swapped in with one atomic rename (renameat2 RENAME_EXCHANGE), under DatasetLock. A kill at
-any moment leaves the folder holding the old or the new dataset whole; the journal records the
-expected result before the swap so a restart knows which one it finds.
+given every file of the dataset that a save does not own (backup.carry_over), fsynced, and swapped
+in atomically (fsio.exchange) under DatasetLock, after the owned files it replaces went to a
+backup (backup.py: `leropilot-gl restore` brings them back). A kill at any moment leaves the folder
+holding the old or the new dataset whole; the journal records the expected result before the swap
+so a restart knows which one it finds. The save job works on a frozen SavePlan.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
@@ -27,7 +28,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
-from leropilot_gl.dataset.journal import EditError, EditSession, Journal, WorkingEpisode, meta_fingerprint
+from leropilot_gl.dataset.backup import Backup, swap_in
+from leropilot_gl.dataset.fsio import exchange, fsync_dir, fsync_tree
+from leropilot_gl.dataset.journal import (
+    EditError,
+    EditSession,
+    Journal,
+    WorkingEpisode,
+    meta_fingerprint,
+    write_saving_marker,
+)
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.open import open_dataset
@@ -53,6 +63,13 @@ class SavePlan:
     lines: list[str]  # what will change on disk, for the confirmation and --dry-run
     converts_from: str | None  # "v2.1" when saving converts an older dataset to v3.0
     new_dataset: bool
+    # A frozen copy of what the save needs, made on the thread that owns the session: the save job
+    # never reads the live session (a dataset opened meanwhile cannot leak in).
+    indexes: dict[str, DatasetIndex] = field(default_factory=dict)
+    fingerprint: str = ""  # of the dataset the edits apply to; checked under the lock
+    on_disk: bool = True
+    journal_dir: Path | None = None
+    journal_snapshot: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +83,8 @@ class SaveResult:
     noncanonical_videos: list[str] = field(default_factory=list)  # files with out-of-order/overlapping ranges
     unused_video_s: float = 0.0  # seconds of video no episode uses any more (Compact drops them)
     index: DatasetIndex | None = None  # the saved dataset, reopened
+    fingerprint: str = ""  # meta_fingerprint of the saved dataset (mark_saved needs no hashing)
+    backup: Backup | None = None  # the owned files of the version replaced (restore brings them back)
 
     @property
     def needs_compact(self) -> bool:
@@ -110,7 +129,20 @@ def plan_save(session: EditSession, root: str | Path, *, check_order: bool = Tru
         lines.insert(
             0, f"convert {journal.root.name} from LeRobot {converts} to v3.0 (the folder layout changes)"
         )
-    return SavePlan(journal.root, episodes, dict(journal.info), lines, converts, not journal.on_disk)
+    snapshot = json.loads(json.dumps(journal.to_json()))
+    return SavePlan(
+        journal.root,
+        list(episodes),
+        json.loads(json.dumps(journal.info)),
+        lines,
+        converts,
+        not journal.on_disk,
+        indexes=dict(session.indexes),
+        fingerprint=journal.fingerprint,
+        on_disk=journal.on_disk,
+        journal_dir=session.journal_dir,
+        journal_snapshot=snapshot,
+    )
 
 
 def describe_changes(session: EditSession, journal: Journal) -> list[str]:
@@ -151,56 +183,92 @@ def save(
     """Write the journal of root to disk as LeRobot v3.0, swap it in, and clear the journal.
 
     finish=False leaves the session untouched (for a save on a worker thread): the caller then
-    calls session.mark_saved(result.root, result.index) on the thread that owns the session; until
-    then the journal on disk says the save landed, so a restart does not replay it."""
+    calls session.mark_saved(result.root, result.index, result.fingerprint) on the thread that owns
+    the session; until then the journal on disk says the save landed, so a restart does not replay
+    it. A worker thread should rather get a frozen plan (plan_save on the UI thread) and call
+    write_plan: it never reads the live session."""
+    plan = plan_save(session, root)
+    result = write_plan(plan, progress=progress, cancelled=cancelled)
+    if finish:
+        session.mark_saved(plan.root, result.index, result.fingerprint)
+    return result
+
+
+def write_plan(
+    plan: SavePlan,
+    *,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> SaveResult:
+    """Carry out a frozen plan: build the new version beside the dataset, carry the user's files
+    over, back up the owned files it replaces, and swap it in under the dataset lock."""
     import time
 
     started = time.perf_counter()
     report = progress or (lambda _f, _t: None)
     is_cancelled = cancelled or (lambda: False)
-    plan = plan_save(session, root)
-    journal = session.journal(root)
     crash = _CrashPoints()
-    with DatasetLock(plan.root):
+    root = plan.root
+    with DatasetLock(root):
         crash.step()
-        if journal.on_disk and meta_fingerprint(plan.root) != journal.fingerprint:
-            raise EditError(f"{plan.root} changed on disk since it was opened; reopen it before saving")
-        if not journal.on_disk and plan.root.exists():
-            raise EditError(f"{plan.root} already exists; choose a new folder")
-        staging = staging_path(plan.root)
+        _check_unchanged(plan)
+        if not plan.on_disk and root.exists():
+            raise EditError(f"{root} already exists; choose a new folder")
+        if not root.parent.is_dir():
+            root.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(root.parent, os.W_OK):
+            raise EditError(
+                f"cannot save {root.name}: its parent folder {root.parent} is not writable "
+                "(a save builds the new version beside the old one)"
+            )
+        staging = staging_path(root)
         if staging.exists():  # left over by a killed save: never the live dataset
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
         try:
-            result = _write_dataset(staging, plan, session.indexes, report, is_cancelled, crash)
+            result = _write_dataset(staging, plan, plan.indexes, report, is_cancelled, crash)
             report(0.9, "checking the new dataset")
             _check_written(staging, plan)
             crash.step()
             if is_cancelled():
                 raise SaveCancelled()
             new_fingerprint = meta_fingerprint(staging)
-            if journal.on_disk:
-                session.write_marker(plan.root, new_fingerprint)
+
+            def before_swap() -> None:  # under the lock, right before the swap
+                _check_unchanged(plan)
+                write_saving_marker(plan.journal_dir, plan.journal_snapshot, new_fingerprint)
                 crash.step()
-                _exchange(staging, plan.root)
-                crash.step()
-                shutil.rmtree(staging)  # now the old dataset
+
+            if plan.on_disk:
+                result.backup = swap_in(
+                    root,
+                    staging,
+                    kind="save",
+                    summary=plan.lines[-1] if plan.lines else "save",
+                    before_swap=before_swap,
+                    crash=crash.step,
+                )
             else:
-                os.rename(staging, plan.root)
+                fsync_tree(staging)
+                os.rename(staging, root)
+                fsync_dir(root.parent)
             crash.step()
         except BaseException:
-            if staging.exists() and (plan.root.exists() or not journal.on_disk):
+            if staging.exists() and (root.exists() or not plan.on_disk):
                 shutil.rmtree(staging, ignore_errors=True)
             raise
         report(0.97, "reopening")
-        index = open_dataset(plan.root)
-        if finish:
-            session.mark_saved(plan.root, index)
+        result.index = open_dataset(root)
+        result.fingerprint = new_fingerprint
         crash.step()
     result.seconds = time.perf_counter() - started
-    result.index = index
     report(1.0, result.summary())
     return result
+
+
+def _check_unchanged(plan: SavePlan) -> None:
+    if plan.on_disk and meta_fingerprint(plan.root) != plan.fingerprint:
+        raise EditError(f"{plan.root} changed on disk since it was opened; reopen it before saving")
 
 
 def save_all(session: EditSession, *, progress: ProgressFn | None = None) -> list[SaveResult]:
@@ -733,16 +801,6 @@ def _check_written(out: Path, plan: SavePlan) -> None:
         raise EditError("check of the new dataset failed: " + "; ".join(errors[:3]))
 
 
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
 def _exchange(a: Path, b: Path) -> None:
-    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    fn = getattr(libc, "renameat2", None)
-    if fn is None:
-        raise OSError("renameat2 is not available; cannot swap the dataset atomically")
-    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"atomic swap of {a} and {b} failed: {os.strerror(err)}")
+    """Swap two folders atomically (kept for callers of the old name)."""
+    exchange(a, b)
