@@ -117,10 +117,24 @@ def run(args: argparse.Namespace) -> int:
         opened: dict[str, Path] = {}
 
         def attach(path: str | Path) -> Path:
-            key = str(Path(path).expanduser().resolve())
+            from leropilot_gl.dataset.journal import meta_fingerprint
+            from leropilot_gl.dataset.lock import remove_leftover_staging
+            from leropilot_gl.dataset.transaction import recover_transactions
+
+            try:
+                key = str(Path(path).expanduser().resolve(strict=False))
+            except (OSError, RuntimeError) as exc:  # a symlink loop
+                raise ValueError(f"{path}: {exc}") from None
             if key not in opened:
+                for notice in recover_transactions(session.journal_dir):
+                    print(f"note: {notice}")
+                if remove_leftover_staging(Path(key)):
+                    print(f"note: removed what an interrupted save left beside {Path(key).name}")
+                # The fingerprint is taken before the metadata is read: a save landing in between
+                # then fails the "changed on disk" check instead of passing it with an old index.
+                fingerprint = meta_fingerprint(Path(key))
                 index = open_dataset(key)
-                notice = session.attach(index)
+                notice = session.attach(index, fingerprint)
                 if notice:
                     print(f"note: {notice}")
                 opened[key] = Path(key)
@@ -199,7 +213,8 @@ def _apply(session, attach, root: Path, name: str, value, args: argparse.Namespa
 
 
 def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN001
-    from leropilot_gl.dataset import DatasetLockedError, EditError, plan_save, save
+    from leropilot_gl.dataset import DatasetLockedError, EditError, plan_save
+    from leropilot_gl.dataset.transaction import save_transaction
 
     order = session.save_order()
     if not order and not args.compact:
@@ -224,8 +239,8 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
         return 0
     print("changed:")
     try:
-        for target in order:
-            result = save(session, target)
+        # One transaction: a move's two saves land together or, after a kill, not at all.
+        for result in save_transaction(session, order):
             print(f"  {result.summary()}")
         if args.compact:
             from leropilot_gl.dataset.compact import compact

@@ -86,14 +86,15 @@ def owned_files(root: Path) -> list[str]:
 def link_or_copy(src: Path, dst: Path) -> bool:
     """Hard link (same inode: bytes, permissions and timestamps) or, across file systems, a copy
     with its metadata. True when linked. A symlink is recreated as a symlink."""
-    if os.path.islink(src):
-        os.symlink(os.readlink(src), dst)
-        return True
     try:
-        os.link(src, dst, follow_symlinks=False)
+        os.link(src, dst, follow_symlinks=False)  # a symlink itself, where the OS allows
         return True
     except OSError:
-        shutil.copy2(src, dst, follow_symlinks=False)
+        shutil.copy2(src, dst, follow_symlinks=False)  # a symlink stays a symlink
+        if os.path.islink(dst):
+            with contextlib.suppress(OSError, NotImplementedError):
+                st = os.lstat(src)
+                os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
         return False
 
 
@@ -229,7 +230,7 @@ def swap_in(
     *,
     kind: str,
     summary: str,
-    before_swap: Callable[[], None] | None = None,
+    before_swap: Callable[[Backup], None] | None = None,
     crash: Callable[[], None] | None = None,
 ) -> Backup:
     """Make `new` (holding the files a save wrote) the dataset at root. The caller holds the lock.
@@ -245,7 +246,7 @@ def swap_in(
         if crash:
             crash()
         if before_swap:
-            before_swap()
+            before_swap(backup)
         exchange(new, root)
     except BaseException:  # not swapped (exchange puts things back): the backup is not needed
         shutil.rmtree(backup.path, ignore_errors=True)

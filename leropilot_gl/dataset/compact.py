@@ -106,7 +106,7 @@ def compact(
             snapshot = json.loads(json.dumps(journal.to_json()))
             fingerprint = meta_fingerprint(staging)
 
-            def before_swap() -> None:  # under the lock, right before the swap
+            def before_swap(_backup: Backup) -> None:  # under the lock, right before the swap
                 if meta_fingerprint(root) != journal.fingerprint:
                     raise EditError(f"{root} changed on disk while compacting; nothing was changed")
                 write_saving_marker(session.journal_dir, snapshot, fingerprint)

@@ -63,11 +63,18 @@ def write_saving_marker(journal_dir: Path | None, snapshot: dict[str, Any], new_
 
 
 def meta_fingerprint(root: Path) -> str:
-    """A hash of every file under meta/: changes whenever a save rewrites the dataset."""
+    """A hash of the LeRobot files under meta/ (the ones a save owns): changes whenever a save
+    rewrites the dataset, not when the user edits their own files there (meta/custom.json)."""
+    from leropilot_gl.dataset.backup import is_owned
+
     digest = hashlib.sha256()
     meta = Path(root) / "meta"
-    for path in sorted(p for p in meta.rglob("*") if p.is_file()) if meta.is_dir() else ():
-        digest.update(path.relative_to(meta).as_posix().encode() + b"\0")
+    files = sorted(p for p in meta.rglob("*") if p.is_file()) if meta.is_dir() else ()
+    for path in files:
+        rel = path.relative_to(meta).as_posix()
+        if not is_owned(f"meta/{rel}"):
+            continue
+        digest.update(rel.encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:24]
 
@@ -364,9 +371,17 @@ class EditSession:
         fingerprint: meta_fingerprint(root) taken BEFORE the index was read (see open_for_edit).
         Without it the fingerprint is taken now, which a save landing between the read and now
         would slip past; the final check under the save lock still refuses a changed dataset."""
+        from leropilot_gl.dataset.transaction import recover_transactions
+
         root = Path(index.root).resolve()
         self.writer.flush()  # a journal written just before (a close and reopen) is on disk
+        rolled_back = recover_transactions(self.journal_dir)  # a save of several datasets killed half way
         remove_leftover_staging(root)  # a killed save's half-built (or already replaced) copy
+        if rolled_back:
+            from leropilot_gl.dataset.open import open_dataset
+
+            fingerprint = meta_fingerprint(root)
+            index = open_dataset(root)
         journal = Journal(
             root,
             dict(index.info),
@@ -375,6 +390,8 @@ class EditSession:
             fingerprint if fingerprint is not None else meta_fingerprint(root),
         )
         notice = self._restore(journal)
+        if rolled_back:
+            notice = "; ".join([*rolled_back, *([notice] if notice else [])])
         return PreparedAttach(index, journal, notice, self._pending_new_datasets(root))
 
     def finish_attach(self, prepared: PreparedAttach) -> str | None:

@@ -199,6 +199,7 @@ def write_plan(
     *,
     progress: ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,
+    on_swap: Callable[[Backup | None, str], None] | None = None,
 ) -> SaveResult:
     """Carry out a frozen plan: build the new version beside the dataset, carry the user's files
     over, back up the owned files it replaces, and swap it in under the dataset lock."""
@@ -234,9 +235,11 @@ def write_plan(
                 raise SaveCancelled()
             new_fingerprint = meta_fingerprint(staging)
 
-            def before_swap() -> None:  # under the lock, right before the swap
+            def before_swap(backup: Backup) -> None:  # under the lock, right before the swap
                 _check_unchanged(plan)
                 write_saving_marker(plan.journal_dir, plan.journal_snapshot, new_fingerprint)
+                if on_swap is not None:
+                    on_swap(backup, new_fingerprint)
                 crash.step()
 
             if plan.on_disk:
@@ -249,7 +252,9 @@ def write_plan(
                     crash=crash.step,
                 )
             else:
-                fsync_tree(staging)
+                fsync_tree(staging)  # a new dataset: nothing to carry over or back up
+                if on_swap is not None:
+                    on_swap(None, new_fingerprint)
                 os.rename(staging, root)
                 fsync_dir(root.parent)
             crash.step()
@@ -272,19 +277,25 @@ def _check_unchanged(plan: SavePlan) -> None:
 
 
 def save_all(session: EditSession, *, progress: ProgressFn | None = None) -> list[SaveResult]:
-    """Save every dataset with pending edits, each after the datasets that use its episodes."""
-    return [save(session, root, progress=progress) for root in session.save_order()]
+    """Save every dataset with pending edits, each after the datasets that use its episodes, as one
+    transaction (a kill half way is rolled back on the next start: a moved episode is never in both)."""
+    from leropilot_gl.dataset.transaction import save_transaction
+
+    return save_transaction(session, session.save_order(), progress=progress)
 
 
 # ---------------------------------------------------------------------------- writing
 class _CrashPoints:
+    """Numbered steps of every save in this process (a move's two saves count on)."""
+
+    count = 0
+
     def __init__(self) -> None:
-        self.count = 0
         self.kill_at = int(os.environ.get(KILL_AT_ENV) or 0)
 
     def step(self) -> None:
-        self.count += 1
-        if self.kill_at and self.count == self.kill_at:
+        _CrashPoints.count += 1
+        if self.kill_at and _CrashPoints.count == self.kill_at:
             import signal
 
             os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,249 @@
+"""Save keeps every file the user owns, leaves nothing beside the dataset, and can be taken back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from leropilot_gl.dataset import open_dataset
+from leropilot_gl.dataset.backup import is_owned, list_backups, restore
+from leropilot_gl.dataset.compact import compact
+from leropilot_gl.dataset.journal import EditSession
+from leropilot_gl.dataset.save import save
+from tests.conftest import REPO_ROOT, copy_dataset
+from tests.dataset.test_save_helpers import assert_lerobot_exact, source_rows
+
+USER_FILES = {
+    "README.md": b"# my dataset card\n",
+    "LICENSE": b"Apache-2.0\n",
+    ".gitattributes": b"*.mp4 filter=lfs\n",
+    ".git/HEAD": b"ref: refs/heads/main\n",
+    ".git/objects/ab/cdef": b"\x00\x01binary object",
+    "notes/day1/log.txt": b"camera 2 slipped at episode 3\n",
+    "meta/custom.json": b'{"mine": true}\n',
+    "meta/modality.json": b'{"state": {}}\n',
+    "images/observation.images.front/episode_000000/frame_000000.png": b"\x89PNG fake",
+    ".hidden": b"secret\n",
+    "videos/README.txt": b"about the cameras\n",
+    "data/notes.txt": b"not a parquet\n",
+}
+
+
+def plant(root: Path) -> None:
+    for i, (rel, data) in enumerate(sorted(USER_FILES.items())):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        os.chmod(path, 0o600 if i % 2 else 0o640)
+        os.utime(path, ns=(1_600_000_000_000_000_000 + i, 1_600_000_000_000_000_000 + i))
+    (root / "empty_folder").mkdir()
+    os.symlink("README.md", root / "README.link")
+
+
+def user_state(root: Path) -> dict[str, tuple[str, int, int]]:
+    """Hash, mode and mtime of every file of root that a save does not own."""
+    out = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if is_owned(rel):
+                continue
+            st = path.lstat()
+            data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+            out[rel] = (hashlib.sha256(data).hexdigest(), st.st_mode, st.st_mtime_ns)
+    return out
+
+
+def every_file(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def _session(root: Path, journals: Path) -> EditSession:
+    s = EditSession(journals)
+    s.attach(open_dataset(root))
+    return s
+
+
+def test_save_and_compact_keep_user_files_and_leave_nothing_beside(sample_uneven: Path, tmp_path: Path) -> None:
+    parent = tmp_path / "parent"
+    root = copy_dataset(sample_uneven, parent, "uneven")
+    rows = source_rows(root)
+    plant(root)
+    before = user_state(root)
+    assert len(before) == len(USER_FILES) + 1
+    s = _session(root, tmp_path / "journals")
+    s.swap(root, "e0", "e3")
+    s.trim(root, "e1", 5, 40)
+    result = save(s, root)
+    assert result.needs_compact and result.backup is not None
+    assert user_state(root) == before
+    assert (root / "empty_folder").is_dir()
+    assert sorted(p.name for p in parent.iterdir()) == ["uneven"]  # no lock, no staging, no old copy
+    assert_lerobot_exact(root, [(3, 0, 33, rows[3]), (1, 5, 40, rows[1]), (2, 0, 12, rows[2]), (0, 0, 20, rows[0])])
+
+    compact(s, root)
+    assert user_state(root) == before
+    assert sorted(p.name for p in parent.iterdir()) == ["uneven"]
+    assert_lerobot_exact(root, [(3, 0, 33, rows[3]), (1, 5, 40, rows[1]), (2, 0, 12, rows[2]), (0, 0, 20, rows[0])])
+
+
+def test_restore_each_earlier_version(
+    sample_uneven: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leropilot_gl.dataset.backup import BACKUPS_KEPT_ENV, DEFAULT_KEEP
+
+    monkeypatch.setenv(BACKUPS_KEPT_ENV, "20")
+    root = copy_dataset(sample_uneven, tmp_path, "uneven")
+    rows = source_rows(root)
+    plant(root)
+    journals = tmp_path / "journals"
+    states = []
+    edits = [
+        lambda s: s.delete(root, ["e2"]),
+        lambda s: s.trim(root, "e0", 3, 10),
+        lambda s: s.duplicate(root, "e1"),
+    ]
+    for edit in edits:
+        states.append(every_file(root))
+        s = _session(root, journals)
+        edit(s)
+        save(s, root)
+    after_all = every_file(root)
+    backups = list_backups(root)
+    assert [b.kind for b in backups] == ["save"] * 3
+    # Newest first: backups[k] holds the state before save 3-k.
+    for k, backup in enumerate(backups):
+        restore(root, backup.id)
+        assert every_file(root) == states[len(states) - 1 - k], f"restore of {backup.id}"
+        open_dataset(root)
+    # The first restore made a backup of the version it replaced: the restore can be taken back.
+    back = [b for b in list_backups(root) if b.kind == "restore"]
+    restore(root, back[-1].id)
+    assert every_file(root) == after_all
+    assert_lerobot_exact(root, [(0, 3, 10, rows[0]), (1, 0, 45, rows[1]), (1, 0, 45, rows[1]), (3, 0, 33, rows[3])])
+    restore(root, [b for b in list_backups(root) if b.kind == "save"][-1].id)  # oldest kept: as copied
+    assert every_file(root) == states[0]
+    assert_lerobot_exact(root, [(e, 0, n, rows[e]) for e, n in enumerate([20, 45, 12, 33])])
+    monkeypatch.delenv(BACKUPS_KEPT_ENV)
+    restore(root)
+    assert len(list_backups(root)) == DEFAULT_KEEP  # the last few are kept, older ones dropped
+
+
+def test_v2_to_v3_keeps_user_files_and_backs_up_the_v2_files(real_data: Path, tmp_path: Path) -> None:
+    root = copy_dataset(real_data / "datasets" / "koch_screwdriver_v2.1_novideo", tmp_path, "koch")
+    plant(root)
+    before_user, before_all = user_state(root), every_file(root)
+    s = _session(root, tmp_path / "journals")
+    s.delete(root, ["e0"])
+    save(s, root)
+    assert json.loads((root / "meta" / "info.json").read_text())["codebase_version"] == "v3.0"
+    assert user_state(root) == before_user
+    assert not (root / "meta" / "episodes.jsonl").exists()  # the v2 files live in the backup
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+
+    LeRobotDataset("local/koch", root=root)
+    restore(root)
+    assert every_file(root) == before_all
+
+
+def test_merge_and_split_keep_the_sources_files(sample_uneven: Path, tmp_path: Path) -> None:
+    from tests.dataset.test_save_helpers import other_dataset
+
+    a = copy_dataset(sample_uneven, tmp_path, "a")
+    b = copy_dataset(other_dataset(), tmp_path, "b")
+    plant(a)
+    plant(b)
+    state_a, state_b = user_state(a), user_state(b)
+    s = EditSession(tmp_path / "journals")
+    s.attach(open_dataset(a))
+    s.attach(open_dataset(b))
+    s.merge(a, [b])
+    s.split(b, {"x": 0.5, "y": 0.5}, tmp_path / "out")
+    from leropilot_gl.dataset.save import save_all
+
+    save_all(s)
+    assert user_state(a) == state_a and user_state(b) == state_b
+    for part in ("x", "y"):
+        assert not (tmp_path / "out" / part / "README.md").exists()  # the source's files stay there
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "journals", "out"]
+
+
+def test_a_missing_dataset_path_or_symlink_loop_is_one_line(tmp_path: Path) -> None:
+    loop = tmp_path / "loop"
+    os.symlink(loop, loop)
+    for args in (["edit", str(loop), "--delete", "0", "--save"], ["restore", str(loop)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "leropilot_gl", *args], capture_output=True, text=True, cwd=REPO_ROOT
+        )
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        assert done.stdout.startswith("error:")
+
+
+def test_restore_cli_lists_and_restores(sample_uneven: Path, tmp_path: Path) -> None:
+    root = copy_dataset(sample_uneven, tmp_path / "p", "uneven")
+    original = every_file(root)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "leropilot_gl", *args], capture_output=True, text=True, cwd=REPO_ROOT
+        )
+
+    none = cli("restore", str(root))
+    assert none.returncode == 2 and "no earlier version" in none.stdout
+    saved = cli("edit", str(root), "--delete", "1", "--save")
+    assert saved.returncode == 0, saved.stdout + saved.stderr
+    listed = cli("restore", str(root), "--list")
+    assert listed.returncode == 0 and "before save" in listed.stdout
+    done = cli("restore", str(root))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert every_file(root) == original
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["uneven"]
+
+
+@pytest.mark.parametrize("kill_between", [True])
+def test_import_everything_without_fcntl(kill_between: bool) -> None:
+    """dataset/ and every other package import where fcntl does not exist (Windows)."""
+    script = (
+        "import sys, pkgutil, importlib\n"
+        "sys.modules['fcntl'] = None\n"
+        "import leropilot_gl\n"
+        "names = [m.name for m in pkgutil.walk_packages(leropilot_gl.__path__, 'leropilot_gl.')]\n"
+        "for name in names:\n"
+        "    importlib.import_module(name)\n"
+        "from leropilot_gl.dataset.lock import DatasetLock\n"
+        "from leropilot_gl.dataset.fsio import exchange\n"
+        "print(len(names))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) > 30
+
+
+def test_two_rename_swap_recovers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The swap used where renameat2 is not available (macOS, Windows) and its recovery."""
+    from leropilot_gl.dataset import fsio
+
+    monkeypatch.setattr(fsio.sys, "platform", "darwin")
+    old, new = tmp_path / "ds", tmp_path / ".ds.new"
+    old.mkdir()
+    (old / "a").write_text("old")
+    new.mkdir()
+    (new / "a").write_text("new")
+    fsio.exchange(new, old)
+    assert (old / "a").read_text() == "new" and (new / "a").read_text() == "old"
+    # A kill between the two renames: the dataset is aside and its place empty.
+    os.replace(old, fsio.aside_path(old))
+    assert "back in place" in (fsio.recover_swap(old) or "")
+    assert (old / "a").read_text() == "new" and not fsio.aside_path(old).exists()
