@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("dataset", help="dataset folder")
     parser.add_argument("--list", action="store_true", help="list the versions kept, newest first")
-    parser.add_argument("--id", dest="backup_id", default=None, help="the version to restore (default: newest)")
+    parser.add_argument(
+        "--id", dest="backup_id", default=None, help="the version to restore (default: newest)"
+    )
     parser.set_defaults(func=run)
 
 

@@ -112,7 +112,9 @@ def recover_transactions(journal_dir: str | Path, *, only: Path | None = None) -
                 if swap["backup"] is None:
                     with DatasetLock(root):
                         shutil.rmtree(root)
-                    notices.append(f"removed {root.name}: its save was interrupted with the others of one run")
+                    notices.append(
+                        f"removed {root.name}: its save was interrupted with the others of one run"
+                    )
                 else:
                     restore(root, swap["backup"])
                     notices.append(
