@@ -334,3 +334,40 @@ def test_a_kill_during_a_move_leaves_the_episode_in_exactly_one_dataset(
             break
         assert step < 40
     assert outcomes[-1] == "b" and "a" in outcomes  # early kills roll back, the full run moves it
+
+
+def test_two_saves_racing_never_lose_an_edit(sample_uneven: Path, tmp_path: Path) -> None:
+    """`edit --duplicate 1 --save` and `edit --delete 0 --save` on one dataset, the second started
+    at several offsets: each either lands with its edit in the final dataset or is refused."""
+    import time
+
+    outcomes = set()
+    for k, offset in enumerate((0.0, 0.4, 0.8, 1.2, 1.8, 2.6)):
+        work = tmp_path / f"r{k}"
+        root = copy_dataset(sample_uneven, work, "uneven")
+
+        def start(*ops: str, k: int = k) -> subprocess.Popen:
+            return subprocess.Popen(
+                [sys.executable, "-m", "leropilot_gl", "edit", str(root), *ops, "--save"],
+                cwd=REPO_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+
+        first = start("--duplicate", "1")
+        time.sleep(offset)
+        second = start("--delete", "0")
+        out1, out2 = first.communicate(timeout=300), second.communicate(timeout=300)
+        lengths = [e.length for e in open_dataset(root).episodes]
+        if first.returncode == 0:
+            assert lengths.count(45) == 2, (offset, out1, out2, lengths)
+        else:
+            assert "error:" in out1[0] and "Traceback" not in out1[0]
+        if second.returncode == 0:
+            assert 20 not in lengths, (offset, out1, out2, lengths)
+        else:
+            assert "error:" in out2[0] and "Traceback" not in out2[0]
+        outcomes.add((first.returncode, second.returncode))
+        assert sorted(p.name for p in work.iterdir()) == ["uneven"]
+    assert (0, 0) in outcomes or (0, 2) in outcomes
