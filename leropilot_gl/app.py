@@ -12,7 +12,7 @@ from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp, 
 from leropilot_gl.render.headless import init_null_platform
 from leropilot_gl.settings import Settings
 from leropilot_gl.state import AppState
-from leropilot_gl.ui import layout
+from leropilot_gl.ui import layout, quit_dialog
 from leropilot_gl.ui.notices import gui_notices
 
 APP_NAME = "leropilot-gl"
@@ -188,6 +188,9 @@ def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hell
 
     params.callbacks.post_init = post_init
     params.callbacks.before_exit = before_exit
+    # Closing the window with pending edits asks first (ui/quit_dialog.py, also Ctrl+Q / File > Quit).
+    params.callbacks.confirm_exit = lambda: quit_dialog.confirm_exit(state)
+    state.edits.reopen_pending = persist_layout  # a real launch reopens datasets with kept edits
     params.docking_params = layout.make_docking_params(state)
     params.fps_idling.enable_idling = True
     if persist_layout:

@@ -50,6 +50,13 @@ class EditorState:
     confirm: ConfirmRequest | None = None
     copy_target: Path | None = None  # the dataset a "Copy to" / "Move to" menu chose
     split_fraction: float = 0.8
+    # Quitting with pending edits (ui/quit_dialog.py): the question is open / a "Save all" runs
+    # and the app exits when it lands.
+    quit_asked: bool = False
+    quit_after_save: bool = False
+    # The next launch reopens every dataset whose journal holds pending edits (set by run_app).
+    reopen_pending: bool = False
+    reopen: Future | None = None
 
     # ------------------------------------------------------------------ datasets
     def sync(self, indexes: list[DatasetIndex], executor: Executor) -> list[str]:

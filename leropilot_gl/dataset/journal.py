@@ -156,6 +156,9 @@ class Journal:
     template_root: str | None = None  # for a dataset not saved yet: whose schema it has
     ops: list[dict[str, Any]] = field(default_factory=list)
     cursor: int = 0
+    # uid -> what identifies each episode on disk (its rows in its data file): when the dataset
+    # changed on disk, the edits of the episodes that did not change are re-applied.
+    sigs: dict[str, list[Any]] = field(default_factory=dict)
     _cache: tuple[int, list[WorkingEpisode]] | None = field(default=None, repr=False)
 
     @property
@@ -194,7 +197,31 @@ class Journal:
             "template_root": self.template_root,
             "ops": self.ops,
             "cursor": self.cursor,
+            "sigs": self.sigs,
         }
+
+
+def episode_signatures(index: DatasetIndex) -> dict[str, list[Any]]:
+    """uid -> [length, data file (relative), first row, last row]: equal when the episode's frames
+    are where they were."""
+    root = Path(index.root)
+    out = {}
+    for ep in index.episodes:
+        try:
+            data = Path(ep.data_path).relative_to(root).as_posix()
+        except ValueError:
+            data = str(ep.data_path)
+        out[f"e{ep.episode_index}"] = [int(ep.length), data, int(ep.row_start), int(ep.row_end)]
+    return out
+
+
+def op_references(op: dict[str, Any], root: str) -> set[str]:
+    """The uids of episodes on disk (of root) an operation touches or copies."""
+    refs = set(op.get("uids", ())) | {op[k] for k in ("uid", "a", "b") if k in op}
+    for d in op.get("episodes", ()):
+        if d.get("source_root") == root:
+            refs.add(f"e{d['source_episode']}")
+    return {r for r in refs if isinstance(r, str) and r.startswith("e")}
 
 
 def base_episodes(index: DatasetIndex) -> list[WorkingEpisode]:
@@ -388,6 +415,7 @@ class EditSession:
             base_episodes_for(index, root),
             True,
             fingerprint if fingerprint is not None else meta_fingerprint(root),
+            sigs=episode_signatures(index),
         )
         notice = self._restore(journal)
         if rolled_back:
@@ -832,6 +860,7 @@ class EditSession:
             base_episodes_for(index, root),
             True,
             fingerprint if fingerprint else meta_fingerprint(root),
+            sigs=episode_signatures(index),
         )
 
     def write_marker(self, root: Path, new_fingerprint: str) -> None:
@@ -915,11 +944,7 @@ class EditSession:
             path.unlink(missing_ok=True)  # the save landed; its journal is done
             return f"the last save of {j.root.name} completed"
         if data.get("fingerprint") != j.fingerprint:
-            kept = _set_aside(path)
-            return (
-                f"{j.root.name} changed on disk since its {len(ops)} pending edit(s) were made; "
-                f"they were not applied (kept in {kept.name})"
-            )
+            return self._reapply(j, path, data, ops, cursor)
         j.ops, j.cursor, j._cache = ops, min(cursor, len(ops)), None
         try:
             j.episodes()
@@ -928,6 +953,58 @@ class EditSession:
             kept = _set_aside(path)
             return f"the pending edits of {j.root.name} no longer apply ({exc}); kept in {kept.name}"
         return f"restored {j.cursor} pending edit(s) of {j.root.name}"
+
+    def _reapply(
+        self, j: Journal, path: Path, data: dict[str, Any], ops: list[dict[str, Any]], cursor: int
+    ) -> str:
+        """The dataset changed on disk under its journal: say what changed, re-apply the edits
+        whose episodes are unchanged, and set the others aside (listed, kept in a file)."""
+        old = data.get("sigs")
+        kept_file = _set_aside(path)  # the whole journal stays recoverable, whatever follows
+        if not isinstance(old, dict):
+            return (
+                f"{j.root.name} changed on disk since its {len(ops)} pending edit(s) were made; "
+                f"they were not applied (kept in {kept_file.name})"
+            )
+        new = j.sigs
+        added = sorted(set(new) - set(old), key=lambda u: int(u[1:]))
+        removed = sorted(set(old) - set(new), key=lambda u: int(u[1:]))
+        rewritten = sorted((u for u in set(old) & set(new) if old[u] != new[u]), key=lambda u: int(u[1:]))
+        changed = set(removed) | set(rewritten)
+        applied: list[dict[str, Any]] = []
+        aside: list[str] = []
+        episodes = list(j.base)
+        for op in ops[:cursor]:
+            if op_references(op, str(j.root)) & changed:
+                aside.append(op.get("label", op.get("kind", "?")))
+                continue
+            try:
+                episodes = apply_op(episodes, op)
+            except (EditError, KeyError, TypeError, ValueError):
+                aside.append(op.get("label", op.get("kind", "?")))
+                continue
+            applied.append(op)
+        j.ops, j.cursor, j._cache = applied, len(applied), None
+        if applied:
+            self._persist(j)
+
+        def names(uids: list[str]) -> str:
+            return ", ".join(u[1:] for u in uids[:8]) + (" ..." if len(uids) > 8 else "")
+
+        what = [
+            f"{label} {names(uids)}"
+            for label, uids in (
+                ("episodes added:", added),
+                ("removed:", removed),
+                ("rewritten:", rewritten),
+            )
+            if uids
+        ]
+        text = f"{j.root.name} changed on disk ({'; '.join(what) or 'files rewritten'})"
+        text += f"; re-applied {len(applied)} of {cursor} pending edit(s)"
+        if aside:
+            text += f"; set aside: {', '.join(aside)} (kept in {kept_file})"
+        return text
 
     def _pending_new_datasets(self, root: Path) -> list[Journal]:
         """Journals of datasets not written yet whose episodes come from root."""
@@ -958,6 +1035,24 @@ class EditSession:
             except (EditError, KeyError, TypeError, ValueError):
                 continue
         return out
+
+
+def pending_roots(journal_dir: str | Path | None = None) -> list[Path]:
+    """Datasets on disk whose journal holds applied edits (reopened at the next launch)."""
+    folder = Path(journal_dir) if journal_dir is not None else default_journal_dir()
+    out = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        if ".stale-" in path.name:
+            continue  # set aside: listed in a notice, not reopened
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            root = Path(data["root"])
+            applied = int(data["cursor"]) > 0
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if applied and data.get("on_disk", True) and not data.get("saving") and root.is_dir():
+            out.append(root)
+    return out
 
 
 def base_episodes_for(index: DatasetIndex, root: Path) -> list[WorkingEpisode]:

@@ -23,7 +23,9 @@ from leropilot_gl.dataset.journal import EditError, EditSession, meta_fingerprin
 from leropilot_gl.dataset.lock import DatasetLock
 
 if TYPE_CHECKING:
-    from leropilot_gl.dataset.save import ProgressFn, SaveResult
+    from collections.abc import Callable
+
+    from leropilot_gl.dataset.save import ProgressFn, SavePlan, SaveResult
 
 TXN_GLOB = "txn-*.json"
 
@@ -54,34 +56,43 @@ def save_transaction(
 ) -> list[SaveResult]:
     """Save roots (in save order) so that either all of them land or, after a kill, none does once
     recover_transactions has run. The session's journals are cleared only when all have landed."""
-    from leropilot_gl.dataset.save import plan_save, write_plan
+    from leropilot_gl.dataset.save import plan_save
 
-    if len(roots) < 2:
-        results = []
-        for root in roots:
-            plan = plan_save(session, root)
-            result = write_plan(plan, progress=progress)
-            session.mark_saved(plan.root, result.index, result.fingerprint)
-            results.append(result)
-        return results
-    txn = Transaction(session.journal_dir, roots)
-    results = []
-    try:
-        for root in roots:
-            plan = plan_save(session, root, check_order=False)
-            old = plan.fingerprint
-
-            def on_swap(backup: Backup | None, new: str, root: Path = plan.root, old: str = old) -> None:
-                txn.swapping(root, backup, old, new)
-
-            results.append(write_plan(plan, progress=progress, on_swap=on_swap))
-    except BaseException:
-        # Put back what landed; the journals stay pending and the session's indexes still
-        # describe the datasets as they are again.
-        recover_transactions(session.journal_dir, only=txn.path)
-        raise
+    plans = [plan_save(session, root, check_order=len(roots) < 2) for root in roots]
+    results = write_transaction(plans, session.journal_dir, progress=progress)
     for result in results:
         session.mark_saved(result.root, result.index, result.fingerprint)
+    return results
+
+
+def write_transaction(
+    plans: list[SavePlan],
+    journal_dir: Path,
+    *,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[SaveResult]:
+    """Carry out frozen plans (made on the thread that owns the session) as one transaction; the
+    caller marks the datasets saved. Never reads the live session."""
+    from leropilot_gl.dataset.save import write_plan
+
+    if len(plans) < 2:
+        return [write_plan(p, progress=progress, cancelled=cancelled) for p in plans]
+    txn = Transaction(journal_dir, [p.root for p in plans])
+    results = []
+    try:
+        for plan in plans:
+
+            def on_swap(
+                backup: Backup | None, new: str, root: Path = plan.root, old: str = plan.fingerprint
+            ) -> None:
+                txn.swapping(root, backup, old, new)
+
+            results.append(write_plan(plan, progress=progress, cancelled=cancelled, on_swap=on_swap))
+    except BaseException:
+        # Put back what landed; the journals stay pending and describe the datasets as they are again.
+        recover_transactions(journal_dir, only=txn.path)
+        raise
     txn.finish()
     return results
 

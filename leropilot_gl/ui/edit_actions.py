@@ -10,6 +10,7 @@ from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ct
 from leropilot_gl.dataset.edit_state import ConfirmRequest, EditorState
 from leropilot_gl.dataset.journal import COPIED, DUPLICATED, MOVED, TRIMMED, EditError, WorkingEpisode
 from leropilot_gl.state import AppState, OpenDataset
+from leropilot_gl.ui import quit_dialog
 from leropilot_gl.ui.trim_handles import register_timeline_overlay
 
 DRAG_TYPE = "LEROPILOT_EPISODE"
@@ -38,6 +39,7 @@ def edit_tick_hook(state: AppState) -> None:
     register_timeline_overlay(state)
     if flush_journals not in state.before_exit_hooks:
         state.before_exit_hooks.append(flush_journals)
+    quit_dialog.reopen_tick(state)
     for notice in ed.sync([d.index for d in state.datasets], state.executor):
         state.notify("info", notice)
     _poll_jobs(state)
@@ -78,23 +80,34 @@ def _move_history(state: AppState, direction: str) -> None:
 
 def _poll_jobs(state: AppState) -> None:
     ed = editor(state)
+    landed: set[int] = set()
     for root, job in list(ed.jobs.items()):
         if not job.done:
             continue
         del ed.jobs[root]
         result = job.result
-        if job.status != "done" or result is None:
+        if job.status != "done" or result is None or id(job) in landed:
             continue  # failures and cancels are reported by the app's job polling
-        index = getattr(result, "index", None)
-        if index is not None:
-            ed.session.mark_saved(root, index)
-            selected = (
-                state.selection.dataset_root is not None and _root(state.selection.dataset_root) == root
-            )
-            state.replace_index(index, select_episode=index.episodes[0].episode_index if selected else None)
+        landed.add(id(job))
+        for one in getattr(result, "results", [result]):
+            _land(state, one)
         state.notify("warning" if getattr(result, "needs_compact", False) else "info", result.summary())
+        if isinstance(result, SavedMany):
+            continue
         if getattr(result, "needs_compact", False) and ed.confirm is None:
             request_compact(state, root)  # Save offers Compact when LeRobot's own tools would stumble
+
+
+def _land(state: AppState, result) -> None:  # noqa: ANN001
+    """A save or compact landed: a fresh journal over the new dataset, shown in the tree."""
+    ed = editor(state)
+    index = getattr(result, "index", None)
+    if index is None:
+        return
+    root = _root(result.root)
+    ed.session.mark_saved(root, index, getattr(result, "fingerprint", None) or None)
+    selected = state.selection.dataset_root is not None and _root(state.selection.dataset_root) == root
+    state.replace_index(index, select_episode=index.episodes[0].episode_index if selected else None)
 
 
 # ---------------------------------------------------------------------------- tree rows
@@ -398,25 +411,48 @@ def request_compact(state: AppState, root: Path) -> None:
 
 
 def _start_save(state: AppState, root: Path) -> None:
-    from leropilot_gl.dataset.save import save
+    _start_saves(state, [root])
+
+
+def _start_saves(state: AppState, roots: list[Path]) -> None:
+    """One job writes the datasets as one transaction, from plans frozen here on the UI thread: the
+    job never reads the live session (a dataset opened meanwhile cannot leak in)."""
+    from leropilot_gl.dataset.save import plan_save
+    from leropilot_gl.dataset.transaction import write_transaction
 
     ed = editor(state)
-    session = ed.session
+    try:
+        plans = [plan_save(ed.session, r, check_order=len(roots) < 2) for r in roots]
+    except EditError as exc:
+        state.notify("warning", str(exc))
+        return
+    journal_dir = ed.session.journal_dir
+    ed.session.flush()
 
     def work(ctx):  # noqa: ANN001, ANN202
-        return save(
-            session,
-            root,
-            progress=lambda f, t: ctx.progress(f, t),
-            cancelled=lambda: ctx.cancelled,
-            finish=False,
+        results = write_transaction(
+            plans, journal_dir, progress=lambda f, t: ctx.progress(f, t), cancelled=lambda: ctx.cancelled
         )
+        return results[0] if len(results) == 1 else SavedMany(results)
 
-    job = state.jobs.start(f"save:{root}", f"Saving {root.name}", work)
+    names = ", ".join(r.name for r in roots)
+    job = state.jobs.start(f"save:{roots[0]}", f"Saving {names}", work)
     if job is None:
-        state.notify("warning", f"{root.name} is already being saved")
+        state.notify("warning", f"{names} is already being saved")
         return
-    ed.jobs[root] = job
+    for r in roots:
+        ed.jobs[r] = job
+
+
+class SavedMany:
+    """The results of one Save all (one transaction), as the job's result."""
+
+    def __init__(self, results: list) -> None:  # noqa: ANN001
+        self.results = results
+        self.needs_compact = any(r.needs_compact for r in results)
+
+    def summary(self) -> str:
+        return "; ".join(r.summary() for r in self.results)
 
 
 def _start_compact(state: AppState, root: Path) -> None:
@@ -433,13 +469,11 @@ def _start_compact(state: AppState, root: Path) -> None:
         ed.jobs[root] = job
 
 
-def _start_save_all(state: AppState) -> None:
-    """Saves run one job per dataset; the next starts when the previous lands (tick)."""
-    ed = editor(state)
-    order = ed.session.save_order()
+def start_save_all(state: AppState) -> None:
+    """Every dataset with pending edits in one job and one transaction (a move lands whole)."""
+    order = editor(state).session.save_order()
     if order:
-        ed.queued_saves = order[1:]
-        _start_save(state, order[0])
+        _start_saves(state, order)
 
 
 def gui_confirm_dialog(state: AppState) -> None:
@@ -476,7 +510,7 @@ def gui_confirm_dialog(state: AppState) -> None:
         if request.action == "save" and request.root is not None:
             _start_save(state, request.root)
         elif request.action == "save_all":
-            _start_save_all(state)
+            start_save_all(state)
         elif request.action == "discard" and request.root is not None:
             ed.run(lambda: ed.session.discard(request.root), state.notify)
         elif request.action == "compact" and request.root is not None:
@@ -502,3 +536,4 @@ def edit_menu_hook(state: AppState) -> None:
             request_save_all(state)
         imgui.end_menu()
     gui_confirm_dialog(state)
+    quit_dialog.gui_quit_dialog(state)
