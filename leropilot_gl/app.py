@@ -190,7 +190,8 @@ def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hell
     params.callbacks.before_exit = before_exit
     # Closing the window with pending edits asks first (ui/quit_dialog.py, also Ctrl+Q / File > Quit).
     params.callbacks.confirm_exit = lambda: quit_dialog.confirm_exit(state)
-    state.edits.reopen_pending = persist_layout  # a real launch reopens datasets with kept edits
+    if persist_layout:  # a real launch reopens the datasets whose edits were kept
+        state.edits.reopen_pending = True
     params.docking_params = layout.make_docking_params(state)
     params.fps_idling.enable_idling = True
     if persist_layout:

@@ -79,6 +79,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--compact", action="store_true", help="after saving, rewrite the mp4s in episode order (see Compact)"
     )
     add(
+        "--fast",
+        action="store_true",
+        help="skip making the videos canonical after a save that leaves episodes out of order "
+        "(LeRobot's delete/split tools would then return wrong frames; `info` flags it)",
+    )
+    add(
         "--journal-dir",
         type=Path,
         default=None,
@@ -240,8 +246,13 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
     print("changed:")
     try:
         # One transaction: a move's two saves land together or, after a kill, not at all.
+        needs_compact = False
         for result in save_transaction(session, order):
             print(f"  {result.summary()}")
+            needs_compact |= result.needs_compact and result.root == root
+        if needs_compact and not args.fast and not args.compact:
+            print("  making the videos canonical (episodes in order); --fast skips this")
+            args.compact = True
         if args.compact:
             from leropilot_gl.dataset.compact import compact
 

@@ -34,9 +34,13 @@ def describe(ds: DatasetIndex) -> list[str]:
             continue
         names = ", ".join(feat.names[:8]) + (", ..." if len(feat.names) > 8 else "")
         lines.append(f"  {feat.key}: {feat.dtype} {list(feat.shape)} [{names}]")
-    lines.append(f"problems: {len(ds.problems)}")
+    from leropilot_gl.dataset.compact import video_order_warnings
+
+    order = video_order_warnings(ds)  # a fast save's result: flagged wherever the dataset goes
+    lines.append(f"problems: {len(ds.problems) + len(order)}")
     for problem in sorted(ds.problems, key=lambda p: -p.severity):
         lines.append(f"  {problem}")
+    lines += [f"  warning: {text}" for text in order]
     return lines
 
 

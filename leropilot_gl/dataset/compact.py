@@ -360,3 +360,26 @@ class _FileWriter:
             self.container = None
             self.file_number += 1
             self.result.files_written += 1
+
+
+def video_order_warnings(index: DatasetIndex) -> list[str]:
+    """v3.0 video files whose episodes are out of order or overlap (a fast save, or another tool):
+    LeRobot loads them, but its delete_episodes/split_dataset would return wrong frames."""
+    if index.version != L.V30 or not index.fps:
+        return []
+    half_frame = 0.5 / float(index.fps)
+    out = []
+    for key in index.video_keys:
+        by_file: dict[Path, list[tuple[float, float]]] = {}
+        for ep in sorted(index.episodes, key=lambda e: e.episode_index):
+            video = ep.videos.get(key)
+            if video is not None:
+                by_file.setdefault(video.path, []).append((video.from_s, video.to_s))
+        for path, ranges in by_file.items():
+            if any(b[0] < a[1] - half_frame for a, b in zip(ranges, ranges[1:], strict=False)):
+                rel = path.relative_to(index.root) if path.is_relative_to(index.root) else path
+                out.append(
+                    f"{rel}: episodes out of order or overlapping; LeRobot's delete/split tools would "
+                    "return wrong frames: compact it (leropilot-gl edit DATASET --compact)"
+                )
+    return out

@@ -346,7 +346,7 @@ def test_two_saves_racing_never_lose_an_edit(sample_uneven: Path, tmp_path: Path
         work = tmp_path / f"r{k}"
         root = copy_dataset(sample_uneven, work, "uneven")
 
-        def start(*ops: str, k: int = k) -> subprocess.Popen:
+        def start(*ops: str, root: Path = root) -> subprocess.Popen:
             return subprocess.Popen(
                 [sys.executable, "-m", "leropilot_gl", "edit", str(root), *ops, "--save"],
                 cwd=REPO_ROOT,
@@ -371,3 +371,27 @@ def test_two_saves_racing_never_lose_an_edit(sample_uneven: Path, tmp_path: Path
         outcomes.add((first.returncode, second.returncode))
         assert sorted(p.name for p in work.iterdir()) == ["uneven"]
     assert (0, 0) in outcomes or (0, 2) in outcomes
+
+
+def test_a_save_is_canonical_unless_fast_and_info_flags_a_fast_one(
+    sample_uneven: Path, tmp_path: Path
+) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "leropilot_gl", *args], capture_output=True, text=True, cwd=REPO_ROOT
+        )
+
+    fast = copy_dataset(sample_uneven, tmp_path, "fast")
+    done = cli("edit", str(fast), "--swap", "0:3", "--save", "--fast")
+    assert done.returncode == 0, done.stdout + done.stderr
+    info = cli("info", str(fast))
+    assert "would return wrong frames: compact it" in info.stdout and "problems: 0" not in info.stdout
+
+    default = copy_dataset(sample_uneven, tmp_path, "default")
+    rows = source_rows(default)
+    done = cli("edit", str(default), "--swap", "0:3", "--save")
+    assert done.returncode == 0 and "compacted default" in done.stdout, done.stdout + done.stderr
+    assert "wrong frames" not in cli("info", str(default)).stdout
+    assert_lerobot_exact(
+        default, [(3, 0, 33, rows[3]), (1, 0, 45, rows[1]), (2, 0, 12, rows[2]), (0, 0, 20, rows[0])]
+    )
