@@ -400,12 +400,65 @@ def request_discard(state: AppState, root: Path) -> None:
     ed.confirm = ConfirmRequest(f"Discard edits of {root.name}?", lines, "discard", root)
 
 
+def request_restore(state: AppState, root: Path) -> None:
+    """Bring the dataset back to the version before its last save (itself undoable)."""
+    from leropilot_gl.dataset.backup import backups_dir, list_backups
+
+    ed = editor(state)
+    if ed.attached(root) and ed.session.journal(root).dirty:
+        state.notify("warning", f"{root.name} has pending edits; save or discard them before restoring")
+        return
+    backups = list_backups(root)  # a listing of a few folders in the app's own folder
+    if not backups:
+        state.notify("info", f"{root.name} has no earlier version kept")
+        return
+    newest = backups[0]
+    lines = [
+        f"bring {root.name} back to the version before {newest.kind} {newest.id}:",
+        f"    {newest.summary}",
+        "only the files a save owns change (data parquet, meta/ files of the format, rewritten mp4s);",
+        "the version replaced is kept too, so this restore can be taken back the same way",
+        f"versions kept ({len(backups)}) live in {backups_dir(root)}",
+    ]
+    ed.confirm = ConfirmRequest(f"Restore {root.name}?", lines, "restore", root)
+
+
+def _start_restore(state: AppState, root: Path) -> None:
+    from leropilot_gl.dataset.backup import restore
+    from leropilot_gl.dataset.journal import meta_fingerprint
+    from leropilot_gl.dataset.open import open_dataset
+
+    ed = editor(state)
+
+    def work(ctx):  # noqa: ANN001, ANN202
+        ctx.progress(0.1, "restoring")
+        chosen = restore(root)
+        return Restored(root, chosen.id, open_dataset(root), meta_fingerprint(root))
+
+    job = state.jobs.start(f"restore:{root}", f"Restoring {root.name}", work)
+    if job is not None:
+        ed.jobs[root] = job
+
+
+class Restored:
+    """A restore that landed, as the job's result."""
+
+    needs_compact = False
+
+    def __init__(self, root: Path, backup_id: str, index, fingerprint: str) -> None:  # noqa: ANN001
+        self.root, self.backup_id, self.index, self.fingerprint = root, backup_id, index, fingerprint
+
+    def summary(self) -> str:
+        return f"restored {self.root.name} to the version before {self.backup_id}"
+
+
 def request_compact(state: AppState, root: Path) -> None:
     lines = [
         f"rewrite the mp4 files of {root.name} so each holds its episodes in order, without overlap,",
         "dropping video no episode uses; episodes that start on a keyframe are remuxed (no quality loss),",
         "the others are re-encoded",
-        "the new files replace the old ones when they are checked (the old ones are deleted)",
+        "the new files replace the old ones when they are checked (the old ones are kept as a backup:",
+        "Edit > Restore previous version brings them back)",
     ]
     editor(state).confirm = ConfirmRequest(f"Compact {root.name}?", lines, "compact", root)
 
@@ -501,9 +554,13 @@ def gui_confirm_dialog(state: AppState) -> None:
     ):
         for line in request.lines:
             imgui.text_wrapped(line)
-    ok_label = {"save": "Save", "save_all": "Save all", "discard": "Discard", "compact": "Compact"}[
-        request.action
-    ]
+    ok_label = {
+        "save": "Save",
+        "save_all": "Save all",
+        "discard": "Discard",
+        "compact": "Compact",
+        "restore": "Restore",
+    }[request.action]
     if imgui.button(f"{ok_label}###confirm_ok"):
         ed.confirm = None
         imgui.close_current_popup()
@@ -515,6 +572,8 @@ def gui_confirm_dialog(state: AppState) -> None:
             ed.run(lambda: ed.session.discard(request.root), state.notify)
         elif request.action == "compact" and request.root is not None:
             _start_compact(state, request.root)
+        elif request.action == "restore" and request.root is not None:
+            _start_restore(state, request.root)
     imgui.same_line()
     if imgui.button("Cancel###confirm_cancel") or imgui.is_key_pressed(imgui.Key.escape):
         ed.confirm = None
@@ -534,6 +593,14 @@ def edit_menu_hook(state: AppState) -> None:
         dirty = bool(ed.session.dirty_roots())
         if imgui.menu_item(f"{fa.ICON_FA_FLOPPY_DISK} Save all...", "", False, dirty and not ed.jobs)[0]:
             request_save_all(state)
+        selected = state.selected_dataset
+        if (
+            imgui.menu_item(
+                f"{fa.ICON_FA_CLOCK_ROTATE_LEFT} Restore previous version...", "", False, selected is not None
+            )[0]
+            and selected is not None
+        ):
+            request_restore(state, _root(selected.root))
         imgui.end_menu()
     gui_confirm_dialog(state)
     quit_dialog.gui_quit_dialog(state)
