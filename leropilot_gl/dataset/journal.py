@@ -876,6 +876,10 @@ class EditSession:
         for j, op in ops:
             current = previews.get(j.root, j.episodes())
             previews[j.root] = apply_op(current, op)
+            if op["kind"] != "delete":  # deleting is how an unsaveable episode is fixed
+                why = self._unsaveable(j, previews[j.root])
+                if why:
+                    raise EditError(why)
             if j.on_disk and current and not any(not e.deleted for e in previews[j.root]):
                 raise EditError(
                     f"this would delete every episode of {j.root.name}; a dataset keeps at least one"
@@ -895,6 +899,25 @@ class EditSession:
             j._cache = None
         for j in {id(j): j for j, _ in ops}.values():
             self._persist(j)
+
+    def _unsaveable(self, j: Journal, episodes: list[WorkingEpisode]) -> str | None:
+        """Why a save of this working list would be refused (unreadable data), said at edit time."""
+        for e in episodes:
+            if e.deleted:
+                continue
+            index = self.indexes.get(e.slice.source_root)
+            if index is None:
+                continue
+            try:
+                src = index.episode(e.slice.source_episode)
+            except (KeyError, IndexError, ValueError):
+                continue
+            if not src.usable:
+                return (
+                    f"episode {src.episode_index} of {index.root.name} has unreadable data, so "
+                    f"{j.root.name} could not be saved with it; delete that episode first"
+                )
+        return None
 
     def _group_of(self, seq: int) -> int:
         for j in self.journals.values():

@@ -42,3 +42,21 @@ def test_changed_on_disk_reapplies_what_still_applies(sample_uneven: Path, tmp_p
     stale = [p for p in journals.glob("*.stale-*.json")]
     assert len(stale) == 1 and len(json.loads(stale[0].read_text())["ops"]) == 3  # recoverable
     assert pending_roots(journals) == [root]
+
+
+def test_an_edit_that_could_not_be_saved_is_refused_when_made(real_data: Path, tmp_path: Path) -> None:
+    import pytest
+
+    from leropilot_gl.dataset.journal import EditError
+
+    root = copy_dataset(real_data / "datasets" / "koch_screwdriver_v2.1_novideo", tmp_path, "koch")
+    (root / "data" / "chunk-000" / "episode_000001.parquet").unlink()
+    s = EditSession(tmp_path / "journals")
+    s.attach(open_dataset(root))
+    with pytest.raises(EditError, match="episode 1 of koch has unreadable data.*delete that episode first"):
+        s.trim(root, "e0", 2, 30)
+    assert not s.journal(root).dirty
+    s.delete(root, ["e1"])  # the natural fix is accepted
+    s.trim(root, "e0", 2, 30)
+    save(s, root)
+    assert [e.length for e in open_dataset(root).episodes][0] == 28
