@@ -198,6 +198,7 @@ class Journal:
             "ops": self.ops,
             "cursor": self.cursor,
             "sigs": self.sigs,
+            "schema": schema_key(self.info),
         }
 
 
@@ -213,6 +214,13 @@ def episode_signatures(index: DatasetIndex) -> dict[str, list[Any]]:
             data = str(ep.data_path)
         out[f"e{ep.episode_index}"] = [int(ep.length), data, int(ep.row_start), int(ep.row_end)]
     return out
+
+
+def schema_key(info: dict[str, Any]) -> str:
+    """What must not change under a journal for its edits to be re-applied (fps, robot, features)."""
+    schema = Schema.from_info(info)
+    text = json.dumps([schema.fps, schema.robot_type, sorted(schema.features.items())], default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def op_references(op: dict[str, Any], root: str) -> set[str]:
@@ -984,6 +992,11 @@ class EditSession:
         whose episodes are unchanged, and set the others aside (listed, kept in a file)."""
         old = data.get("sigs")
         kept_file = _set_aside(path)  # the whole journal stays recoverable, whatever follows
+        if data.get("schema") != schema_key(j.info):
+            return (
+                f"{j.root.name} changed on disk (its fps, robot or features) since its {len(ops)} pending "
+                f"edit(s) were made; they were not applied (kept in {kept_file.name})"
+            )
         if not isinstance(old, dict):
             return (
                 f"{j.root.name} changed on disk since its {len(ops)} pending edit(s) were made; "
