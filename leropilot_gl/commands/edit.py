@@ -3,6 +3,11 @@
 Episode numbers always mean the episodes as they are on disk when the command starts, whatever
 the operations before them did; `--trim E:START:END` keeps frames START..END-1. Operations apply
 in the order given. Without --save nothing is written.
+
+--save rewrites only the files of the LeRobot format (data parquet, meta/ files, and mp4s where
+Compact rewrites them); every other file of the dataset is kept as it is. The files a save replaces
+are kept as a backup: `leropilot-gl restore DATASET` brings them back. When the result would hold
+episodes out of order in a video file, the save also compacts it, unless --fast.
 """
 
 from __future__ import annotations
