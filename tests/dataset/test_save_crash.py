@@ -15,6 +15,7 @@ from leropilot_gl.dataset import open_dataset
 from leropilot_gl.dataset.journal import EditSession
 from leropilot_gl.dataset.save import KILL_AT_ENV, save
 from tests.conftest import REPO_ROOT, copy_dataset
+from tests.dataset.test_save_keeps import plant, user_state
 from tools.frame_code import read_frame_code
 
 SAVE_SCRIPT = """
@@ -55,6 +56,8 @@ def test_kill_at_every_step_leaves_old_or_new(sample_uneven: Path, tmp_path: Pat
         step += 1
         work = tmp_path / f"kill{step}"
         root = copy_dataset(sample_uneven, work, "uneven")
+        plant(root)  # the user's own files: kept byte for byte whatever step the kill hits
+        user_files = user_state(root)
         journals = work / "journals"
         session = EditSession(journals)
         session.attach(open_dataset(root))
@@ -89,7 +92,8 @@ def test_kill_at_every_step_leaves_old_or_new(sample_uneven: Path, tmp_path: Pat
             # Saving again after the crash works and cleans up what the killed save left.
             save(restarted, root)
             assert [e.length for e in open_dataset(root).episodes] == NEW_LENGTHS
-        assert not [p for p in work.iterdir() if p.name.endswith(".leropilot-save")]
+        assert user_state(root) == user_files, f"step {step}"
+        assert sorted(p.name for p in work.iterdir()) == ["journals", "uneven"], f"step {step}: stray files"
         outcomes.append("new" if is_new else "old")
         if finished:
             break
