@@ -170,6 +170,8 @@ def _episode_layers(
         tracks += _event_tracks(part.column(col), times, col)
     if subtask_names is not None and SUBTASK_INDEX in part.column_names:
         tracks += _subtask_track(part.column(SUBTASK_INDEX), subtask_names, fps)
+    # spans (what holds over time) before events, each in a stable order
+    tracks.sort(key=lambda t: (t.kind != "span", t.name != "subtask", t.name))
     return LanguageLayers(tracks)
 
 
