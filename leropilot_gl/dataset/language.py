@@ -132,6 +132,8 @@ def read_layers(
     for ep, path, start, end in episodes:
         by_file.setdefault(path, []).append((ep, start, end))
     for path, eps in by_file.items():
+        if not path.is_file():  # not downloaded yet (Hub datasets open lazily), or reported already
+            continue
         try:
             schema = pq.read_schema(path)
             wanted = [c for c in columns if c in schema.names]
