@@ -583,7 +583,7 @@ def isolate_hf(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(token_path))
     monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(home / "stored_tokens"))
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
-    monkeypatch.setattr(constants, "HF_HUB_ENABLE_HF_TRANSFER", False)
+    monkeypatch.setattr(constants, "HF_HUB_ENABLE_HF_TRANSFER", False, raising=False)  # 0.3x only
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     return home
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from leropilot_gl.dataset import layout as L
+from leropilot_gl.dataset import hf_compat, layout as L
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.problems import DatasetProblem, Severity
 
@@ -115,11 +115,9 @@ class Identity:
 
 def token_source() -> str | None:
     """Where huggingface_hub finds a token: "environment" (HF_TOKEN), "stored" (hf auth login), or None."""
-    from huggingface_hub.utils import _auth
-
-    if _auth._get_token_from_environment():
+    if hf_compat.token_from_environment():
         return "environment"
-    if _auth._get_token_from_file():
+    if hf_compat.token_from_file():
         return "stored"
     return None
 
@@ -152,13 +150,12 @@ def whoami(*, endpoint: str, token: str | None = None) -> Identity:
 def login(token: str, *, endpoint: str) -> Identity:
     """Check the token against the Hub, then store it the standard way (huggingface_hub's token file)."""
     from huggingface_hub import constants
-    from huggingface_hub.utils import _auth
 
     token = token.strip()
     if not token:
         raise HubError("empty token: paste a Hugging Face access token (Settings > Access Tokens on the Hub)")
     identity = whoami(endpoint=endpoint, token=token)
-    _auth._save_token(token=token, token_name=TOKEN_NAME)
+    hf_compat.save_named_token(token, TOKEN_NAME)
     path = Path(constants.HF_TOKEN_PATH)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(token)
@@ -169,14 +166,10 @@ def login(token: str, *, endpoint: str) -> Identity:
 def logout() -> str:
     """Forget the stored token (the one HF_TOKEN holds cannot be removed from here)."""
     from huggingface_hub import constants
-    from huggingface_hub.utils import _auth
 
     Path(constants.HF_TOKEN_PATH).unlink(missing_ok=True)
-    stored = _auth.get_stored_tokens()
-    if TOKEN_NAME in stored:
-        del stored[TOKEN_NAME]
-        _auth._save_stored_tokens(stored)
-    if _auth._get_token_from_environment():
+    hf_compat.forget_named_token(TOKEN_NAME)
+    if hf_compat.token_from_environment():
         return "stored token removed; HF_TOKEN is still set in the environment, so you stay logged in"
     return "logged out"
 
@@ -218,7 +211,7 @@ def describe_error(exc: BaseException, *, endpoint: str, repo_id: str | None = N
         return f"the token may not do this{where}{repo}: it needs write access to that namespace"
     if isinstance(exc, errors.HfHubHTTPError):
         return f"the Hub answered an error{where}: {_first_line(exc)}"
-    if isinstance(exc, OSError) and exc.__class__.__module__.startswith(("requests", "urllib3")):
+    if hf_compat.is_network_error(exc):
         return f"cannot reach {endpoint}{where}: {_network_reason(exc)}"
     name = type(exc).__name__
     return scrub(f"{name}{where}: {_first_line(exc)}")
@@ -353,13 +346,7 @@ def _partial_bytes(folder: Path) -> int:
 
 
 def _is_transient(exc: BaseException) -> bool:
-    import requests
-
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ConnectionError):
-        return True
-    if isinstance(exc, requests.exceptions.Timeout):
-        return True
-    return isinstance(exc, OSError) and "Consistency check failed" in str(exc)
+    return hf_compat.is_transient(exc)
 
 
 def format_size(size: int) -> str:

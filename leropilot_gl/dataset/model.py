@@ -45,6 +45,10 @@ class CameraInfo:
     codec: str | None
     fps: float | None
     pix_fmt: str | None = None
+    # LeRobot >= 0.6 depth cameras, and every `video.*` key of the feature's info, as written
+    is_depth_map: bool = False
+    depth_unit: str | None = None
+    video_info: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class DatasetIndex:
     problems: list[DatasetProblem]
     info: dict[str, Any]
     columns: ColumnReader = field(repr=False)
+    # language/subtask annotations per episode index (dataset.language.read_layers)
+    language: dict[int, Any] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:

@@ -6,6 +6,7 @@ Every defect becomes a DatasetProblem; only a folder with nothing usable raises.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -100,6 +101,7 @@ def open_dataset(root: str | Path) -> DatasetIndex:
     for ep in index.episodes:
         ep.dataset = index
         ep.problems = index.problems_for(ep.episode_index)
+    _read_language(index)
     if not index.usable:
         raise DatasetOpenError(
             f"{root}: none of the {len(index.episodes)} episodes has readable data: "
@@ -107,6 +109,17 @@ def open_dataset(root: str | Path) -> DatasetIndex:
             + "; ".join(dict.fromkeys(p.message for p in problems if p.severity is Severity.ERROR))[:500]
         )
     return index
+
+
+def _read_language(index: DatasetIndex) -> None:
+    """Language columns and 0.4.4 subtasks as per-episode tracks (see dataset/language.py)."""
+    from leropilot_gl.dataset import language
+
+    spans = [(e.episode_index, e.data_path, e.row_start, e.row_end) for e in index.episodes if e.usable]
+    index.language, messages = language.read_layers(
+        index.root, index.info.get("features") or {}, index.fps, spans
+    )
+    index.problems.extend(DatasetProblem(Severity.WARNING, m) for m in messages)
 
 
 def _read_info(root: Path) -> dict[str, Any]:
@@ -233,6 +246,9 @@ def _camera_from_spec(
         codec=meta.get("video.codec"),
         fps=float(video_fps) if video_fps is not None else None,
         pix_fmt=meta.get("video.pix_fmt"),
+        is_depth_map=bool(meta.get("is_depth_map") or meta.get("video.is_depth_map")),
+        depth_unit=meta.get("depth_unit") or meta.get("video.depth_unit"),
+        video_info=tuple(sorted((k, v) for k, v in meta.items() if k.startswith("video."))),
     )
 
 
@@ -645,9 +661,8 @@ class _Builder:
                 camera=camera.key,
                 path=path,
             )
-        return CameraInfo(
-            key=camera.key,
-            storage=camera.storage,
+        return dataclasses.replace(
+            camera,
             width=probed.width or camera.width,
             height=probed.height or camera.height,
             codec=probed.codec or camera.codec,
@@ -670,7 +685,7 @@ class _Builder:
         known = {
             Path(p).name
             for p in (L.INFO_PATH, L.STATS_PATH, L.TASKS_V3_PATH, L.EPISODES_V3_DIR, L.TASKS_V2_PATH)
-            + (L.EPISODES_V2_PATH, L.EPISODES_STATS_V21_PATH)
+            + (L.EPISODES_V2_PATH, L.EPISODES_STATS_V21_PATH, "meta/subtasks.parquet")
         }
         meta_dir = (self.root / L.INFO_PATH).parent
         extra = sorted(

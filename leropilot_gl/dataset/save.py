@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from leropilot_gl.dataset import layout as L
+from leropilot_gl.dataset import language, layout as L
 from leropilot_gl.dataset.backup import Backup, swap_in
 from leropilot_gl.dataset.fsio import exchange, fsync_dir, fsync_tree
 from leropilot_gl.dataset.journal import (
@@ -376,6 +376,7 @@ def _write_dataset(
     schema: pa.Schema | None = None
     stats_by_episode: list[dict[str, dict[str, np.ndarray]]] = []
     image_stats = _ImageStats(indexes)
+    subtasks = language.SubtaskRemap()
 
     def flush() -> None:
         nonlocal pending, pending_bytes, data_file
@@ -385,19 +386,21 @@ def _write_dataset(
             chunk_index=data_file // chunks_size, file_index=data_file % chunks_size
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.concat_tables(pending), path)
+        language.write_data_file(path, pending, info)
         pending, pending_bytes = [], 0
         data_file += 1
 
     for new_ep, (work, src) in enumerate(sources):
         s = work.slice
         table = tables.get(src.data_path).slice(src.row_start + s.start, s.length)
+        # every column travels with its rows; language timestamps follow a trim, subtasks renumbered
+        table = subtasks.remap(language.rebase_slice(table), src.dataset.root)
         names = task_names.get(s.source_root, {})
         table, ep_tasks = _reindex(table, new_ep, global_index, fps, names, tasks, src, info)
         if schema is None:
             schema = table.schema
         else:
-            table = table.select(schema.names).cast(schema)
+            table = language.conform(table, schema)
         if pending and pending_bytes + table.nbytes > data_limit:
             flush()
         row = {
@@ -474,6 +477,7 @@ def _write_dataset(
         ).encode()
     }
     pq.write_table(task_table.replace_schema_metadata(pandas_meta), out / L.TASKS_V3_PATH)
+    subtasks.write(out)
     _write_json(out / L.STATS_PATH, _to_json_stats(aggregate_stats(stats_by_episode)))
     total_frames = global_index
     info.update(
@@ -620,8 +624,8 @@ def _numeric_stats(table: pa.Table, info: dict[str, Any]) -> dict[str, dict[str,
 
     out = {}
     for key, spec in info["features"].items():
-        if spec.get("dtype") in ("video", "image", "string") or key not in table.column_names:
-            continue
+        if not language.is_numeric_dtype(spec.get("dtype")) or key not in table.column_names:
+            continue  # language rows, strings, images and unknown kinds have no numeric stats
         values = column_to_numpy(table.column(key))
         if values.ndim == 1:
             values = values.reshape(-1, 1)

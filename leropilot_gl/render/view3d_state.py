@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex
-from leropilot_gl.dataset.layout import ACTION, OBS_STATE
 from leropilot_gl.render.camera import OrbitCamera
+from leropilot_gl.render.motion_inputs import motion_features_for, read_motion_columns
 from leropilot_gl.robot import (
     JointUnits,
+    MotionFeatures,
     RobotModel,
     RobotPrefs,
     RobotPrefsStore,
@@ -144,7 +145,7 @@ class View3DState:
             dataset.root,
             episode.episode_index,
             id(self.robot),
-            json.dumps(prefs.mapping, sort_keys=True),
+            json.dumps([prefs.mapping, prefs.state_features, prefs.action_features], sort_keys=True),
             prefs.units,
         )
         self._motion_key = wanted
@@ -156,15 +157,22 @@ class View3DState:
             self._motion_future_key = wanted
             units = JointUnits(prefs.units) if prefs.units in {u.value for u in JointUnits} else None
             self.motion_future = executor.submit(
-                load_episode_motion, self.robot, dataset, episode, prefs.mapping, units
+                load_episode_motion,
+                self.robot,
+                dataset,
+                episode,
+                prefs.mapping,
+                units,
+                motion_features_for(dataset, prefs),
             )
 
     def _update_sync_only(self, executor: Executor, dataset: DatasetIndex, episode: EpisodeIndex) -> None:
-        key = (dataset.root, episode.episode_index, episode.length)
+        features = motion_features_for(dataset, self.prefs_for(dataset.robot_type))
+        key = (dataset.root, episode.episode_index, episode.length, features.state, features.action)
         if key == self._sync_key or self.sync_future is not None:
             return
         self._sync_key, self.sync_rows, self.sync_error = key, None, None
-        self.sync_future = executor.submit(load_episode_sync_rows, dataset, episode)
+        self.sync_future = executor.submit(load_episode_sync_rows, dataset, episode, features)
 
     def _poll(self) -> None:
         future = self.sync_future
@@ -214,18 +222,17 @@ def load_episode_motion(
     episode: EpisodeIndex,
     saved_mapping: dict | None,
     units: JointUnits | None,
+    motion_features: MotionFeatures | None = None,
 ) -> EpisodeMotion:
     """Worker: read the episode's state and action columns and prepare them for the view."""
-    state_feature = dataset.features.get(OBS_STATE)
-    if state_feature is None:
-        raise ValueError(f"the dataset has no {OBS_STATE} feature to pose the robot from")
-    action_feature = dataset.features.get(ACTION)
+    motion_features = motion_features or motion_features_for(dataset, None)
+    cols = read_motion_columns(dataset, episode, motion_features)
     return episode_motion(
         robot,
-        state_names=list(state_feature.names) or [f"{OBS_STATE}[{i}]" for i in range(state_feature.size)],
-        state_values=episode.column(OBS_STATE),
-        action_names=list(action_feature.names) if action_feature is not None else None,
-        action_values=episode.column(ACTION) if action_feature is not None else None,
+        state_names=cols.state_names,
+        state_values=cols.state_values,
+        action_names=cols.action_names,
+        action_values=cols.action_values,
         fps=dataset.fps,
         saved_mapping=saved_mapping,
         units_override=units,
@@ -233,15 +240,14 @@ def load_episode_motion(
     )
 
 
-def load_episode_sync_rows(dataset: DatasetIndex, episode: EpisodeIndex) -> list[JointLag]:
+def load_episode_sync_rows(
+    dataset: DatasetIndex, episode: EpisodeIndex, motion_features: MotionFeatures | None = None
+) -> list[JointLag]:
     """Worker: lag of state behind action per shared dimension, without a robot model."""
-    state_feature, action_feature = dataset.features.get(OBS_STATE), dataset.features.get(ACTION)
-    if state_feature is None or action_feature is None:
+    features = motion_features or motion_features_for(dataset, None)
+    if not features.state or not features.action:
         return []
+    cols = read_motion_columns(dataset, episode, features)
     return episode_sync_rows(
-        list(state_feature.names),
-        episode.column(OBS_STATE),
-        list(action_feature.names),
-        episode.column(ACTION),
-        dataset.fps,
+        cols.state_names, cols.state_values, cols.action_names or [], cols.action_values, dataset.fps
     )

@@ -1,5 +1,6 @@
 """Robots: URDF and meshes, joint mapping, units, forward kinematics, sync lag. No imgui, no GL."""
 
+from leropilot_gl.robot.features import MotionFeatures, align_names, find_motion_features, gather
 from leropilot_gl.robot.mapping import (
     SINGLE_ARM,
     JointMapping,
@@ -32,17 +33,21 @@ __all__ = [
     "JointTrajectories",
     "JointUnits",
     "MeshData",
+    "MotionFeatures",
     "RobotLoadError",
     "RobotModel",
     "RobotPrefs",
     "RobotPrefsStore",
     "UnitGuess",
     "VisualSpec",
+    "align_names",
     "auto_map",
     "bundled_urdf_for",
     "default_config_dir",
     "end_effector_paths",
     "estimate_lag",
+    "find_motion_features",
+    "gather",
     "guess_units",
     "is_gripper",
     "joint_trajectories",

@@ -25,6 +25,8 @@ class RobotPrefs:
     package_dirs: list[str] = field(default_factory=list)
     mapping: dict[str, list[str]] | None = None  # feature name -> [arm, joint]
     units: str | None = None  # a JointUnits value, or None to guess
+    state_features: list[str] | None = None  # feature keys making the state; None: found by name
+    action_features: list[str] | None = None
 
     @classmethod
     def from_json(cls, data: dict) -> RobotPrefs:
@@ -36,7 +38,13 @@ class RobotPrefs:
             if isinstance(mapping, dict)
             else None,
             units=data.get("units") if isinstance(data.get("units"), str) else None,
+            state_features=_keys(data.get("state_features")),
+            action_features=_keys(data.get("action_features")),
         )
+
+
+def _keys(value: object) -> list[str] | None:
+    return [str(k) for k in value] if isinstance(value, list) and value else None
 
 
 class RobotPrefsStore:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from leropilot_gl.state import AppState
+from leropilot_gl.ui.language_track import gui_language_details
 from leropilot_gl.ui.problem_badge import problem_line
 
 TABLE_FLAGS = (
@@ -62,6 +63,7 @@ def gui_details(state: AppState) -> None:
                 imgui.text_wrapped(", ".join(feat.names) if feat.names else "(no names)")
                 imgui.tree_pop()
         imgui.tree_pop()
+    gui_language_details(state)  # annotations, tools, which LeRobot releases read it
     dataset_problems = [p for p in index.problems if p.episode_index is None]
     if dataset_problems:
         imgui.separator_text(f"Problems ({len(index.problems)} in all)")

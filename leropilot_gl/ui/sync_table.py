@@ -6,9 +6,69 @@ import math
 
 from imgui_bundle import icons_fontawesome_6 as fa, imgui, imgui_ctx
 
+from leropilot_gl.render.motion_inputs import motion_features_for, numeric_sizes
 from leropilot_gl.state import AppState
 
 FLAG_COLOR = imgui.ImVec4(1.0, 0.42, 0.38, 1.0)
+
+
+FEATURES_POPUP = "State and action features###motion_features"
+
+
+def gui_motion_features(state: AppState) -> None:
+    """Which features are the state and the action (found by name, or the user's choice), editable."""
+    dataset = state.selected_dataset
+    if dataset is None:
+        return
+    index = dataset.index
+    view = state.view3d
+    prefs = view.prefs_for(index.robot_type)
+    features = motion_features_for(index, prefs)
+    imgui.text_wrapped(features.describe())
+    for note in features.notes:
+        imgui.text_colored(FLAG_COLOR, note)
+    imgui.same_line()
+    if imgui.small_button(f"{fa.ICON_FA_PEN} Features"):
+        imgui.open_popup(FEATURES_POPUP)
+    if imgui.begin_popup(FEATURES_POPUP):
+        imgui.text_disabled("Tick the features that make the robot's state and its action.")
+        state_keys, action_keys = list(features.state), list(features.action)
+        changed = False
+        flags = imgui.TableFlags_.borders_inner_h | imgui.TableFlags_.sizing_fixed_fit
+        if imgui.begin_table("##motion_features", 3, flags):
+            for header in ("feature", "state", "action"):
+                imgui.table_setup_column(header)
+            imgui.table_headers_row()
+            for key, size in numeric_sizes(index).items():
+                with imgui_ctx.push_id(key):
+                    imgui.table_next_row()
+                    imgui.table_next_column()
+                    imgui.text(f"{key} ({size})")
+                    for chosen in (state_keys, action_keys):
+                        imgui.table_next_column()
+                        ticked, value = imgui.checkbox(
+                            "##s" if chosen is state_keys else "##a", key in chosen
+                        )
+                        if ticked:
+                            changed = True
+                            if value:
+                                chosen.append(key)
+                            else:
+                                chosen.remove(key)
+            imgui.end_table()
+        if changed:
+            order = list(numeric_sizes(index))
+            view.update_prefs(
+                index.robot_type,
+                state_features=sorted(state_keys, key=order.index) or None,
+                action_features=sorted(action_keys, key=order.index) or None,
+            )
+        if imgui.button("Find by name"):
+            view.update_prefs(index.robot_type, state_features=None, action_features=None)
+        imgui.same_line()
+        if imgui.button("Close"):
+            imgui.close_current_popup()
+        imgui.end_popup()
 
 
 def gui_sync_table(state: AppState) -> None:
@@ -17,6 +77,7 @@ def gui_sync_table(state: AppState) -> None:
     if episode is None:
         imgui.text_disabled("Select an episode to measure action/state lag.")
         return
+    gui_motion_features(state)
     view = state.view3d
     if motion is not None:
         rows = motion.sync_rows
@@ -31,7 +92,7 @@ def gui_sync_table(state: AppState) -> None:
         imgui.text_disabled("Reading the episode's state and action...")
         return
     if not rows:
-        imgui.text_disabled("No joint is recorded in both action and state.")
+        imgui.text_disabled("No joint is recorded in both action and state: choose the features above.")
         return
     imgui.text_wrapped(
         f"Episode {episode.episode_index}: time shift that best aligns each joint's state to its action "

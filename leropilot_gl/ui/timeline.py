@@ -8,6 +8,7 @@ import numpy as np
 from imgui_bundle import hello_imgui, imgui, implot
 
 from leropilot_gl.state import AppState
+from leropilot_gl.ui.language_track import draw_language_tracks, tracks_height
 from leropilot_gl.ui.transport import gui_transport
 
 PLAYHEAD_COLOUR = imgui.ImVec4(1.0, 0.35, 0.25, 1.0)
@@ -48,7 +49,9 @@ def gui_timeline(state: AppState) -> None:
         | implot.Flags_.no_menus
         | implot.Flags_.no_box_select
     )
-    size = imgui.ImVec2(-1, max(imgui.get_content_region_avail().y, hello_imgui.em_size(4)))
+    size = imgui.ImVec2(
+        -1, max(imgui.get_content_region_avail().y, hello_imgui.em_size(4) + tracks_height(state))
+    )
     if not implot.begin_plot("##timeline", size, flags):
         return
     try:
@@ -85,5 +88,6 @@ def _timeline_plot(state: AppState, x_min: implot.BoxedValue, x_max: implot.Boxe
     limits = implot.get_plot_limits().x  # what is drawn (the links catch up after end_plot)
     view = TimelineView(limits.min, limits.max, time.duration_s, (pos.x, pos.y), (plot_size.x, plot_size.y))
     objects["timeline_view"] = view  # GUI tests click at times through this
+    draw_language_tracks(state, view)
     for overlay in state.playback.timeline_overlays:
         overlay(state, view)

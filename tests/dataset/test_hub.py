@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leropilot_gl.dataset import Severity, hub, journal
+from leropilot_gl.dataset import Severity, hf_compat, hub, journal
 from leropilot_gl.jobs import JobCancelled, JobRunner
 from tests.conftest import copy_dataset, tree_checksum
 from tests.hub_server import (
@@ -146,7 +146,8 @@ def test_dropped_connection_resumes_with_ranged_get(hf_home, stand_in, sample_av
     ranged = [r for r in stand_in.requests if r.method == "GET" and r.path.endswith(video) and r.range]
     assert [r.range for r in ranged] == ["bytes=1000-"]
     assert ranged[0].status == 206
-    assert any(line.startswith(f"retry {video}") for line in rec.lines)
+    if hf_compat.hub_version().startswith("0."):  # 1.x resumes the cut download itself, no retry of ours
+        assert any(line.startswith(f"retry {video}") for line in rec.lines)
 
 
 def test_failed_download_leaves_previous_copy_whole(hf_home, stand_in, sample_av1):
