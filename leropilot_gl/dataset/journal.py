@@ -34,6 +34,7 @@ JOURNAL_FORMAT = 1
 
 # Badges a working episode can carry in the tree.
 TRIMMED, DUPLICATED, MOVED, COPIED = "trimmed", "duplicated", "moved", "copied"
+RETASKED = "task"  # the episode's task text was set by hand
 
 
 class EditError(ValueError):
@@ -83,10 +84,20 @@ class WorkingEpisode:
     source_length: int  # frames in the whole source episode (trim handles span it)
     deleted: bool = False
     badges: frozenset[str] = frozenset()
+    task: str | None = None  # set by hand: every frame of the episode has this task
+    task_renames: tuple[tuple[str, str], ...] = ()  # (old, new) applied in order after `task`
 
     @property
     def length(self) -> int:
         return self.slice.length
+
+    def task_text(self, source_task: str) -> str:
+        """What a task text of the source episode becomes here, after the task edits."""
+        text = self.task if self.task is not None else source_task
+        for old, new in self.task_renames:
+            if text == old:
+                text = new
+        return text
 
     @property
     def trimmed(self) -> bool:
@@ -201,6 +212,8 @@ def _episode_from_json(d: dict[str, Any]) -> WorkingEpisode:
         EpisodeSlice(d["source_root"], int(d["source_episode"]), int(d["start"]), int(d["end"])),
         int(d["source_length"]),
         badges=frozenset(d.get("badges", ())),
+        task=d.get("task"),
+        task_renames=tuple((str(a), str(b)) for a, b in d.get("task_renames", ())),
     )
 
 
@@ -214,6 +227,9 @@ def episode_to_json(e: WorkingEpisode, uid: str, badges: Iterable[str] = ()) -> 
         "end": s.end,
         "source_length": e.source_length,
         "badges": sorted(set(badges)),
+        # task edits travel with a copy (keys absent when there are none: older journals read the same)
+        **({"task": e.task} if e.task is not None else {}),
+        **({"task_renames": [list(r) for r in e.task_renames]} if e.task_renames else {}),
     }
 
 
@@ -263,6 +279,18 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
             if not 0 <= e.slice.start < e.slice.end <= e.source_length:
                 raise EditError(f"frames {e.slice.start}:{e.slice.end} are outside the source episode")
         out[at:at] = new
+    elif kind == "set_task":
+        text = str(op["task"]).strip()
+        if not text:
+            raise EditError("a task needs some text")
+        for uid in op["uids"]:
+            i = _find(out, uid)
+            out[i] = replace(out[i], task=text, task_renames=(), badges=out[i].badges | {RETASKED})
+    elif kind == "rename_task":
+        old, new = str(op["old"]), str(op["new"]).strip()
+        if not new:
+            raise EditError("a task needs some text")
+        out = [replace(e, task_renames=(*e.task_renames, (old, new))) for e in out]
     else:
         raise EditError(f"unknown operation {kind!r}")
     return out
@@ -686,6 +714,32 @@ class EditSession:
                 self.journals.pop(journal.root, None)
             raise
         return list(targets.values())
+
+    def set_task(self, root: str | Path, uids: Sequence[str], text: str) -> None:
+        """Give the episodes one task (every frame); also fixes a single episode's task."""
+        j = self.journal(root)
+        uids = list(dict.fromkeys(uids))
+        if not uids:
+            raise EditError("no episode chosen to set the task of")
+        text = str(text).strip()
+        label = f"set the task of {self._names(j, uids)} to {text!r}"
+        self._commit([(j, {"kind": "set_task", "uids": uids, "task": text, "label": label})])
+
+    def rename_task(self, root: str | Path, old: str, new: str) -> int:
+        """Rename a task text in every episode of the dataset; returns how many episodes had it."""
+        from leropilot_gl.dataset.tasks import task_counts
+
+        j = self.journal(root)
+        new = str(new).strip()
+        counts = dict(task_counts(self, j.root))
+        if old not in counts:
+            known = ", ".join(repr(t) for t in counts) or "none"
+            raise EditError(f"no episode of {j.root.name} has the task {old!r} (tasks: {known})")
+        if old == new:
+            raise EditError(f"the task is already called {new!r}")
+        label = f"rename task {old!r} to {new!r}"
+        self._commit([(j, {"kind": "rename_task", "old": old, "new": new, "label": label})])
+        return counts[old]
 
     # ------------------------------------------------------------------ undo / redo
     @property

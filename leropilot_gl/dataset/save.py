@@ -132,6 +132,8 @@ def describe_changes(session: EditSession, journal: Journal) -> list[str]:
         if here and e.uid == f"e{s.source_episode}" and pos == s.source_episode and not e.trimmed:
             continue
         lines.append(f"new episode {pos} = {origin}{cut} ({s.length} frames)")
+    # task edits touch only the parquet task columns: say which, in the order they were made
+    lines.extend(op["label"] for op in journal.applied if op["kind"] in ("set_task", "rename_task"))
     total = sum(e.length for e in kept)
     lines.append(
         f"result: {len(kept)} episodes, {total} frames; parquet and json rewritten, mp4 files reused as they are"
@@ -303,7 +305,7 @@ def _write_dataset(
     for new_ep, (work, src) in enumerate(sources):
         s = work.slice
         table = tables.get(src.data_path).slice(src.row_start + s.start, s.length)
-        names = task_names.get(s.source_root, {})
+        names = {i: work.task_text(t) for i, t in task_names.get(s.source_root, {}).items()}
         table, ep_tasks = _reindex(table, new_ep, global_index, fps, names, tasks, src, info)
         if schema is None:
             schema = table.schema
@@ -313,7 +315,7 @@ def _write_dataset(
             flush()
         row = {
             "episode_index": new_ep,
-            "tasks": ep_tasks,
+            "tasks": list(dict.fromkeys(ep_tasks)),  # a rename can merge two tasks into one
             "length": s.length,
             L.EP_DATA_CHUNK: data_file // chunks_size,
             L.EP_DATA_FILE: data_file % chunks_size,
