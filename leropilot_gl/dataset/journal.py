@@ -846,6 +846,28 @@ class EditSession:
             root, dict(index.info), base_episodes_for(index, root), True, meta_fingerprint(root)
         )
 
+    def grow(self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> str | None:
+        """The dataset gained episodes on disk (a recording): the journal's base follows the new
+        index. Edits name episodes by uid, not position, so they still apply; a notice says when
+        they do not (then nothing changes). fingerprint: the new meta fingerprint, when known."""
+        root = Path(root).resolve()
+        j = self.journals.get(root)
+        if j is None:
+            return None
+        before = (j.base, j.fingerprint, self.indexes.get(str(root)))
+        j.base, j._cache = base_episodes_for(index, root), None
+        if fingerprint is not None:
+            j.fingerprint = fingerprint
+        try:
+            j.episodes()
+        except EditError as exc:
+            j.base, j.fingerprint, j._cache = before[0], before[1], None
+            return f"{root.name} grew on disk, but its pending edits no longer apply to it ({exc})"
+        self.indexes[str(root)] = index
+        if j.ops:
+            self._persist(j)
+        return None
+
     def write_marker(self, root: Path, new_fingerprint: str) -> None:
         """Record, before the swap, what the dataset will look like once the save has landed."""
         j = self.journal(root)

@@ -165,6 +165,12 @@ def save(
     crash = _CrashPoints()
     with DatasetLock(plan.root):
         crash.step()
+        if journal.on_disk:  # never swap a folder that a recording is still writing into
+            from leropilot_gl.dataset.watch import writer_activity
+
+            busy = writer_activity(plan.root)
+            if busy:
+                raise EditError(f"{plan.root.name} cannot be saved now: {busy}")
         if journal.on_disk and meta_fingerprint(plan.root) != journal.fingerprint:
             raise EditError(f"{plan.root} changed on disk since it was opened; reopen it before saving")
         if not journal.on_disk and plan.root.exists():
