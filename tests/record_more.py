@@ -4,7 +4,7 @@
 
 Opens the dataset with LeRobot 0.4.4's `LeRobotDataset(repo_id, root=...)` (what lerobot_record.py
 does on resume), adds COUNT episodes with add_frame/save_episode (streaming video encoding, as the
-recorder offers), pausing S seconds after each (a user resetting the scene), then finalize().
+recorder offers), pausing S seconds after each (a user resetting the scene), then finalize() (once --finalize-after exists, when given).
 Prints `saved EPISODE TIME` after each save_episode and `finalized TIME` at the end (time.time()).
 Frames carry tools.frame_code, so a test can tell which episode and frame it decoded.
 """
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--pause", type=float, default=2.0)
     parser.add_argument("--task", default="Record one more episode.")
-    parser.add_argument("--start-after", type=Path, help="wait until this file exists before recording")
+    parser.add_argument("--finalize-after", type=Path, help="wait until this file exists before finalize()")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -41,9 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     video_keys = list(dataset.meta.video_keys)
     print(f"resumed {dataset.meta.total_episodes} {time.time():.3f}", flush=True)
-    if args.start_after is not None:
-        while not args.start_after.exists():
-            time.sleep(0.05)
     try:
         for _ in range(args.count):
             ep = dataset.meta.total_episodes
@@ -65,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             dataset.save_episode()
             print(f"saved {ep} {time.time():.3f}", flush=True)
             time.sleep(args.pause)
+        if args.finalize_after is not None:
+            while not args.finalize_after.exists():
+                time.sleep(0.05)
     finally:
         dataset.finalize()
     print(f"finalized {time.time():.3f}", flush=True)

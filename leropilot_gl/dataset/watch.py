@@ -32,6 +32,7 @@ from typing import Any
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.problems import DatasetProblem, Severity
+from leropilot_gl.dataset.tasks import TaskListState
 
 PENDING_MESSAGE = "recording: data pending (the recorder has not closed the data file yet)"
 NEW, RECORDING = "new", "recording"  # marks an episode can carry in the tree
@@ -185,7 +186,7 @@ class DatasetWatcher:
             self._known = set(range(int(info.get("total_episodes") or 0)))
             self._frames_seen = int(info.get("total_frames") or 0)
         self._pending: dict[int, WatchEvent] = {}  # reported new, rows not readable yet
-        self._tasks_seen: list[str] | None = read_tasks(self.root) if index is not None else None
+        self._tasks_seen: list[str] | None = None  # read on the watcher's thread (start)
         self._recording_task: str | None = None
         self._last_signature: tuple | None = None
         self._opened_signature: tuple | None = None
@@ -196,20 +197,17 @@ class DatasetWatcher:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
+        """Start watching on a thread of its own (all file work happens there, never here)."""
         if self._thread is not None:
             return
-        if self.use_file_events:
-            self._start_observer()
         self._thread = threading.Thread(target=self._run, name=f"watch:{self.root.name}", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop watching; wait=False returns at once (the UI), the thread ends on its own."""
         self._stop.set()
         self._wake.set()
-        if self._observer is not None:
-            with contextlib.suppress(Exception):
-                self._observer.stop()
-        if self._thread is not None and self._thread is not threading.current_thread():
+        if wait and self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
 
     def _start_observer(self) -> None:
@@ -235,6 +233,18 @@ class DatasetWatcher:
         self.file_events = True
 
     def _run(self) -> None:
+        if self._tasks_seen is None:
+            self._tasks_seen = read_tasks(self.root)
+        if self.use_file_events:
+            self._start_observer()
+        try:
+            self._loop()
+        finally:
+            if self._observer is not None:
+                with contextlib.suppress(Exception):
+                    self._observer.stop()
+
+    def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 events = self.poll_once()
@@ -405,7 +415,7 @@ class WatchState:
         default_factory=dict
     )  # the index each watcher started from or emitted
     marks: dict[Path, dict[int, str]] = field(default_factory=dict)  # root -> episode -> NEW / RECORDING
-    task_filter: tuple[Path, str] | None = None  # the task list's filter on the tree: (root, task)
+    task_list: TaskListState = field(default_factory=TaskListState)  # the task list panel beside Details
 
     def mark(self, root: Path, episode_index: int) -> str | None:
         return self.marks.get(Path(root).resolve(), {}).get(episode_index)
