@@ -255,7 +255,9 @@ class DatasetWatcher:
                 with contextlib.suppress(queue.Full):
                     self.events.put_nowait(event)
             unsettled = self._last_signature != self._opened_signature and self._pending
-            self._wake.wait(self.settle_s if unsettled else self.interval_s)
+            # with file events a change wakes the thread at once: polling is only a safety net then
+            idle_s = self.interval_s * 4 if self.file_events else self.interval_s
+            self._wake.wait(self.settle_s if unsettled else idle_s)
             self._wake.clear()
 
     def drain(self) -> list[WatchEvent]:

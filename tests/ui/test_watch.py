@@ -129,3 +129,26 @@ def test_a_recorded_episode_appears_in_the_tree_and_plays(
     assert ("Record one more episode.", 1) in seen["after_rename"]
     for key in ("shot_pending", "shot_tasks", "shot_renamed"):
         assert seen[key].is_file()
+
+
+def test_tree_hooks_marks_and_task_filter(app_state, sample_uneven: Path, tmp_path: Path) -> None:
+    """What the tree asks per row: the watch mark and whether the task filter shows the episode."""
+    from leropilot_gl.dataset import open_dataset
+    from leropilot_gl.ui.task_list import episode_visible
+    from leropilot_gl.ui.watch_status import episode_marks, mark_label
+
+    root = copy_dataset(sample_uneven, tmp_path, "hooks").resolve()
+    app_state.edits = EditorState(session=EditSession(tmp_path / "journals"))
+    session = app_state.edits.session
+    session.attach(open_dataset(root))
+    app_state.watch.marks[root] = {3: RECORDING, 2: NEW}
+    assert episode_marks(app_state, root, 3) == RECORDING and mark_label(RECORDING).endswith("data pending")
+    assert episode_marks(app_state, root, 2) == NEW and episode_marks(app_state, root, 0) is None
+
+    episodes = {e.uid: e for e in session.episodes(root)}
+    assert all(episode_visible(app_state, root, e) for e in episodes.values())  # no filter
+    app_state.watch.task_list.filter = (root, TASKS[2])
+    assert [u for u, e in episodes.items() if episode_visible(app_state, root, e)] == ["e2"]
+    session.set_task(root, ["e0"], TASKS[2])  # the filter follows pending task edits
+    assert [e.uid for e in session.episodes(root) if episode_visible(app_state, root, e)] == ["e0", "e2"]
+    assert all(episode_visible(app_state, tmp_path / "other", e) for e in session.episodes(root))
