@@ -2,6 +2,8 @@
 
     python -m tests.record_more ROOT COUNT [--frames N] [--pause S] [--task TEXT]
 
+A ROOT that does not exist yet is created with LeRobotDataset.create (a new recording).
+
 Opens the dataset with LeRobot 0.4.4's `LeRobotDataset(repo_id, root=...)` (what lerobot_record.py
 does on resume), adds COUNT episodes with add_frame/save_episode (streaming video encoding, as the
 recorder offers), pausing S seconds after each (a user resetting the scene), then finalize() (once --finalize-after exists, when given).
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--pause", type=float, default=2.0)
     parser.add_argument("--task", default="Record one more episode.")
+    parser.add_argument("--start-after", type=Path, help="wait until this file exists before recording")
     parser.add_argument("--finalize-after", type=Path, help="wait until this file exists before finalize()")
     args = parser.parse_args(argv)
 
@@ -33,14 +36,30 @@ def main(argv: list[str] | None = None) -> int:
     from tools.frame_code import make_camera_frame
     from tools.make_sample_dataset import ACTION_LEAD_FRAMES, joint_trajectory
 
-    dataset = LeRobotDataset(
-        "local/recording",
-        root=args.root,
-        streaming_encoding=True,
-        encoder_queue_maxsize=args.frames + 8,  # a full queue makes LeRobot drop frames
-    )
+    if args.root.exists():
+        dataset = LeRobotDataset(
+            "local/recording",
+            root=args.root,
+            streaming_encoding=True,
+            encoder_queue_maxsize=args.frames + 8,  # a full queue makes LeRobot drop frames
+        )
+    else:  # a new dataset, as lerobot-record without --resume makes it
+        from tools.make_sample_dataset import sample_features
+
+        dataset = LeRobotDataset.create(
+            "local/recording",
+            30,
+            features=sample_features(cameras=1, width=96, height=64),
+            root=args.root,
+            robot_type="so101_follower",
+            use_videos=True,
+            streaming_encoding=True,
+            encoder_queue_maxsize=args.frames + 8,
+        )
     video_keys = list(dataset.meta.video_keys)
     print(f"resumed {dataset.meta.total_episodes} {time.time():.3f}", flush=True)
+    while args.start_after is not None and not args.start_after.exists():
+        time.sleep(0.05)
     try:
         for _ in range(args.count):
             ep = dataset.meta.total_episodes

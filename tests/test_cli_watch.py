@@ -86,3 +86,41 @@ def test_watch_text_and_bad_input(sample_av1: Path, tmp_path: Path) -> None:
     assert out.returncode == 0
     assert out.stdout.strip() == f"watching {sample_av1.resolve()} (3 episodes); Ctrl+C to stop"
     assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_watch_a_new_recording_from_its_first_episode(tmp_path: Path) -> None:
+    """lerobot-record making a new dataset: nothing is readable until finalize(), every episode is
+    still printed as it lands."""
+    root = tmp_path / "fresh"
+    start, go = tmp_path / "start-now", tmp_path / "finalize-now"
+    recorder = subprocess.Popen(
+        [sys.executable, "-m", "tests.record_more", str(root), "2", "--frames", "12", "--pause", "2"]
+        + ["--start-after", str(start), "--finalize-after", str(go)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert recorder.stdout is not None
+    assert recorder.stdout.readline().startswith("resumed 0 ")  # the dataset folder exists now
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "leropilot_gl", "watch", str(root), "--count", "2", "--timeout", "400"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert watch.stdout is not None
+    assert watch.stdout.readline().strip() == f"watching {root.resolve()} (0 episodes); Ctrl+C to stop"
+    start.touch()
+    pending = " new: 12 frames, 'Record one more episode.', recording: data pending"
+    assert watch.stdout.readline().strip().startswith("episode 0" + pending)
+    assert watch.stdout.readline().strip().startswith("episode 1" + pending)
+    go.touch()
+    out, err = watch.communicate(timeout=500)
+    assert recorder.wait(timeout=300) == 0, recorder.stderr.read() if recorder.stderr else ""
+    assert watch.returncode == 0 and "Traceback" not in err, err
+    assert out.strip().splitlines() == [
+        "episode 0 ready: 12 frames, 'Record one more episode.', no problems",
+        "episode 1 ready: 12 frames, 'Record one more episode.', no problems",
+    ]

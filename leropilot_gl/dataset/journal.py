@@ -35,6 +35,7 @@ JOURNAL_FORMAT = 1
 # Badges a working episode can carry in the tree.
 TRIMMED, DUPLICATED, MOVED, COPIED = "trimmed", "duplicated", "moved", "copied"
 RETASKED = "task"  # the episode's task text was set by hand
+FRAME_MARK_FEATURES = ("next.reward", "next.success", "next.done")  # per-frame values set by hand
 
 
 class EditError(ValueError):
@@ -86,6 +87,8 @@ class WorkingEpisode:
     badges: frozenset[str] = frozenset()
     task: str | None = None  # set by hand: every frame of the episode has this task
     task_renames: tuple[tuple[str, str], ...] = ()  # (old, new) applied in order after `task`
+    # per-frame values set by hand: (feature, start, end, value) over source frames [start, end)
+    frame_values: tuple[tuple[str, int, int, float], ...] = ()
 
     @property
     def length(self) -> int:
@@ -214,6 +217,7 @@ def _episode_from_json(d: dict[str, Any]) -> WorkingEpisode:
         badges=frozenset(d.get("badges", ())),
         task=d.get("task"),
         task_renames=tuple((str(a), str(b)) for a, b in d.get("task_renames", ())),
+        frame_values=tuple((str(f), int(a), int(b), float(v)) for f, a, b, v in d.get("frame_values", ())),
     )
 
 
@@ -230,6 +234,7 @@ def episode_to_json(e: WorkingEpisode, uid: str, badges: Iterable[str] = ()) -> 
         # task edits travel with a copy (keys absent when there are none: older journals read the same)
         **({"task": e.task} if e.task is not None else {}),
         **({"task_renames": [list(r) for r in e.task_renames]} if e.task_renames else {}),
+        **({"frame_values": [list(m) for m in e.frame_values]} if e.frame_values else {}),
     }
 
 
@@ -291,6 +296,16 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
         if not new:
             raise EditError("a task needs some text")
         out = [replace(e, task_renames=(*e.task_renames, (old, new))) for e in out]
+    elif kind == "set_frames":
+        i = _find(out, op["uid"])
+        e = out[i]
+        start, end = int(op["start"]), int(op["end"])
+        if not 0 <= start < end <= e.source_length:
+            raise EditError(
+                f"frames {start}:{end} are outside episode {e.slice.source_episode} (0..{e.source_length - 1})"
+            )
+        mark = (str(op["feature"]), start, end, float(op["value"]))
+        out[i] = replace(e, frame_values=(*e.frame_values, mark))
     else:
         raise EditError(f"unknown operation {kind!r}")
     return out
@@ -740,6 +755,23 @@ class EditSession:
         label = f"rename task {old!r} to {new!r}"
         self._commit([(j, {"kind": "rename_task", "old": old, "new": new, "label": label})])
         return counts[old]
+
+    def set_frames(
+        self, root: str | Path, uid: str, feature: str, start: int, end: int, value: float | bool
+    ) -> None:
+        """Set a per-frame mark (next.reward / next.success / next.done) on source frames [start, end);
+        value 0 (or False) clears the range."""
+        j = self.journal(root)
+        spec = (j.info.get("features") or {}).get(feature)
+        if feature not in FRAME_MARK_FEATURES:
+            raise EditError(f"only {', '.join(FRAME_MARK_FEATURES)} can be marked, not {feature!r}")
+        if not isinstance(spec, dict):
+            have = [f for f in FRAME_MARK_FEATURES if f in (j.info.get("features") or {})]
+            raise EditError(f"{j.root.name} has no {feature!r} (it has: {', '.join(have) or 'none of them'})")
+        shown = bool(value) if spec.get("dtype") == "bool" else f"{float(value):g}"
+        label = f"set {feature} = {shown} on frames {start}..{int(end) - 1} of {self._names(j, [uid])}"
+        op = {"kind": "set_frames", "uid": uid, "feature": feature, "start": int(start), "end": int(end)}
+        self._commit([(j, dict(op, value=float(value), label=label))])
 
     # ------------------------------------------------------------------ undo / redo
     @property

@@ -313,6 +313,10 @@ def _write_dataset(
         table = tables.get(src.data_path).slice(src.row_start + s.start, s.length)
         names = {i: work.task_text(t) for i, t in task_names.get(s.source_root, {}).items()}
         table, ep_tasks = _reindex(table, new_ep, global_index, fps, names, tasks, src, info)
+        if work.frame_values:  # reward/done marks set by hand, over the kept frames
+            from leropilot_gl.dataset.frame_values import apply_frame_values
+
+            table = apply_frame_values(table, work.frame_values, s.start, s.end)
         if schema is None:
             schema = table.schema
         else:
