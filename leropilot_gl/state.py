@@ -162,4 +162,5 @@ class AppState:
 
     def shutdown(self) -> None:
         self.jobs.cancel_all()
+        self.watch.stop_all()
         self.executor.shutdown(wait=False, cancel_futures=True)

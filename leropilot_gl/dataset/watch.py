@@ -420,9 +420,12 @@ class WatchState:
     task_list: TaskListState = field(default_factory=TaskListState)  # the task list panel beside Details
 
     def mark(self, root: Path, episode_index: int) -> str | None:
-        return self.marks.get(Path(root).resolve(), {}).get(episode_index)
+        marks = self.marks.get(Path(root))  # the app's roots are resolved already: no syscall per row
+        if marks is None and self.marks:
+            marks = self.marks.get(Path(root).resolve())
+        return (marks or {}).get(episode_index)
 
     def stop_all(self) -> None:
         for watcher in self.watchers.values():
-            watcher.stop()
+            watcher.stop(wait=False)  # never holds up the exit: the threads are daemons
         self.watchers.clear()
