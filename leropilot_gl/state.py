@@ -10,6 +10,7 @@ from pathlib import Path
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex, open_dataset
 from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.hub import HubSession, looks_like_repo_id
+from leropilot_gl.dataset.watch import WatchState
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.jobs import JobRunner, pop_finished
 from leropilot_gl.media.playback import PlaybackState
@@ -56,6 +57,9 @@ class AppState:
     edits: EditorState = field(default_factory=EditorState)  # pending edits and saves (dataset/edit_state.py)
     opening: dict[str, Future] = field(default_factory=dict)  # path -> Future[DatasetIndex]
     hub: HubSession = field(default_factory=HubSession)  # Hugging Face Hub: login, origins, dialogs
+    watch: WatchState = field(
+        default_factory=WatchState
+    )  # recordings seen live; the task list (dataset/watch.py)
     show_demo_window: bool = False
     show_metrics_window: bool = False
     show_id_stack_tool: bool = False
@@ -158,4 +162,5 @@ class AppState:
 
     def shutdown(self) -> None:
         self.jobs.cancel_all()
+        self.watch.stop_all()
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -77,6 +77,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         action=_Ordered,
         help="new datasets under --out: NAME=0.8 (fraction) or NAME=0,2,5 (episodes)",
     )
+    add(
+        "--rename-task",
+        dest="rename_task",
+        nargs=2,
+        metavar=("OLD", "NEW"),
+        action=_Ordered,
+        help="rename a task text in every episode (no video is touched)",
+    )
+    add(
+        "--set-task",
+        dest="set_task",
+        nargs=2,
+        metavar=("EPISODES", "TEXT"),
+        action=_Ordered,
+        help="set the task of episodes: EPISODES is 3, 0,2,5, 4-9 or all",
+    )
     add("--out", type=Path, help="folder for --split outputs")
     add("--save", action="store_true", help="write the result (without it, nothing is written)")
     add("--dry-run", action="store_true", help="print what would change and write nothing")
@@ -110,6 +126,25 @@ def _int(text: str, what: str) -> int:
         return int(text)
     except ValueError:
         raise ValueError(f"{what}: {text!r} is not a whole number") from None
+
+
+def _episode_list(spec: str, count: int) -> list[int]:
+    """`3`, `0,2,5`, `4-9` (inclusive) or `all`: episode numbers on disk."""
+    if spec.strip().lower() == "all":
+        return list(range(count))
+    out: list[int] = []
+    for piece in spec.split(","):
+        first, sep, last = piece.strip().partition("-")
+        if sep:
+            a, b = _int(first, "--set-task"), _int(last, "--set-task")
+            if b < a:
+                raise ValueError(f"--set-task range {piece!r} runs backwards")
+            out.extend(range(a, b + 1))
+        elif piece.strip():
+            out.append(_int(first, "--set-task"))
+    if not out:
+        raise ValueError(f"--set-task: no episode in {spec!r} (use 3, 0,2,5, 4-9 or all)")
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -202,6 +237,15 @@ def _apply(session, attach, root: Path, name: str, value, args: argparse.Namespa
         session.copy(root, [uid(root, _int(e, f"--{name.replace('_', '-')}"))], dst, move=name == "move_to")
     elif name == "merge":
         session.merge(root, [attach(o) for o in value])
+    elif name == "rename_task":
+        old, new = value
+        count = session.rename_task(root, old, new)
+        print(f"renaming {old!r} to {new!r} in {count} episode(s)")
+    elif name == "set_task":
+        spec, text = value
+        session.set_task(
+            root, [uid(root, e) for e in _episode_list(spec, len(session.journal(root).base))], text
+        )
     elif name == "split":
         if args.out is None:
             raise EditError("--split needs --out FOLDER for the new datasets")

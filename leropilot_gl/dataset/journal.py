@@ -35,6 +35,8 @@ JOURNAL_FORMAT = 1
 
 # Badges a working episode can carry in the tree.
 TRIMMED, DUPLICATED, MOVED, COPIED = "trimmed", "duplicated", "moved", "copied"
+RETASKED = "task"  # the episode's task text was set by hand
+FRAME_MARK_FEATURES = ("next.reward", "next.success", "next.done")  # per-frame values set by hand
 
 
 class EditError(ValueError):
@@ -100,10 +102,22 @@ class WorkingEpisode:
     source_length: int  # frames in the whole source episode (trim handles span it)
     deleted: bool = False
     badges: frozenset[str] = frozenset()
+    task: str | None = None  # set by hand: every frame of the episode has this task
+    task_renames: tuple[tuple[str, str], ...] = ()  # (old, new) applied in order after `task`
+    # per-frame values set by hand: (feature, start, end, value) over source frames [start, end)
+    frame_values: tuple[tuple[str, int, int, float], ...] = ()
 
     @property
     def length(self) -> int:
         return self.slice.length
+
+    def task_text(self, source_task: str) -> str:
+        """What a task text of the source episode becomes here, after the task edits."""
+        text = self.task if self.task is not None else source_task
+        for old, new in self.task_renames:
+            if text == old:
+                text = new
+        return text
 
     @property
     def trimmed(self) -> bool:
@@ -253,6 +267,9 @@ def _episode_from_json(d: dict[str, Any]) -> WorkingEpisode:
         EpisodeSlice(d["source_root"], int(d["source_episode"]), int(d["start"]), int(d["end"])),
         int(d["source_length"]),
         badges=frozenset(d.get("badges", ())),
+        task=d.get("task"),
+        task_renames=tuple((str(a), str(b)) for a, b in d.get("task_renames", ())),
+        frame_values=tuple((str(f), int(a), int(b), float(v)) for f, a, b, v in d.get("frame_values", ())),
     )
 
 
@@ -266,6 +283,10 @@ def episode_to_json(e: WorkingEpisode, uid: str, badges: Iterable[str] = ()) -> 
         "end": s.end,
         "source_length": e.source_length,
         "badges": sorted(set(badges)),
+        # task edits travel with a copy (keys absent when there are none: older journals read the same)
+        **({"task": e.task} if e.task is not None else {}),
+        **({"task_renames": [list(r) for r in e.task_renames]} if e.task_renames else {}),
+        **({"frame_values": [list(m) for m in e.frame_values]} if e.frame_values else {}),
     }
 
 
@@ -315,6 +336,28 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
             if not 0 <= e.slice.start < e.slice.end <= e.source_length:
                 raise EditError(f"frames {e.slice.start}:{e.slice.end} are outside the source episode")
         out[at:at] = new
+    elif kind == "set_task":
+        text = str(op["task"]).strip()
+        if not text:
+            raise EditError("a task needs some text")
+        for uid in op["uids"]:
+            i = _find(out, uid)
+            out[i] = replace(out[i], task=text, task_renames=(), badges=out[i].badges | {RETASKED})
+    elif kind == "rename_task":
+        old, new = str(op["old"]), str(op["new"]).strip()
+        if not new:
+            raise EditError("a task needs some text")
+        out = [replace(e, task_renames=(*e.task_renames, (old, new))) for e in out]
+    elif kind == "set_frames":
+        i = _find(out, op["uid"])
+        e = out[i]
+        start, end = int(op["start"]), int(op["end"])
+        if not 0 <= start < end <= e.source_length:
+            raise EditError(
+                f"frames {start}:{end} are outside episode {e.slice.source_episode} (0..{e.source_length - 1})"
+            )
+        mark = (str(op["feature"]), start, end, float(op["value"]))
+        out[i] = replace(e, frame_values=(*e.frame_values, mark))
     else:
         raise EditError(f"unknown operation {kind!r}")
     return out
@@ -758,6 +801,49 @@ class EditSession:
             raise
         return list(targets.values())
 
+    def set_task(self, root: str | Path, uids: Sequence[str], text: str) -> None:
+        """Give the episodes one task (every frame); also fixes a single episode's task."""
+        j = self.journal(root)
+        uids = list(dict.fromkeys(uids))
+        if not uids:
+            raise EditError("no episode chosen to set the task of")
+        text = str(text).strip()
+        label = f"set the task of {self._names(j, uids)} to {text!r}"
+        self._commit([(j, {"kind": "set_task", "uids": uids, "task": text, "label": label})])
+
+    def rename_task(self, root: str | Path, old: str, new: str) -> int:
+        """Rename a task text in every episode of the dataset; returns how many episodes had it."""
+        from leropilot_gl.dataset.tasks import task_counts
+
+        j = self.journal(root)
+        new = str(new).strip()
+        counts = dict(task_counts(self, j.root))
+        if old not in counts:
+            known = ", ".join(repr(t) for t in counts) or "none"
+            raise EditError(f"no episode of {j.root.name} has the task {old!r} (tasks: {known})")
+        if old == new:
+            raise EditError(f"the task is already called {new!r}")
+        label = f"rename task {old!r} to {new!r}"
+        self._commit([(j, {"kind": "rename_task", "old": old, "new": new, "label": label})])
+        return counts[old]
+
+    def set_frames(
+        self, root: str | Path, uid: str, feature: str, start: int, end: int, value: float | bool
+    ) -> None:
+        """Set a per-frame mark (next.reward / next.success / next.done) on source frames [start, end);
+        value 0 (or False) clears the range."""
+        j = self.journal(root)
+        spec = (j.info.get("features") or {}).get(feature)
+        if feature not in FRAME_MARK_FEATURES:
+            raise EditError(f"only {', '.join(FRAME_MARK_FEATURES)} can be marked, not {feature!r}")
+        if not isinstance(spec, dict):
+            have = [f for f in FRAME_MARK_FEATURES if f in (j.info.get("features") or {})]
+            raise EditError(f"{j.root.name} has no {feature!r} (it has: {', '.join(have) or 'none of them'})")
+        shown = bool(value) if spec.get("dtype") == "bool" else f"{float(value):g}"
+        label = f"set {feature} = {shown} on frames {start}..{int(end) - 1} of {self._names(j, [uid])}"
+        op = {"kind": "set_frames", "uid": uid, "feature": feature, "start": int(start), "end": int(end)}
+        self._commit([(j, dict(op, value=float(value), label=label))])
+
     # ------------------------------------------------------------------ undo / redo
     @property
     def can_undo(self) -> bool:
@@ -870,6 +956,28 @@ class EditSession:
             fingerprint if fingerprint else meta_fingerprint(root),
             sigs=episode_signatures(index),
         )
+
+    def grow(self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> str | None:
+        """The dataset gained episodes on disk (a recording): the journal's base follows the new
+        index. Edits name episodes by uid, not position, so they still apply; a notice says when
+        they do not (then nothing changes). fingerprint: the new meta fingerprint, when known."""
+        root = Path(root).resolve()
+        j = self.journals.get(root)
+        if j is None:
+            return None
+        before = (j.base, j.fingerprint, self.indexes.get(str(root)))
+        j.base, j._cache = base_episodes_for(index, root), None
+        if fingerprint is not None:
+            j.fingerprint = fingerprint
+        try:
+            j.episodes()
+        except EditError as exc:
+            j.base, j.fingerprint, j._cache = before[0], before[1], None
+            return f"{root.name} grew on disk, but its pending edits no longer apply to it ({exc})"
+        self.indexes[str(root)] = index
+        if j.ops:
+            self._persist(j)
+        return None
 
     def write_marker(self, root: Path, new_fingerprint: str) -> None:
         """Record, before the swap, what the dataset will look like once the save has landed."""

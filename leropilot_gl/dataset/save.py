@@ -173,6 +173,8 @@ def describe_changes(session: EditSession, journal: Journal) -> list[str]:
         if here and e.uid == f"e{s.source_episode}" and pos == s.source_episode and not e.trimmed:
             continue
         lines.append(f"new episode {pos} = {origin}{cut} ({s.length} frames)")
+    # task edits touch only the parquet task columns: say which, in the order they were made
+    lines.extend(op["label"] for op in journal.applied if op["kind"] in ("set_task", "rename_task"))
     total = sum(e.length for e in kept)
     lines.append(
         f"result: {len(kept)} episodes, {total} frames; parquet and json rewritten, mp4 files reused as they are"
@@ -221,6 +223,12 @@ def write_plan(
     root = plan.root
     with DatasetLock(root):
         crash.step()
+        if plan.on_disk:  # never swap a folder that a recording is still writing into
+            from leropilot_gl.dataset.watch import writer_activity
+
+            busy = writer_activity(root)
+            if busy:
+                raise EditError(f"{root.name} cannot be saved now: {busy}")
         _check_unchanged(plan)
         if not plan.on_disk and root.exists():
             raise EditError(f"{root} already exists; choose a new folder")
@@ -395,8 +403,12 @@ def _write_dataset(
         table = tables.get(src.data_path).slice(src.row_start + s.start, s.length)
         # every column travels with its rows; language timestamps follow a trim, subtasks renumbered
         table = subtasks.remap(language.rebase_slice(table), src.dataset.root)
-        names = task_names.get(s.source_root, {})
+        names = {i: work.task_text(t) for i, t in task_names.get(s.source_root, {}).items()}
         table, ep_tasks = _reindex(table, new_ep, global_index, fps, names, tasks, src, info)
+        if work.frame_values:  # reward/done marks set by hand, over the kept frames
+            from leropilot_gl.dataset.frame_values import apply_frame_values
+
+            table = apply_frame_values(table, work.frame_values, s.start, s.end)
         if schema is None:
             schema = table.schema
         else:
@@ -405,7 +417,7 @@ def _write_dataset(
             flush()
         row = {
             "episode_index": new_ep,
-            "tasks": ep_tasks,
+            "tasks": list(dict.fromkeys(ep_tasks)),  # a rename can merge two tasks into one
             "length": s.length,
             L.EP_DATA_CHUNK: data_file // chunks_size,
             L.EP_DATA_FILE: data_file % chunks_size,

@@ -17,10 +17,12 @@ from leropilot_gl.ui.pending_edits import WINDOW as PENDING_EDITS_WINDOW, gui_pe
 from leropilot_gl.ui.plots import gui_plots
 from leropilot_gl.ui.settings_panel import gui_settings_panel
 from leropilot_gl.ui.sync_table import gui_sync_table
+from leropilot_gl.ui.task_list import WINDOW as TASKS_WINDOW, gui_task_list
 from leropilot_gl.ui.timeline import gui_timeline
 from leropilot_gl.ui.transport import playback_tick, release_playback
 from leropilot_gl.ui.video_grid import gui_video_grid
 from leropilot_gl.ui.view3d import gui_view3d, release_view3d_gl
+from leropilot_gl.ui.watch_status import watch_tick_hook
 
 MAIN_SPACE = "MainDockSpace"
 LEFT_SPACE = "LeftSpace"
@@ -60,6 +62,7 @@ def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
         _window("Plots", BOTTOM_SPACE, gui_plots, state),
         _window("Details", DETAILS_SPACE, gui_details, state),
         _window(PENDING_EDITS_WINDOW, DETAILS_SPACE, gui_pending_edits, state),
+        _window(TASKS_WINDOW, DETAILS_SPACE, gui_task_list, state),
         _window("3D", RIGHT_SPACE, gui_view3d, state),
         _window("Sync", RIGHT_BOTTOM_SPACE, gui_sync_table, state),
     ]
@@ -98,5 +101,7 @@ def install_feature_hooks(state: AppState) -> None:
     if edit_tick_hook not in state.tick_hooks:  # editing: journals, saves, undo/redo shortcuts
         state.tick_hooks.append(edit_tick_hook)
         state.menu_hooks.append(edit_menu_hook)
+    if watch_tick_hook not in state.tick_hooks:  # recordings: new episodes appear as they land
+        state.tick_hooks.append(watch_tick_hook)
     if release_view3d_gl not in state.before_exit_hooks:  # GL objects go while the context lives
         state.before_exit_hooks.append(release_view3d_gl)
