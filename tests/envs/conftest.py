@@ -9,8 +9,11 @@ real uv installs it with --offline: no index, no network. History:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pygit2
@@ -153,13 +156,55 @@ def pinned_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_package_repo(tmp_path_factory.mktemp("gitpinned"), installable_main=False)
 
 
+def wheel_from_installed(dist_name: str, out_dir: Path) -> Path:
+    """A wheel rebuilt from an installed distribution's files (its RECORD): `uv venv --seed` needs
+    pip (and setuptools, wheel before Python 3.12) and the tests have no index to get them from."""
+    from importlib.metadata import distribution
+
+    dist = distribution(dist_name)
+    base = Path(str(dist.locate_file("")))
+    info = next(f for f in dist.files if str(f).endswith(".dist-info/WHEEL")).parent
+    name = f"{dist.metadata['Name'].replace('-', '_')}-{dist.version}-py3-none-any.whl"
+    rows = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out_dir / name, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in dist.files:
+            rel = str(f)
+            if rel.startswith("..") or "__pycache__" in rel or rel.endswith("RECORD"):
+                continue
+            path = base / rel
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            zf.writestr(rel, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            rows.append(f"{rel},sha256={digest},{len(data)}")
+        record = f"{info}/RECORD"
+        zf.writestr(record, "\n".join([*rows, record + ",,"]) + "\n")
+    return out_dir / name
+
+
+@pytest.fixture(scope="session")
+def seed_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pip, setuptools and wheel as wheels in a folder: find-links for `uv venv --seed`, offline."""
+    folder = tmp_path_factory.mktemp("seed-wheels")
+    for name in ("pip", "setuptools", "wheel", "packaging"):  # wheel needs packaging
+        wheel_from_installed(name, folder)
+    return folder
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_wheels: Path) -> Settings:
     """Settings in a tmp data folder with a space and a quote in its path; offline uv."""
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv cache"))
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
     data = tmp_path / "data dir 'o"
-    return Settings(data_dir=data, offline=True, pypi_index_url="https://pypi.invalid/simple")
+    return Settings(
+        data_dir=data,
+        offline=True,
+        pypi_index_url="https://pypi.invalid/simple",
+        find_links=[str(seed_wheels)],
+    )
 
 
 @pytest.fixture
