@@ -86,7 +86,12 @@ def uv_failure_reason(stderr: str) -> str:
             rest = [x.removeprefix("cause:").strip() for x in lines[i + 1 :] if x]
             return _one_line(" ".join(rest) or line)
     causes = [x.removeprefix("error:").removeprefix("cause:").strip() for x in lines]
-    return _one_line(": ".join(causes[-3:])) if causes else "uv failed without a message"
+    if not causes:
+        return "uv failed without a message"
+    # the URL that failed names the index to fix; then the innermost cause says why
+    fetch = next((c for c in causes if "://" in c), "")
+    picked = [fetch, causes[-1]] if fetch and fetch != causes[-1] else causes[-2:]
+    return _one_line(": ".join(picked))
 
 
 _NETWORK_WORDS = (
