@@ -201,6 +201,7 @@ def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | No
     script's whole process group, marking the environment "cancelled".
     """
     shell = shell or default_shell()
+    env_dir = Path(os.path.abspath(env_dir))  # the script runs with env_dir as its cwd
     script = env_dir / script_name(shell)
     if not script.is_file():
         raise InstallError(f"{script} does not exist: generate the plan first")

@@ -109,6 +109,7 @@ def load_settings(data_dir: str | Path | None = None) -> Settings:
     A damaged file is kept aside as settings.json.bad, never silently overwritten.
     """
     root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    root = Path(os.path.abspath(root))  # scripts and activate commands must work from any folder
     path = root / SETTINGS_FILE
     if path.is_file():
         try:
