@@ -61,6 +61,7 @@ class WizardDraft:
     recommended_python: str = ""
     options: list[TorchOption] = field(default_factory=list)
     torch_index: int = 0
+    torch_user_chosen: bool = False  # the user picked an option (not just the recommendation)
     robots: set[str] = field(default_factory=set)
     name: str = "lerobot"
     install_ffmpeg: bool = True
@@ -231,16 +232,27 @@ class EnvManagerState:
             or self.draft.python_version not in self.draft.inspection.python_choices
         ):
             self.draft.python_version = self.draft.recommended_python
+        chosen = self.draft.torch_choice
         self.draft.options = torch_options(
             self.hardware, self.draft.inspection, self.draft.python_version, table
         )
-        self.draft.torch_index = next((i for i, o in enumerate(self.draft.options) if o.recommended), 0)
+        # keep the user's choice when it is still offered (late news, e.g. uv's Python list)
+        keep = next(
+            (i for i, o in enumerate(self.draft.options) if chosen is not None and o.spec == chosen.spec),
+            None,
+        )
+        self.draft.torch_index = (
+            keep
+            if keep is not None and self.draft.torch_user_chosen
+            else next((i for i, o in enumerate(self.draft.options) if o.recommended), 0)
+        )
 
     def select_torch_build(self, build: str) -> bool:
         """Pick the first option with this build ("skip", "cpu", "cu128"...); False if none."""
         for i, option in enumerate(self.draft.options):
             if option.build == build:
                 self.draft.torch_index = i
+                self.draft.torch_user_chosen = True
                 return True
         return False
 

@@ -208,7 +208,7 @@ def _gui_python_torch(state: AppState) -> None:
                 clicked, _ = imgui.selectable(f"{option.label}###torch-{key}", draft.torch_index == i)
                 imgui.end_disabled()
                 if clicked:
-                    draft.torch_index = i
+                    draft.torch_index, draft.torch_user_chosen = i, True
                 imgui.set_item_tooltip("\n".join(option.reasons))
                 if option.recommended:
                     imgui.same_line()
