@@ -279,7 +279,7 @@ def _gui_review(state: AppState) -> None:
         edited, draft.script = imgui.input_text_multiline(
             "##script",
             draft.script,
-            imgui.ImVec2(-1, hello_imgui.em_size(18)),
+            imgui.ImVec2(-1, hello_imgui.em_size(15)),
             imgui.InputTextFlags_.allow_tab_input,
         )
         draft.script_edited |= edited

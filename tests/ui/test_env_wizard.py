@@ -124,6 +124,8 @@ def test_wizard_walks_to_a_finished_install(
         ctx.set_ref("Environment settings")
         ctx.item_input_value("**/PyPI index URL", "https://mirror.example/simple")
         ctx.combo_click("###index-strategy/unsafe-best-match")
+        ctx.yield_(2)
+        seen["settings_indexes"] = screenshot(ctx, "env_settings_indexes")
         ctx.item_click("**/###save-settings")
         assert yield_until(ctx, lambda: bool(envs.settings_message))
         seen["settings"] = screenshot(ctx, "env_settings")
@@ -151,5 +153,6 @@ def test_wizard_walks_to_a_finished_install(
         "list",
         "confirm",
         "settings",
+        "settings_indexes",
     ):
         assert _not_blank(seen[key]), key
