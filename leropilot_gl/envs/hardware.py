@@ -25,9 +25,14 @@ class HardwareInfo:
     @property
     def summary(self) -> str:
         if self.kind == "nvidia":
-            return f"NVIDIA {self.gpu_name} (driver {self.driver_version})"
+            name = self.gpu_name or "GPU"
+            # nvidia-smi names usually start with the vendor already
+            name = name if name.upper().startswith("NVIDIA") else f"NVIDIA {name}"
+            return f"{name} (driver {self.driver_version})"
         if self.kind == "amd":
-            return f"AMD {self.gpu_name or 'GPU'} (ROCm {self.rocm_version or 'unknown'})"
+            name = self.gpu_name or "GPU"
+            name = name if name.upper().startswith(("AMD", "RADEON")) else f"AMD {name}"
+            return f"{name} (ROCm {self.rocm_version or 'unknown'})"
         if self.kind == "apple":
             return "Apple Silicon (Metal / MPS)"
         return "CPU only"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -30,6 +30,7 @@ class RepoInspection:
     python_choices: list[str]  # ascending
     torch_constraints: dict[str, str]  # package -> specifier ("" = any version)
     extras: list[str]  # sorted optional-dependency names (the robot checkboxes)
+    uv_sources: list[str] = field(default_factory=list)  # packages [tool.uv.sources] routes elsewhere
 
     def allows_python(self, python_version: str) -> bool:
         return python_version in self.python_choices
@@ -59,6 +60,7 @@ def inspect_pyproject(text: str) -> RepoInspection:
         if name in TORCH_PACKAGES:
             constraints[name] = str(req.specifier)
     extras = sorted((project.get("optional-dependencies") or {}).keys())
+    sources = ((data.get("tool") or {}).get("uv") or {}).get("sources") or {}
     return RepoInspection(
         project_name=str(project.get("name", "")),
         version=str(project.get("version", "")),
@@ -66,4 +68,5 @@ def inspect_pyproject(text: str) -> RepoInspection:
         python_choices=pythons,
         torch_constraints=constraints,
         extras=extras,
+        uv_sources=sorted(sources) if isinstance(sources, dict) else [],
     )

@@ -24,7 +24,13 @@ from pathlib import Path
 from leropilot_gl.envs.plan import DONE_MARK
 from leropilot_gl.jobs import JobCancelled, JobContext
 
+try:
+    import fcntl
+except ImportError:  # Windows: the status file's pid is the only guard
+    fcntl = None  # type: ignore[assignment]
+
 STATUS_FILE = "status.json"
+LOCK_FILE = "install.lock"
 LOG_FILE = "install.log"
 CONFIG_FILE = "config.json"
 _STEP_RE = re.compile(r"^##\[step (\d+)/(\d+)\] ?(.*)$")
@@ -42,6 +48,7 @@ class InstallStatus:
     steps: int = 0
     updated_at: float = 0.0
     pid: int | None = None
+    pgid: int | None = None  # the install script's process group (POSIX)
 
 
 def script_name(shell: str) -> str:
@@ -68,6 +75,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _group_alive(pgid: int) -> bool:
+    if os.name != "posix":
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def read_status(env_dir: Path) -> InstallStatus:
     path = env_dir / STATUS_FILE
     try:
@@ -76,7 +95,11 @@ def read_status(env_dir: Path) -> InstallStatus:
     except (OSError, ValueError, TypeError):
         return InstallStatus("failed", f"{STATUS_FILE} is missing or unreadable")
     # "installing" from a program that is gone (crash, kill): say so instead of spinning forever
-    if status.status == "installing" and (status.pid is None or not _pid_alive(status.pid)):
+    if (
+        status.status == "installing"
+        and (status.pid is None or not _pid_alive(status.pid))
+        and not (status.pgid is not None and _group_alive(status.pgid))
+    ):
         return InstallStatus(
             "interrupted",
             "the install stopped without finishing; retry or remove",
@@ -85,6 +108,45 @@ def read_status(env_dir: Path) -> InstallStatus:
             status.updated_at,
         )
     return status
+
+
+class _InstallLock:
+    """An exclusive lock on <env>/install.lock, held by the installer and inherited by the install
+    script: while any process of an install lives (even one orphaned by a crash), a second
+    install of the same environment is refused."""
+
+    def __init__(self, env_dir: Path) -> None:
+        self.path = env_dir / LOCK_FILE
+        self.fd: int | None = None
+
+    def acquire(self) -> bool:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is None:
+            return True
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self.fd)
+            self.fd = None
+            return False
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def install_running(env_dir: Path) -> bool:
+    """Whether a process of an install of this environment still runs."""
+    if fcntl is not None and (env_dir / LOCK_FILE).is_file():
+        lock = _InstallLock(env_dir)
+        if not lock.acquire():
+            return True
+        lock.release()
+        return False
+    status = read_status(env_dir)
+    return status.status == "installing"
 
 
 def _shell_command(script: Path, shell: str) -> list[str]:
@@ -122,6 +184,14 @@ def _stop(proc: subprocess.Popen) -> None:
         else:
             proc.kill()
         proc.wait()
+    _kill_group(proc)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Whatever of the script's group outlived the script (a uv it started) is killed too."""
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | None = None) -> InstallStatus:
@@ -131,10 +201,24 @@ def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | No
     script's whole process group, marking the environment "cancelled".
     """
     shell = shell or default_shell()
+    env_dir = Path(os.path.abspath(env_dir))  # the script runs with env_dir as its cwd
     script = env_dir / script_name(shell)
     if not script.is_file():
         raise InstallError(f"{script} does not exist: generate the plan first")
     cmd = _shell_command(script, shell)
+    lock = _InstallLock(env_dir)
+    if not lock.acquire():
+        raise InstallError(
+            f"{env_dir.name} is already being installed by another process; wait for it to "
+            "finish or cancel it, then install again"
+        )
+    try:
+        return _run_locked(env_dir, cmd, ctx, lock)
+    finally:
+        lock.release()
+
+
+def _run_locked(env_dir: Path, cmd: list[str], ctx: JobContext | None, lock: _InstallLock) -> InstallStatus:
     step, steps, last_text = 0, 0, "starting"
     write_status(env_dir, InstallStatus("installing", last_text, 0, 0, time.time(), os.getpid()))
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
@@ -150,7 +234,10 @@ def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | No
             stdin=subprocess.DEVNULL,
             env=env,
             start_new_session=os.name == "posix",
+            pass_fds=(lock.fd,) if os.name == "posix" and lock.fd is not None else (),
         )
+        pgid = proc.pid if os.name == "posix" else None
+        write_status(env_dir, InstallStatus("installing", last_text, 0, 0, time.time(), os.getpid(), pgid))
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True, name="install-log").start()
         cancelled, saw_done = False, False
@@ -171,7 +258,8 @@ def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | No
             if match:
                 step, steps, last_text = int(match.group(1)), int(match.group(2)), match.group(3)
                 write_status(
-                    env_dir, InstallStatus("installing", last_text, step, steps, time.time(), os.getpid())
+                    env_dir,
+                    InstallStatus("installing", last_text, step, steps, time.time(), os.getpid(), pgid),
                 )
                 if ctx is not None:
                     ctx.progress((step - 1) / max(steps, 1), f"{step}/{steps} {last_text}")
@@ -179,6 +267,7 @@ def run_install(env_dir: Path, ctx: JobContext | None = None, *, shell: str | No
             if ctx is not None:
                 ctx.log(line)
         code = proc.wait()
+        _kill_group(proc)
         if cancelled:
             final = InstallStatus(
                 "cancelled", f"cancelled during step {step}/{steps}: {last_text}", step, steps, time.time()

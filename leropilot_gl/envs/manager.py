@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import re
 import shutil
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +26,22 @@ from leropilot_gl.envs.installer import (
     script_name,
     write_status,
 )
-from leropilot_gl.envs.plan import EnvironmentConfig, PlanInputs, generate_script, new_env_id
-from leropilot_gl.envs.repos import RepoCache
+from leropilot_gl.envs.plan import (
+    EnvironmentConfig,
+    PlanError,
+    PlanInputs,
+    _index_args,
+    _sources_args,
+    _strategy_args,
+    _torch_index,
+    _torch_requirements,
+    bash_quote,
+    generate_script,
+    new_env_id,
+    powershell_quote,
+    torch_constraints,
+)
+from leropilot_gl.envs.repos import RepoCache, RepoError, _looks_remote
 from leropilot_gl.envs.settings import Settings, check_git
 from leropilot_gl.envs.uvtool import find_uv
 from leropilot_gl.jobs import Job, JobContext, JobRunner
@@ -44,11 +62,45 @@ class EnvironmentRecord:
         return activate_command(self.path)
 
 
-def activate_command(env_dir: Path) -> str:
-    """What the user types to enter the environment (pure: no disk access)."""
-    if platform.system() == "Windows":
-        return f'& "{env_dir / ".venv" / "Scripts" / "Activate.ps1"}"'
-    return f'source "{env_dir / ".venv" / "bin" / "activate"}"'
+def activate_command(env_dir: Path, *, shell: str | None = None) -> str:
+    """What the user types to enter the environment, quoted for that shell (pure: no disk access)."""
+    shell = shell or ("powershell" if platform.system() == "Windows" else "bash")
+    if shell == "powershell":
+        return "& " + powershell_quote(str(env_dir / ".venv" / "Scripts" / "Activate.ps1"))
+    return "source " + bash_quote(str(env_dir / ".venv" / "bin" / "activate"))
+
+
+_ENV_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def _one_line(text: str, limit: int = 600) -> str:
+    return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+def uv_failure_reason(stderr: str) -> str:
+    """uv's error as one line: the resolver's explanation when there is one, else its last causes."""
+    lines = [re.sub(r"^[\s×╰─▶│|]+", "", line).strip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("warning:", "hint:"))]
+    for i, line in enumerate(lines):
+        if "No solution found" in line:
+            rest = [x.removeprefix("cause:").strip() for x in lines[i + 1 :] if x]
+            return _one_line(" ".join(rest) or line)
+    causes = [x.removeprefix("error:").removeprefix("cause:").strip() for x in lines]
+    if not causes:
+        return "uv failed without a message"
+    # the URL that failed names the index to fix; then the innermost cause says why
+    fetch = next((c for c in causes if "://" in c), "")
+    picked = [fetch, causes[-1]] if fetch and fetch != causes[-1] else causes[-2:]
+    return _one_line(": ".join(picked))
+
+
+_NETWORK_WORDS = (
+    "error sending request",
+    "failed to fetch",
+    "dns error",
+    "connection refused",
+    "tcp connect",
+)
 
 
 class EnvManager:
@@ -59,8 +111,27 @@ class EnvManager:
 
     # ---- source ---------------------------------------------------------------------------
     def resolve_repo_url(self, repo: str) -> str:
-        """An alias from the settings ("official") or a URL/path as given."""
-        return self.settings.repositories.get(repo, repo).strip()
+        """An alias from the settings ("official"), a URL as given, or a local path made absolute
+        (one cache per repository, and scripts that work from any folder)."""
+        url = self.settings.repositories.get(repo, repo).strip()
+        if url and not _looks_remote(url) and not url.startswith("file:"):
+            return os.path.abspath(os.path.expanduser(url))
+        return url
+
+    def fetch_or_cached(self, repo: str, ctx: JobContext | None = None, *, offline: bool = False) -> str:
+        """Fetch; when the source is unreachable but a cached copy exists, use it and say so.
+
+        Returns "" after a fetch, else the note to show (the cached copy is being used)."""
+        url = self.resolve_repo_url(repo)
+        if (offline or self.settings.offline) and self.repos.has_mirror(url):
+            return f"offline: using the cached copy of {url}"
+        try:
+            self.fetch_repo(repo, ctx)
+        except RepoError as exc:
+            if not self.repos.has_mirror(url) or "cancelled" in str(exc):
+                raise
+            return f"could not reach {url} ({exc}); using the cached copy"
+        return ""
 
     def fetch_repo(self, repo: str, ctx: JobContext | None = None) -> Path:
         url = self.resolve_repo_url(repo)
@@ -130,10 +201,82 @@ class EnvManager:
         )
 
     def env_dir(self, env_id: str) -> Path:
-        EnvironmentConfig.model_validate(
-            {"id": env_id, "name": "x", "repo_url": "x", "ref": "x", "python_version": "3.10"}
-        )  # validates the id
+        if not _ENV_ID_RE.match(env_id or ""):
+            raise EnvError(f"{env_id!r} is not an environment id (see `leropilot-gl env list`)")
         return self.settings.envs_dir / env_id
+
+    # ---- the plan check ---------------------------------------------------------------------
+    def check_plan(self, config: EnvironmentConfig, *, timeout_s: float | None = None) -> str:
+        """Resolve the plan with `uv pip compile` before anything is written or installed.
+
+        uv's cache is tried first (offline); the configured indexes only when the cache cannot
+        answer. Returns a one-line note; raises PlanError naming the conflict when the plan cannot
+        install, or when no index could be reached to tell.
+        """
+        url = self.resolve_repo_url(config.repo_url)
+        text = self.repos.read_file(url, config.commit_hash or config.ref, "pyproject.toml")
+        timeout_s = timeout_s or max(120.0, self.settings.network_timeout_s * 4)
+        with tempfile.TemporaryDirectory(prefix="leropilot-check-") as tmp:
+            root = Path(tmp)
+            project = root / "project"
+            project.mkdir()
+            (project / "pyproject.toml").write_text(text, encoding="utf-8")
+            inputs = [str(project / "pyproject.toml")]
+            reqs = _torch_requirements(config)
+            if reqs:
+                (root / "torch.in").write_text("\n".join(reqs) + "\n", encoding="utf-8")
+                inputs.append(str(root / "torch.in"))
+            constraints = torch_constraints(config)
+            cmd = [str(find_uv()), "pip", "compile", *inputs, "--python-version", config.python_version]
+            cmd += ["--no-header", "--no-annotate", "--quiet", "--color", "never"]
+            if constraints:
+                (root / "constraints.txt").write_text("\n".join(constraints) + "\n", encoding="utf-8")
+                cmd += ["--constraints", str(root / "constraints.txt")]
+            for extra in config.selected_robots:
+                cmd += ["--extra", extra]
+            cmd += [a for a in _index_args(self.settings) if a != "--offline"]
+            torch_index = _torch_index(config, self.settings) if reqs else ""
+            if torch_index:
+                cmd += ["--extra-index-url", torch_index, "--index-strategy", "unsafe-best-match"]
+            else:
+                cmd += _strategy_args(self.settings)
+            cmd += _sources_args(config)
+            env = {
+                **os.environ,
+                "NO_COLOR": "1",
+                "UV_HTTP_TIMEOUT": str(int(self.settings.network_timeout_s)),
+            }
+            env.pop("VIRTUAL_ENV", None)
+            attempts = [True] if self.settings.offline else [True, False]
+            reason = ""
+            for offline in attempts:
+                try:
+                    out = subprocess.run(
+                        cmd + (["--offline"] if offline else []),
+                        capture_output=True,
+                        text=True,
+                        timeout=timeout_s,
+                        env=env,
+                        cwd=root,
+                    )
+                except subprocess.TimeoutExpired:
+                    raise PlanError(
+                        f"checking the plan with uv took over {timeout_s:.0f} s; try again"
+                    ) from None
+                except OSError as exc:
+                    raise PlanError(f"cannot run uv to check the plan: {exc}") from exc
+                if out.returncode == 0:
+                    count = sum(1 for line in out.stdout.splitlines() if "==" in line)
+                    where = "uv's cache" if offline else "the package indexes"
+                    return f"plan checked: {count} packages resolve from {where}; {config.sources_note}"
+                reason = uv_failure_reason(out.stderr)
+            lowered = reason.lower()
+            if any(word in lowered for word in _NETWORK_WORDS) or "network was disabled" in out.stderr:
+                raise PlanError(
+                    f"cannot check the plan: the package indexes are unreachable ({reason}); "
+                    "check the index URLs and proxies in the settings"
+                )
+            raise PlanError(f"this plan cannot install: {reason}")
 
     def plan_inputs(self, config: EnvironmentConfig) -> PlanInputs:
         git = check_git(self.settings.git_path)

@@ -55,6 +55,20 @@ class EnvironmentConfig(BaseModel):
     project_name: str = ""  # the distribution the verify step checks (from pyproject)
     install_ffmpeg: bool = True
     ffmpeg_version: str = ""
+    # the project's own [tool.uv.sources] (e.g. torch routed to one CUDA index): None decides by
+    # the torch choice: used when torch is skipped (the project decides), switched off
+    # (--no-sources) when the user chose a build, so that choice is what gets installed
+    use_sources: bool | None = None
+
+    @property
+    def sources_on(self) -> bool:
+        return self.torch_build == "skip" if self.use_sources is None else self.use_sources
+
+    @property
+    def sources_note(self) -> str:
+        if self.sources_on:
+            return "the project's [tool.uv.sources] are used as it declares them"
+        return f"the project's [tool.uv.sources] are switched off (--no-sources): torch comes from the {self.torch_build} build chosen here"
 
     @field_validator("id")
     @classmethod
@@ -140,6 +154,7 @@ class PlanInputs(BaseModel):
 
 
 def _index_args(settings: Settings) -> list[str]:
+    """Indexes and find-links, without --index-strategy (the torch step sets its own)."""
     args = ["--index-url", settings.effective_index_url()]
     for url in settings.extra_index_urls:
         args += ["--extra-index-url", url]
@@ -150,6 +165,14 @@ def _index_args(settings: Settings) -> list[str]:
     return args
 
 
+def _strategy_args(settings: Settings) -> list[str]:
+    return ["--index-strategy", settings.index_strategy] if settings.index_strategy else []
+
+
+def _sources_args(config: EnvironmentConfig) -> list[str]:
+    return [] if config.sources_on else ["--no-sources"]
+
+
 def _torch_index(config: EnvironmentConfig, settings: Settings) -> str:
     if config.torch_build in ("skip", "default"):
         return ""
@@ -157,11 +180,21 @@ def _torch_index(config: EnvironmentConfig, settings: Settings) -> str:
 
 
 def _torch_requirements(config: EnvironmentConfig) -> list[str]:
+    """What the torch step installs: torch and its matching torchvision."""
     if config.torch_build == "skip" or not config.torch_version:
         return []
     reqs = [f"torch=={config.torch_version}"]
     if config.torchvision_version:
         reqs.append(f"torchvision=={config.torchvision_version}")
+    return reqs
+
+
+def torch_constraints(config: EnvironmentConfig) -> list[str]:
+    """The matching set every later install must keep: torch, torchvision and torchcodec (which is
+    built for one torch release only; unpinned, uv pairs an old torch with the newest codec)."""
+    reqs = _torch_requirements(config)
+    if reqs and config.torchcodec_version:
+        reqs.append(f"torchcodec=={config.torchcodec_version}")
     return reqs
 
 
@@ -180,6 +213,56 @@ def _env_vars(settings: Settings) -> dict[str, str]:
     if settings.hf_endpoint:
         env["HF_ENDPOINT"] = settings.hf_endpoint
     return env
+
+
+def _bash_activate_extra(hf_endpoint: str) -> str:
+    """Appended to bin/activate: set HF_ENDPOINT, and make `deactivate` put back the old value."""
+    return "\n".join(
+        [
+            "# leropilot-gl: the Hub mirror, undone by deactivate",
+            'if [ -z "${_LEROPILOT_HF_SAVED:-}" ]; then',
+            "  _LEROPILOT_HF_SAVED=1",
+            '  if [ -n "${HF_ENDPOINT+x}" ]; then _LEROPILOT_OLD_HF_ENDPOINT="$HF_ENDPOINT"; _LEROPILOT_HAD_HF=1;',
+            "  else _LEROPILOT_HAD_HF=0; fi",
+            "fi",
+            "export HF_ENDPOINT=" + bash_quote(hf_endpoint),
+            'eval "_leropilot_venv_deactivate() $(declare -f deactivate | tail -n +2)"',
+            "deactivate () {",
+            '  _leropilot_venv_deactivate "$@"',
+            '  if [ "${1:-}" != "nondestructive" ]; then',
+            '    if [ "${_LEROPILOT_HAD_HF:-0}" = 1 ]; then export HF_ENDPOINT="$_LEROPILOT_OLD_HF_ENDPOINT";',
+            "    else unset HF_ENDPOINT; fi",
+            "    unset _LEROPILOT_HF_SAVED _LEROPILOT_HAD_HF _LEROPILOT_OLD_HF_ENDPOINT",
+            "    unset -f _leropilot_venv_deactivate deactivate",
+            "  fi",
+            "}",
+        ]
+    )
+
+
+def _powershell_activate_extra(hf_endpoint: str) -> str:
+    """Appended to Activate.ps1: the same for PowerShell."""
+    return "\n".join(
+        [
+            "# leropilot-gl: the Hub mirror, undone by deactivate",
+            "if (-not (Test-Path variable:global:_LeropilotHfSaved)) {",
+            "  $global:_LeropilotHfSaved = $true",
+            "  $global:_LeropilotHadHf = Test-Path env:HF_ENDPOINT",
+            "  $global:_LeropilotOldHf = $env:HF_ENDPOINT",
+            "}",
+            "$env:HF_ENDPOINT = " + powershell_quote(hf_endpoint),
+            "$global:_LeropilotVenvDeactivate = ${function:deactivate}",
+            "function global:deactivate([switch]$NonDestructive) {",
+            "  & $global:_LeropilotVenvDeactivate -NonDestructive:$NonDestructive",
+            "  if (-not $NonDestructive) {",
+            "    if ($global:_LeropilotHadHf) { $env:HF_ENDPOINT = $global:_LeropilotOldHf }",
+            "    else { Remove-Item -LiteralPath env:HF_ENDPOINT -ErrorAction SilentlyContinue }",
+            "    Remove-Variable -Scope global -Name _LeropilotHfSaved, _LeropilotHadHf, _LeropilotOldHf, "
+            "_LeropilotVenvDeactivate -ErrorAction SilentlyContinue",
+            "  }",
+            "}",
+        ]
+    )
 
 
 def step_count(config: EnvironmentConfig) -> int:
@@ -205,7 +288,10 @@ def generate_bash(config: EnvironmentConfig, settings: Settings, inputs: PlanInp
         f"UV={q(inputs.uv)}",
         f"PROJECT={q(config.project_name)}",
         "INDEX_ARGS=(" + " ".join(q(a) for a in _index_args(settings)) + ")",
+        "STRATEGY_ARGS=(" + " ".join(q(a) for a in _strategy_args(settings)) + ")",
+        "SOURCES_ARGS=(" + " ".join(q(a) for a in _sources_args(config)) + ")",
         "TORCH_REQS=(" + " ".join(q(r) for r in _torch_requirements(config)) + ")",
+        "TORCH_CONSTRAINTS=(" + " ".join(q(r) for r in torch_constraints(config)) + ")",
         f"TORCH_INDEX={q(_torch_index(config, settings))}",
         f"EXTRAS_TARGET_SUFFIX={q(_editable_target(config, ''))}",
         f"FFMPEG_SOURCE={q(inputs.ffmpeg_source)}",
@@ -229,28 +315,37 @@ def generate_bash(config: EnvironmentConfig, settings: Settings, inputs: PlanInp
         '"$GIT" -C "$SRC" log -1 --format="source at %H (%s)"',
         "",
         'step "Creating the Python $PYTHON_VERSION environment"',
-        '"$UV" venv --clear --python "$PYTHON_VERSION" "$VENV"',
+        "# --seed: pip inside the venv, as LeRobot's own instructions expect",
+        '"$UV" venv --clear --seed "${INDEX_ARGS[@]}" --python "$PYTHON_VERSION" "$VENV"',
     ]
     if settings.hf_endpoint:
-        # the Hub mirror applies whenever the environment is activated, not only during the install
+        # the Hub mirror applies whenever the environment is activated, and `deactivate` puts
+        # back what was there before
         lines += [
-            f"ACTIVATE_EXTRA={q('export HF_ENDPOINT=' + q(settings.hf_endpoint))}",
+            f"ACTIVATE_EXTRA={q(_bash_activate_extra(settings.hf_endpoint))}",
             'printf "%s\n" "$ACTIVATE_EXTRA" >> "$VENV/bin/activate"',
         ]
+    lines.append(f"echo {q('uv sources: ' + config.sources_note)}")
     if _torch_requirements(config):
+        torch_index = (
+            ['--extra-index-url "$TORCH_INDEX" --index-strategy unsafe-best-match']
+            if _torch_index(config, settings)
+            else ['"${STRATEGY_ARGS[@]}"']
+        )
         lines += [
             "",
             'step "Installing PyTorch (${TORCH_REQS[*]})"',
-            'printf "%s\\n" "${TORCH_REQS[@]}" > "$ENV_DIR/torch-constraints.txt"',
-            '"$UV" pip install --python "$VENV" "${INDEX_ARGS[@]}" --extra-index-url "$TORCH_INDEX" \\',
-            '  --index-strategy unsafe-best-match "${TORCH_REQS[@]}"',
+            'printf "%s\\n" "${TORCH_CONSTRAINTS[@]}" > "$ENV_DIR/torch-constraints.txt"',
+            '"$UV" pip install --python "$VENV" "${INDEX_ARGS[@]}" "${SOURCES_ARGS[@]}" \\',
+            f'  {torch_index[0]} "${{TORCH_REQS[@]}}"',
         ]
     constraint = ' --constraints "$ENV_DIR/torch-constraints.txt"' if _torch_requirements(config) else ""
     lines += [
         "",
         'step "Installing $PROJECT from src"',
         'cd "$SRC"  # a relative target: uv parses an absolute path with " ; " as a marker',
-        f'"$UV" pip install --python "$VENV" "${{INDEX_ARGS[@]}}"{constraint} -e ".$EXTRAS_TARGET_SUFFIX"',
+        f'"$UV" pip install --python "$VENV" "${{INDEX_ARGS[@]}}" "${{STRATEGY_ARGS[@]}}" "${{SOURCES_ARGS[@]}}"{constraint} \\',
+        '  -e ".$EXTRAS_TARGET_SUFFIX"',
     ]
     if config.install_ffmpeg:
         lines += [
@@ -274,7 +369,7 @@ def generate_bash(config: EnvironmentConfig, settings: Settings, inputs: PlanInp
         lines.append('"$VENV/bin/python" -c "import torch; print(\'torch\', torch.__version__)"')
     lines += [
         "",
-        'step "Done: activate with  source \\"$VENV/bin/activate\\""',
+        'step "Done: activate with  source $(printf %q "$VENV/bin/activate")"',
         f'echo "{DONE_MARK}"',
         "",
     ]
@@ -297,7 +392,10 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
         f"$Uv = {q(inputs.uv)}",
         f"$Project = {q(config.project_name)}",
         "$IndexArgs = @(" + ", ".join(q(a) for a in _index_args(settings)) + ")",
+        "$StrategyArgs = @(" + ", ".join(q(a) for a in _strategy_args(settings)) + ")",
+        "$SourcesArgs = @(" + ", ".join(q(a) for a in _sources_args(config)) + ")",
         "$TorchReqs = @(" + ", ".join(q(r) for r in _torch_requirements(config)) + ")",
+        "$TorchConstraints = @(" + ", ".join(q(r) for r in torch_constraints(config)) + ")",
         f"$TorchIndex = {q(_torch_index(config, settings))}",
         f"$ExtrasSuffix = {q(_editable_target(config, ''))}",
         f"$FfmpegSource = {q(inputs.ffmpeg_source)}",
@@ -312,35 +410,41 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
         'function Check { if ($LASTEXITCODE -ne 0) { throw "command failed with exit code $LASTEXITCODE" } }',
         "",
         "Step 'Cloning the source (from the local cache)'",
-        "if (-not (Test-Path (Join-Path $Src '.git'))) { & $Git clone --quiet --no-checkout -- $RepoCache $Src; Check }",
+        "if (-not (Test-Path -LiteralPath (Join-Path $Src '.git'))) { & $Git clone --quiet --no-checkout -- $RepoCache $Src; Check }",
         "& $Git -C $Src fetch --quiet --tags -- $RepoCache '+refs/heads/*:refs/remotes/origin/*'; Check",
         "& $Git -C $Src -c advice.detachedHead=false checkout --quiet --force $Commit --; Check",
         "& $Git -C $Src remote set-url origin -- $RepoUrl; Check",
         "",
         "Step 'Creating the Python environment'",
-        "& $Uv venv --clear --python $PythonVersion $Venv; Check",
+        "& $Uv venv --clear --seed @IndexArgs --python $PythonVersion $Venv; Check",
     ]
     if settings.hf_endpoint:
         lines += [
-            f"$ActivateExtra = {q('$env:HF_ENDPOINT = ' + q(settings.hf_endpoint))}",
+            f"$ActivateExtra = {q(_powershell_activate_extra(settings.hf_endpoint))}",
             "Add-Content -LiteralPath (Join-Path $Venv 'Scripts\\Activate.ps1') -Value $ActivateExtra",
         ]
     if _torch_requirements(config):
         lines += [
             "",
             "Step 'Installing PyTorch'",
-            "Set-Content -Path (Join-Path $EnvDir 'torch-constraints.txt') -Value $TorchReqs",
-            "& $Uv pip install --python $Venv @IndexArgs --extra-index-url $TorchIndex "
-            "--index-strategy unsafe-best-match @TorchReqs; Check",
+            "Set-Content -LiteralPath (Join-Path $EnvDir 'torch-constraints.txt') -Value $TorchConstraints",
+            "& $Uv pip install --python $Venv @IndexArgs @SourcesArgs "
+            + (
+                "--extra-index-url $TorchIndex --index-strategy unsafe-best-match"
+                if _torch_index(config, settings)
+                else "@StrategyArgs"
+            )
+            + " @TorchReqs; Check",
         ]
     constraint = (
         " --constraints (Join-Path $EnvDir 'torch-constraints.txt')" if _torch_requirements(config) else ""
     )
     lines += [
         "",
+        f"Write-Output {q('uv sources: ' + config.sources_note)}",
         "Step 'Installing the project'",
         "Set-Location -LiteralPath $Src",
-        f"& $Uv pip install --python $Venv @IndexArgs{constraint} -e ('.' + $ExtrasSuffix); Check",
+        f"& $Uv pip install --python $Venv @IndexArgs @StrategyArgs @SourcesArgs{constraint} -e ('.' + $ExtrasSuffix); Check",
     ]
     if config.install_ffmpeg:
         lines += [

@@ -19,6 +19,7 @@ OFFICIAL_REPO_URL = "https://github.com/huggingface/lerobot"
 SETTINGS_FILE = "settings.json"
 DATA_DIR_ENV = "LEROPILOT_DATA_DIR"
 DEFAULT_PYPI_INDEX = "https://pypi.org/simple"
+INDEX_STRATEGIES = ("", "first-index", "unsafe-first-match", "unsafe-best-match")
 
 
 def default_data_dir() -> Path:
@@ -40,6 +41,10 @@ class Settings(BaseModel):
     pypi_index_url: str = ""  # empty: pip's configured index, else PyPI
     extra_index_urls: list[str] = Field(default_factory=list)
     find_links: list[str] = Field(default_factory=list)
+    # uv's --index-strategy: "" is uv's own default (first-index: a package comes from the first
+    # index that has it); "unsafe-best-match" is what pip does across several indexes
+    index_strategy: str = ""
+    python_downloads: bool = True  # let uv download a Python that is not installed
     pytorch_index_base: str = "https://download.pytorch.org/whl"
     hf_endpoint: str = ""  # Hub mirror, e.g. https://hf-mirror.com
     git_url_prefix_mirror: str = ""  # prepended to https://github.com/... URLs when set
@@ -49,6 +54,21 @@ class Settings(BaseModel):
     compat_table_url: str = ""
     ffmpeg_url: str = ""  # a binary, or a zip/wheel holding one, downloaded when the cache is empty
     repositories: dict[str, str] = Field(default_factory=lambda: {"official": OFFICIAL_REPO_URL})
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        # scripts and activate commands name this folder: relative would work from one folder only
+        return Path(os.path.abspath(Path(value).expanduser()))
+
+    @field_validator("index_strategy")
+    @classmethod
+    def _strategy(cls, value: str) -> str:
+        if value not in INDEX_STRATEGIES:
+            raise ValueError(
+                f"index strategy must be one of: {', '.join(s or '(empty)' for s in INDEX_STRATEGIES)}"
+            )
+        return value
 
     @field_validator("network_timeout_s")
     @classmethod
@@ -89,6 +109,7 @@ def load_settings(data_dir: str | Path | None = None) -> Settings:
     A damaged file is kept aside as settings.json.bad, never silently overwritten.
     """
     root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    root = Path(os.path.abspath(root))  # scripts and activate commands must work from any folder
     path = root / SETTINGS_FILE
     if path.is_file():
         try:
@@ -97,13 +118,93 @@ def load_settings(data_dir: str | Path | None = None) -> Settings:
             return settings
         except ValueError:
             path.replace(path.with_name(SETTINGS_FILE + ".bad"))
-    pip = read_pip_config()
-    return Settings(
-        data_dir=root,
-        pypi_index_url=pip.index_url,
-        extra_index_urls=pip.extra_index_urls,
-        find_links=pip.find_links,
-    )
+    # pip's configuration is only offered (pip_suggestion), never applied behind the user's back
+    return Settings(data_dir=root)
+
+
+def pip_suggestion(settings: Settings, pip: PipConfig | None = None) -> dict[str, object]:
+    """The settings pip's configuration would give, translated for uv; {} when pip sets nothing
+    new. pip takes the best version across all its indexes: with extra indexes, uv needs
+    --index-strategy unsafe-best-match to do the same."""
+    pip = read_pip_config() if pip is None else pip
+    wanted: dict[str, object] = {}
+    if pip.index_url and pip.index_url != settings.pypi_index_url:
+        wanted["pypi_index_url"] = pip.index_url
+    if pip.extra_index_urls and pip.extra_index_urls != settings.extra_index_urls:
+        wanted["extra_index_urls"] = pip.extra_index_urls
+    if pip.find_links and pip.find_links != settings.find_links:
+        wanted["find_links"] = pip.find_links
+    if pip.extra_index_urls and settings.index_strategy != "unsafe-best-match":
+        wanted["index_strategy"] = "unsafe-best-match"
+    return wanted
+
+
+# `env settings set KEY VALUE`: the keys a user may set and how the text becomes a value
+SETTABLE_KEYS = {
+    "git_path": "git executable (empty: found on PATH)",
+    "pypi_index_url": "package index URL (empty: https://pypi.org/simple)",
+    "extra_index_urls": "extra index URLs, separated by spaces or commas",
+    "find_links": "folders or URLs of wheels, separated by spaces or commas",
+    "index_strategy": "uv --index-strategy: first-index, unsafe-first-match, unsafe-best-match (empty: uv's default)",
+    "pytorch_index_base": "PyTorch wheel index base (<this>/cu128, /cpu ...)",
+    "hf_endpoint": "Hub mirror set as HF_ENDPOINT in environments",
+    "git_url_prefix_mirror": "prefix for https://github.com/... URLs when fetching",
+    "http_proxy": "HTTP proxy",
+    "https_proxy": "HTTPS proxy",
+    "no_proxy": "hosts reached without a proxy",
+    "network_timeout_s": "network timeout in seconds",
+    "offline": "true/false: install only from caches and local sources",
+    "python_downloads": "true/false: let uv download a Python that is not installed",
+    "compat_table_url": "URL of a refreshed compatibility table",
+    "ffmpeg_url": "FFmpeg download URL",
+}
+
+
+def set_setting(settings: Settings, key: str, text: str) -> Settings:
+    """A copy of settings with KEY set from its text form; ValueError names what is wrong."""
+    key = key.strip().lower().replace("-", "_")
+    if key not in SETTABLE_KEYS:
+        raise ValueError(f"unknown setting {key!r}; one of: {', '.join(SETTABLE_KEYS)}")
+    data = settings.model_dump()
+    value: object = text.strip()
+    if key in ("extra_index_urls", "find_links"):
+        value = [v for v in text.replace(",", " ").split() if v]
+    elif key in ("offline", "python_downloads"):
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false", "yes", "no", "1", "0", "on", "off"):
+            raise ValueError(f"{key} takes true or false, not {text!r}")
+        value = lowered in ("true", "yes", "1", "on")
+    elif key == "network_timeout_s":
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"network_timeout_s takes a number of seconds, not {text!r}") from None
+    if key in ("http_proxy", "https_proxy", "no_proxy"):
+        data["proxies"][key.removesuffix("_proxy") if key != "no_proxy" else "no_proxy"] = value
+    else:
+        data[key] = value
+    try:
+        return Settings.model_validate(data)
+    except ValueError as exc:
+        errors = getattr(exc, "errors", None)
+        message = errors()[0]["msg"] if callable(errors) else str(exc)
+        raise ValueError(f"{key}: {message.removeprefix('Value error, ')}") from None
+
+
+def setting_values(settings: Settings) -> dict[str, str]:
+    """Every settable key with its current value as text (for `env settings show`)."""
+    values = {}
+    for key in SETTABLE_KEYS:
+        if key in ("http_proxy", "https_proxy", "no_proxy"):
+            value = getattr(settings.proxies, "no_proxy" if key == "no_proxy" else key.removesuffix("_proxy"))
+        else:
+            value = getattr(settings, key)
+        if isinstance(value, list):
+            value = " ".join(value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        values[key] = str(value)
+    return values
 
 
 def is_first_run(data_dir: str | Path | None = None) -> bool:

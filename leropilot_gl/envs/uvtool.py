@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -63,3 +64,38 @@ def check_uv(explicit: str | None = None) -> ToolCheck:
     if out.returncode != 0:
         return ToolCheck("uv", str(path), None, f"{path} --version failed: {out.stderr.strip()}")
     return ToolCheck("uv", str(path), out.stdout.strip().removeprefix("uv ").strip(), None)
+
+
+def available_pythons(uv: str | Path | None = None, *, downloads: bool = True) -> dict[str, bool]:
+    """Python minor versions uv can provide: {"3.11": True (installed), "3.10": False (uv downloads it)}.
+
+    Installed ones are what this machine has for sure; downloads need uv to reach its Python
+    builds, so they are listed only when `downloads` is allowed.
+    """
+    try:
+        exe = str(uv or find_uv())
+        env = dict(os.environ)
+        if not downloads:
+            env["UV_PYTHON_DOWNLOADS"] = "never"
+        out = subprocess.run(
+            [exe, "python", "list", "--output-format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=env,
+        )
+        entries = json.loads(out.stdout) if out.returncode == 0 else []
+    except (OSError, subprocess.TimeoutExpired, ValueError, UvNotFound):
+        return {}
+    found: dict[str, bool] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("implementation", "cpython") != "cpython":
+            continue
+        parts = str(entry.get("version", "")).split(".")
+        if len(parts) < 2 or not parts[1].isdigit():
+            continue
+        minor = f"{parts[0]}.{parts[1]}"
+        installed = bool(entry.get("path"))
+        if installed or downloads:
+            found[minor] = found.get(minor, False) or installed
+    return found

@@ -26,7 +26,7 @@ from leropilot_gl.envs.settings import (
     is_first_run,
     load_settings,
 )
-from leropilot_gl.envs.uvtool import check_uv
+from leropilot_gl.envs.uvtool import available_pythons, check_uv
 from leropilot_gl.jobs import Job, JobRunner, pop_finished
 
 _FAILURE_TEXT = {
@@ -35,6 +35,7 @@ _FAILURE_TEXT = {
     "inspect": "Cannot use that ref",
     "hardware": "Hardware detection failed",
     "plan": "Cannot write the install plan",
+    "pythons": "Cannot list the Pythons uv offers",
     "list": "Cannot list the environments",
     "delete": "Not deleted",
     "save-settings": "Settings not saved",
@@ -60,6 +61,7 @@ class WizardDraft:
     recommended_python: str = ""
     options: list[TorchOption] = field(default_factory=list)
     torch_index: int = 0
+    torch_user_chosen: bool = False  # the user picked an option (not just the recommendation)
     robots: set[str] = field(default_factory=set)
     name: str = "lerobot"
     install_ffmpeg: bool = True
@@ -67,6 +69,8 @@ class WizardDraft:
     script: str = ""
     script_edited: bool = False
     env_id: str | None = None  # set once the install started
+    source_note: str = ""  # e.g. "could not reach ...; using the cached copy"
+    check_note: str = ""  # what the uv check of the plan said
 
     @property
     def repo_target(self) -> str:
@@ -86,6 +90,7 @@ class EnvManagerState:
     welcome_done: bool = False
     checks: dict[str, ToolCheck] = field(default_factory=dict)
     hardware: HardwareInfo | None = None
+    pythons: dict[str, bool] | None = None  # uv's view: {"3.11": True installed, "3.10": False}
     draft: WizardDraft = field(default_factory=WizardDraft)
     records: list[EnvironmentRecord] = field(default_factory=list)
     error: str = ""
@@ -183,11 +188,14 @@ class EnvManagerState:
         self.error = ""
 
         def fetch(ctx) -> tuple[RepoRefs, str, str, RepoInspection]:
-            manager.fetch_repo(target, ctx)
+            note = manager.fetch_or_cached(target, ctx)
+            if note:
+                ctx.log(note)
             refs = manager.repos.refs(manager.resolve_repo_url(target))
             ref, commit, inspection = manager.inspect(
                 target, None if not refs.default_branch else refs.default_branch
             )
+            self.draft.source_note = note
             return refs, ref, commit, inspection
 
         self.draft.refs, self.draft.inspection = None, None
@@ -204,6 +212,9 @@ class EnvManagerState:
     def detect(self, executor: Executor) -> None:
         if self.hardware is None:
             self._submit(executor, "hardware", detect_hardware)
+        if self.pythons is None and self.settings is not None:
+            downloads = self.settings.python_downloads and not self.settings.offline
+            self._submit(executor, "pythons", available_pythons, downloads=downloads)
 
     # ---- wizard: python and torch ---------------------------------------------------------------
     def set_python(self, version: str) -> None:
@@ -215,22 +226,33 @@ class EnvManagerState:
         if self.manager is None or self.hardware is None or self.draft.inspection is None:
             return
         table = self.manager.compat_table()
-        self.draft.recommended_python = recommend_python(self.draft.inspection, table)
+        self.draft.recommended_python = recommend_python(self.draft.inspection, table, self.pythons)
         if (
             not self.draft.python_version
             or self.draft.python_version not in self.draft.inspection.python_choices
         ):
             self.draft.python_version = self.draft.recommended_python
+        chosen = self.draft.torch_choice
         self.draft.options = torch_options(
             self.hardware, self.draft.inspection, self.draft.python_version, table
         )
-        self.draft.torch_index = next((i for i, o in enumerate(self.draft.options) if o.recommended), 0)
+        # keep the user's choice when it is still offered (late news, e.g. uv's Python list)
+        keep = next(
+            (i for i, o in enumerate(self.draft.options) if chosen is not None and o.spec == chosen.spec),
+            None,
+        )
+        self.draft.torch_index = (
+            keep
+            if keep is not None and self.draft.torch_user_chosen
+            else next((i for i, o in enumerate(self.draft.options) if o.recommended), 0)
+        )
 
     def select_torch_build(self, build: str) -> bool:
         """Pick the first option with this build ("skip", "cpu", "cu128"...); False if none."""
         for i, option in enumerate(self.draft.options):
             if option.build == build:
                 self.draft.torch_index = i
+                self.draft.torch_user_chosen = True
                 return True
         return False
 
@@ -257,8 +279,15 @@ class EnvManagerState:
         except (ValueError, RuntimeError) as exc:
             self.error = str(exc)
             return
-        draft.script, draft.script_edited = "", False
-        self._submit(executor, "plan", manager.generate_plan, draft.config)
+        draft.script, draft.script_edited, draft.check_note = "", False, ""
+        config = draft.config
+
+        def checked_plan() -> tuple[str, str]:
+            # resolved with uv first: a plan that cannot install is never shown as ready
+            note = manager.check_plan(config)
+            return note, manager.generate_plan(config)
+
+        self._submit(executor, "plan", checked_plan)
 
     def start_install(self, jobs: JobRunner) -> Job | None:
         assert self.manager is not None
@@ -329,7 +358,10 @@ class EnvManagerState:
                 self.draft.robots &= set(inspection.extras)
                 self.refresh_options()
         elif key == "plan":
-            self.draft.script = result
+            self.draft.check_note, self.draft.script = result
+        elif key == "pythons":
+            self.pythons = result
+            self.refresh_options()
         elif key == "list":
             self.records = result
         elif key == "delete" and executor is not None:

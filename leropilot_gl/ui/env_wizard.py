@@ -5,6 +5,7 @@ from __future__ import annotations
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
 from leropilot_gl.envs import BASE_INSTALL
+from leropilot_gl.envs.compat import order_pythons
 from leropilot_gl.envs.ffmpeg import cache_slot
 from leropilot_gl.envs.manager import activate_command
 from leropilot_gl.envs.wizard import FETCH_JOB, STEPS, EnvManagerState
@@ -153,6 +154,8 @@ def _gui_source(state: AppState) -> None:
             imgui.text_disabled(
                 f"requires-python {info.requires_python or 'any'}; extras: {', '.join(info.extras) or 'none'}"
             )
+            if draft.source_note:
+                imgui.text_colored(WARN, draft.source_note)
         elif "inspect" in envs.pending:
             imgui.text_disabled("reading pyproject.toml...")
     if _nav(envs, next_enabled=draft.inspection is not None and "inspect" not in envs.pending):
@@ -165,8 +168,13 @@ def _gui_python_torch(state: AppState) -> None:
     envs, draft = state.envs, state.envs.draft
     info = draft.inspection
     assert info is not None
-    choices = info.python_choices
-    labels = [f"{v}  (recommended)" if v == draft.recommended_python else v for v in choices]
+    # installed Pythons first, then the ones uv downloads; none that uv cannot get
+    offered = order_pythons(info.python_choices, envs.pythons) or [(v, "") for v in info.python_choices]
+    choices = [v for v, _ in offered]
+    labels = [
+        v + (f"  ({note})" if note else "") + ("  - recommended" if v == draft.recommended_python else "")
+        for v, note in offered
+    ]
     current = choices.index(draft.python_version) if draft.python_version in choices else 0
     imgui.set_next_item_width(hello_imgui.em_size(14))
     changed, current = imgui.combo("Python###python", current, labels)
@@ -189,7 +197,10 @@ def _gui_python_torch(state: AppState) -> None:
     imgui.text_disabled(f"This LeRobot version: {pins}")
     imgui.spacing()
     imgui.text("PyTorch")
-    with imgui_ctx.begin_child("##torch-options", hello_imgui.em_to_vec2(0, 14), imgui.ChildFlags_.borders):
+    # tall enough for every choice, so CPU, the default-index wheel and skip are in sight too
+    rows = imgui.get_text_line_height_with_spacing() * (len(draft.options) + 0.6)
+    height = min(rows, hello_imgui.em_size(20))
+    with imgui_ctx.begin_child("##torch-options", imgui.ImVec2(0, height), imgui.ChildFlags_.borders):
         for i, option in enumerate(draft.options):
             key = f"{option.build}-{option.torch_version or 'none'}"
             with imgui_ctx.push_id(i):
@@ -197,7 +208,7 @@ def _gui_python_torch(state: AppState) -> None:
                 clicked, _ = imgui.selectable(f"{option.label}###torch-{key}", draft.torch_index == i)
                 imgui.end_disabled()
                 if clicked:
-                    draft.torch_index = i
+                    draft.torch_index, draft.torch_user_chosen = i, True
                 imgui.set_item_tooltip("\n".join(option.reasons))
                 if option.recommended:
                     imgui.same_line()
@@ -258,14 +269,17 @@ def _gui_review(state: AppState) -> None:
     imgui.text(
         f"Python {config.python_version}, {torch}, extras: {', '.join(config.selected_robots) or 'none'}"
     )
+    imgui.text_disabled(config.sources_note)
+    if draft.check_note:
+        imgui.text_colored(GOOD, f"{fa.ICON_FA_CHECK} {draft.check_note.split(';')[0]}")
     imgui.text_disabled("The install script below runs as is; you may edit it.")
     if "plan" in envs.pending:
-        imgui.text_disabled(f"{fa.ICON_FA_SPINNER} writing the plan...")
+        imgui.text_disabled(f"{fa.ICON_FA_SPINNER} checking the plan with uv and writing it...")
     else:
         edited, draft.script = imgui.input_text_multiline(
             "##script",
             draft.script,
-            imgui.ImVec2(-1, hello_imgui.em_size(18)),
+            imgui.ImVec2(-1, hello_imgui.em_size(15)),
             imgui.InputTextFlags_.allow_tab_input,
         )
         draft.script_edited |= edited

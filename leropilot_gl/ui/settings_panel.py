@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
+from leropilot_gl.envs.settings import INDEX_STRATEGIES, pip_suggestion
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.state import AppState
 
@@ -54,6 +57,31 @@ def _gui_repositories(envs: EnvManagerState) -> None:
     imgui.set_item_tooltip("alias (e.g. myfork) and git URL; each URL gets its own cache")
 
 
+def _gui_pip_suggestion(envs: EnvManagerState) -> None:
+    """pip's index settings, offered once per session; used only when the user says so."""
+    s = envs.settings
+    assert s is not None
+    if "pip-suggestion" not in envs.text_buffers:
+        # pip's files are read once, not on every frame the panel is drawn
+        envs.text_buffers["pip-suggestion"] = json.dumps(pip_suggestion(s))
+    wanted = json.loads(envs.text_buffers["pip-suggestion"])
+    if not wanted:
+        return
+    with imgui_ctx.push_id("pip"):
+        imgui.text_colored(imgui.ImVec4(0.95, 0.75, 0.25, 1.0), "pip's configuration suggests:")
+        for key, value in wanted.items():
+            imgui.bullet_text(f"{key}: {' '.join(value) if isinstance(value, list) else value}")
+        if imgui.button("Use these###use-pip"):
+            for key, value in wanted.items():
+                setattr(s, key, value)
+            envs.text_buffers.pop("extra", None)
+            envs.text_buffers.pop("links", None)
+            envs.text_buffers["pip-suggestion"] = "{}"
+        imgui.same_line()
+        if imgui.button("Ignore###ignore-pip"):
+            envs.text_buffers["pip-suggestion"] = "{}"
+
+
 def gui_settings_panel(state: AppState) -> None:
     envs = state.envs
     if not envs.load_async(state.executor):
@@ -70,10 +98,24 @@ def gui_settings_panel(state: AppState) -> None:
     )
     s.extra_index_urls = _lines(envs, "extra", "Extra index URLs", s.extra_index_urls)
     s.find_links = _lines(envs, "links", "Find-links", s.find_links)
+    labels = ["uv's default (first index that has the package)", *INDEX_STRATEGIES[1:]]
+    current = INDEX_STRATEGIES.index(s.index_strategy) if s.index_strategy in INDEX_STRATEGIES else 0
+    imgui.set_next_item_width(hello_imgui.em_size(28))
+    changed, current = imgui.combo("Index strategy###index-strategy", current, labels)
+    if changed:
+        s.index_strategy = INDEX_STRATEGIES[current]
+    imgui.set_item_tooltip(
+        "how uv chooses among several indexes; unsafe-best-match takes the best version from any "
+        "index, as pip does"
+    )
+    _gui_pip_suggestion(envs)
     s.pytorch_index_base = _text(
         "PyTorch wheel index", s.pytorch_index_base, "builds are at <this>/cu128, /cpu ..."
     )
     _, s.offline = imgui.checkbox("Offline (install only from caches and local sources)", s.offline)
+    _, s.python_downloads = imgui.checkbox(
+        "Let uv download a Python that is not installed", s.python_downloads
+    )
     s.ffmpeg_url = _text(
         "FFmpeg download URL",
         s.ffmpeg_url,

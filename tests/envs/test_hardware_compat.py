@@ -124,9 +124,9 @@ def test_recommendation_follows_driver_and_pins(driver: str, torch_version: str,
 
 
 def test_driver_too_old_for_the_pins_is_flagged_potential_incompatibility() -> None:
-    # driver 525 runs CUDA <= 11.8 only; pins ask for torch >= 2.8 which has no cu118 build
+    # driver 470 runs CUDA 11.x only; pins ask for torch >= 2.8 which has no CUDA 11 build
     pins = inspect_pyproject('[project]\nname="x"\ndependencies=["torch>=2.8"]\n')
-    hw = HardwareInfo("nvidia", driver_version="525.60.13", os_name="Linux")
+    hw = HardwareInfo("nvidia", driver_version="470.256.02", os_name="Linux")
     options = torch_options(hw, pins, "3.11", bundled_table())
     rec = recommended_option(options)
     assert rec is not None and rec.potential_incompatibility
@@ -152,7 +152,7 @@ def test_windows_driver_numbers_and_amd_and_cpu_and_python() -> None:
     assert cpu is not None and (cpu.torch_version, cpu.build) == ("2.7.1", "cpu")
     # Python 3.14 has no torch within the pins: the hardware fit wins, flagged
     py314 = recommended_option(torch_options(HardwareInfo("cpu"), LEROBOT_PINS, "3.14", table))
-    assert py314 is not None and py314.torch_version == "2.10.0" and py314.potential_incompatibility
+    assert py314 is not None and py314.torch_version == "2.11.0" and py314.potential_incompatibility
     assert recommend_python(LEROBOT_PINS, table) == "3.10"
 
 
@@ -184,3 +184,95 @@ def test_table_refresh_falls_back_to_bundled(tmp_path: Path) -> None:
     assert load_table(cache).torch[-1].version == "9.0.0"
     (cache / "compat" / "torch_compat.json").write_text("{broken")
     assert load_table(cache).source == "bundled"
+
+
+LEROBOT_044 = inspect_pyproject("""
+[project]
+name = "lerobot"
+requires-python = ">=3.10"
+dependencies = ["torch>=2.2.1,<2.8.0", "torchcodec>=0.2.1,<0.6.0", "torchvision>=0.21.0,<0.23.0"]
+""")
+NEWEST = inspect_pyproject('[project]\nname="x"\nrequires-python=">=3.10"\ndependencies=["torch>=2.2"]\n')
+
+
+@pytest.mark.parametrize(
+    ("driver", "cuda", "pins", "expected", "why"),
+    [
+        # 470 runs CUDA 11.4 natively and every 11.x through minor-version compatibility
+        ("470.256.02", "11.4", LEROBOT_044, ("2.7.1", "cu118"), "minor-version compatibility"),
+        ("535.183.01", "12.2", LEROBOT_044, ("2.7.1", "cu118"), "runs CUDA up to 12.2"),
+        ("535.183.01", "12.2", NEWEST, ("2.11.0", "cu128"), "minor-version compatibility"),
+        ("550.54.14", "12.4", NEWEST, ("2.11.0", "cu128"), "minor-version compatibility"),
+        ("580.82.07", "13.0", LEROBOT_044, ("2.7.1", "cu128"), "runs CUDA up to 13.0"),
+        ("580.82.07", "13.0", NEWEST, ("2.11.0", "cu130"), "runs CUDA up to 13.0"),
+    ],
+)
+def test_stand_in_nvidia_smi_drivers_each_get_a_build_and_a_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, driver, cuda, pins, expected, why
+) -> None:
+    _fake_nvidia(tmp_path / "bin", driver, cuda)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin") + os.pathsep + os.environ["PATH"])
+    hw = detect_hardware(kfd_path=tmp_path / "no-kfd")
+    assert hw.kind == "nvidia" and hw.driver_version == driver
+    assert hw.summary.count("NVIDIA") == 1  # "NVIDIA GeForce ...", never "NVIDIA NVIDIA ..."
+    options = torch_options(hw, pins, "3.11", bundled_table())
+    rec = recommended_option(options)
+    assert rec is not None and (rec.torch_version, rec.build) == expected
+    assert rec.reasons[0].startswith("Recommended") and any(why in r for r in rec.reasons), rec.reasons
+    assert sum(o.recommended for o in options) == 1
+    # the CPU build, the package index's own wheel and skip are always offered
+    assert [o.build for o in options[-3:]] == ["cpu", "default", "skip"]
+
+
+def test_a_driver_too_old_for_any_cuda_gets_the_cpu_build_with_the_reason() -> None:
+    hw = HardwareInfo("nvidia", gpu_name="Quadro K600", driver_version="390.157", os_name="Linux")
+    options = torch_options(hw, LEROBOT_044, "3.11", bundled_table())
+    rec = recommended_option(options)
+    assert rec is not None and (rec.torch_version, rec.build) == ("2.7.1", "cpu")
+    assert "driver 390.157" in rec.reasons[0] and not rec.potential_incompatibility
+
+
+@pytest.mark.parametrize(
+    ("rocm", "pins", "expected"),
+    [
+        ("6.1", LEROBOT_044, ("2.6.0", "rocm6.1")),
+        ("6.3", LEROBOT_044, ("2.7.1", "rocm6.3")),
+        ("7.2", NEWEST, ("2.11.0", "rocm7.2")),
+        ("5.4", LEROBOT_044, ("2.7.1", "cpu")),  # older than any ROCm build: CPU, with the reason
+    ],
+)
+def test_stand_in_rocm_versions_each_get_a_build_and_a_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rocm, pins, expected
+) -> None:
+    _stand_in(
+        tmp_path / "bin",
+        "rocm-smi",
+        f"""\
+case "$1" in
+  --showdriverversion) echo "ROCm version: {rocm}.0" ;;
+  --showproductname) printf 'GPU[0]\\t\\t: Card Series: \\t\\tRadeon RX 7900 XTX\\n' ;;
+esac
+""",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    hw = detect_amd(tmp_path / "no-rocm", tmp_path / "no-kfd")
+    assert hw is not None and hw.rocm_version == rocm and hw.gpu_name == "Radeon RX 7900 XTX"
+    options = torch_options(hw, pins, "3.11", bundled_table())
+    rec = recommended_option(options)
+    assert rec is not None and (rec.torch_version, rec.build) == expected
+    assert rec.reasons[0].startswith("Recommended") and len(rec.reasons) >= 2
+    assert sum(o.recommended for o in options) == 1
+
+
+def test_python_offered_where_uv_can_get_it_installed_first() -> None:
+    from leropilot_gl.envs.compat import order_pythons
+
+    table = bundled_table()
+    # 3.10 would be LeRobot's choice, but only 3.11 is installed and uv may not reach downloads
+    assert recommend_python(LEROBOT_044, table, {"3.11": True, "3.10": False}) == "3.11"
+    assert recommend_python(LEROBOT_044, table, {"3.11": True, "3.10": True}) == "3.10"
+    assert recommend_python(LEROBOT_044, table, {"3.12": False, "3.10": False}) == "3.10"
+    assert order_pythons(["3.10", "3.11", "3.12"], {"3.11": True, "3.10": False}) == [
+        ("3.11", "installed"),
+        ("3.10", "uv downloads it"),
+    ]

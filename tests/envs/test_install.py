@@ -22,6 +22,7 @@ from leropilot_gl.envs import (
     read_status,
 )
 from leropilot_gl.envs.installer import InstallError
+from leropilot_gl.envs.plan import _powershell_activate_extra
 from leropilot_gl.jobs import JobRunner
 from tests.envs.conftest import PACKAGE, PYTHON
 
@@ -156,7 +157,7 @@ def _hostile(canary: Path) -> str:
 
 
 def test_hostile_values_never_execute(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package_repo: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package_repo: Path, seed_wheels: Path
 ) -> None:
     canary = tmp_path / "canary"
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
@@ -167,6 +168,7 @@ def test_hostile_values_never_execute(
             offline=True,
             hf_endpoint=_hostile(canary),
             extra_index_urls=[f"file:///nowhere/$(touch {canary})"],
+            find_links=[str(seed_wheels)],
         )
     )
     url = "https://example.com/r.git" + _hostile(canary)
@@ -203,12 +205,38 @@ def test_hostile_values_never_execute(
         text=True,
     )
     assert shown.stdout == _hostile(canary) and not canary.exists()
+    # deactivate puts back what was there: unset stays unset, a value comes back byte for byte
+    for before, expected in (("unset HF_ENDPOINT", "<unset>"), ("export HF_ENDPOINT='a b$(x)'", "a b$(x)")):
+        restored = subprocess.run(
+            [
+                "bash",
+                "-c",
+                before + '; source "$1" && deactivate && printf "%s" "${HF_ENDPOINT-<unset>}"',
+                "_",
+                str(activate),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert restored.stdout == expected, restored.stderr
+    # pip is in the environment, as LeRobot's instructions expect
+    pip = subprocess.run(
+        [str(_venv_python(manager, config.id)), "-m", "pip", "--version"], capture_output=True, text=True
+    )
+    assert pip.returncode == 0 and pip.stdout.startswith("pip ")
+    # the printed activate command is one shell word after `source`: it runs nothing else
+    shown = subprocess.run(
+        ["bash", "-c", manager.get(config.id).activate_command + ' && printf "%s" "$VIRTUAL_ENV"'],
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode == 0 and not canary.exists()
     ps = manager.generate_plan(config, shell="powershell")
     for value in (
         url,
         str(manager.env_dir(config.id).resolve()),
         f"file:///nowhere/$(touch {canary})",
-        "$env:HF_ENDPOINT = " + powershell_quote(_hostile(canary)),
+        _powershell_activate_extra(_hostile(canary)),
     ):
         assert _ps_literal_roundtrip(ps, powershell_quote(value)) == value
 
@@ -286,7 +314,7 @@ def _stand_in_wheel(index_dir: Path, name: str, version: str, requires: list[str
 
 
 def test_torch_step_installs_the_chosen_build_and_the_project_keeps_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned_repo: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned_repo: Path, seed_wheels: Path
 ) -> None:
     """The package at main depends on torch>=2.2,<2.8 like LeRobot; the CPU build comes from the
     "PyTorch index" (a local folder index here) and the project install must not replace it."""
@@ -300,6 +328,7 @@ def test_torch_step_installs_the_chosen_build_and_the_project_keeps_it(
         data_dir=tmp_path / "data",
         pypi_index_url=(tmp_path / "empty-index").as_uri(),
         pytorch_index_base=(tmp_path / "whl").as_uri(),
+        find_links=[str(seed_wheels)],
     )
     manager = EnvManager(settings)
     manager.fetch_repo(str(pinned_repo))

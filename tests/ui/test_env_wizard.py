@@ -11,7 +11,7 @@ from PIL import Image
 
 from leropilot_gl.envs import EnvManager, Settings
 from leropilot_gl.envs.wizard import EnvManagerState
-from tests.envs.conftest import PACKAGE, PYTHON, make_package_repo
+from tests.envs.conftest import PACKAGE, PYTHON, make_package_repo, wheel_from_installed
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 
 pytestmark = pytest.mark.gui
@@ -27,9 +27,12 @@ def test_wizard_walks_to_a_finished_install(
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
     repo = make_package_repo(tmp_path / "git")
+    for name in ("pip", "setuptools", "wheel", "packaging"):  # for `uv venv --seed`, offline
+        wheel_from_installed(name, tmp_path / "seed")
     settings = Settings(
         data_dir=tmp_path / "data",
         offline=True,
+        find_links=[str(tmp_path / "seed")],
         repositories={"official": "https://github.com/huggingface/lerobot", "local": str(repo)},
     )
     envs = EnvManagerState(
@@ -82,6 +85,8 @@ def test_wizard_walks_to_a_finished_install(
         ctx.item_click("**/###next")
         # 4. review: the script, editable
         assert yield_until(ctx, lambda: bool(envs.draft.script), max_frames=1200), envs.error
+        ctx.yield_(2)
+        seen["check_note"] = envs.draft.check_note
         seen["review"] = screenshot(ctx, "env_wizard_4_review")
         ctx.item_click("**/###next")
         # 5. progress with the live log, to the end
@@ -118,6 +123,9 @@ def test_wizard_walks_to_a_finished_install(
         ctx.menu_click("Environments/Settings")
         ctx.set_ref("Environment settings")
         ctx.item_input_value("**/PyPI index URL", "https://mirror.example/simple")
+        ctx.combo_click("###index-strategy/unsafe-best-match")
+        ctx.yield_(2)
+        seen["settings_indexes"] = screenshot(ctx, "env_settings_indexes")
         ctx.item_click("**/###save-settings")
         assert yield_until(ctx, lambda: bool(envs.settings_message))
         seen["settings"] = screenshot(ctx, "env_settings")
@@ -132,6 +140,8 @@ def test_wizard_walks_to_a_finished_install(
     assert saved.pypi_index_url == "https://mirror.example/simple" and saved.repositories["local"] == str(
         repo
     )
+    assert saved.index_strategy == "unsafe-best-match"
+    assert seen["check_note"].startswith("plan checked:"), seen["check_note"]
     for key in (
         "welcome",
         "bad_ref",
@@ -143,5 +153,6 @@ def test_wizard_walks_to_a_finished_install(
         "list",
         "confirm",
         "settings",
+        "settings_indexes",
     ):
         assert _not_blank(seen[key]), key
