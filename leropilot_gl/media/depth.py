@@ -100,6 +100,11 @@ class DepthParams:
         out *= UNIT_PER_METRE[self.unit]
         return out.astype(np.float32)
 
+    def to_depth_range(self) -> tuple[float, float]:
+        """The nearest and farthest depth a code can hold, in the dataset's unit."""
+        factor = UNIT_PER_METRE[self.unit]
+        return self.depth_min_m * factor, self.depth_max_m * factor
+
     def depth_at(self, code: int) -> float:
         """One code -> depth in the dataset's unit (the value under the cursor)."""
         return float(self.to_depth(np.array([code]))[0])
