@@ -3,8 +3,9 @@ in every camera's GL texture, against bare torchcodec decoders (the floor) and L
 
     .venv/bin/python tools/bench/scrub.py [--positions 200] [--seed 0] [--backend auto]
 
-The dataset (50 episodes x 300 frames, camera-like frames with a readable frame code) is generated
-once under ~/.cache/leropilot-gl/bench/ and reused. Runs headless: GLFW Null platform + EGL.
+The dataset (12 episodes x 150 frames, camera-like frames with a readable frame code, written by
+LeRobot's own encoder) is generated once under ~/.cache/leropilot-gl/bench/ and reused from there
+(a few minutes the first time, nothing after). Runs headless: GLFW Null platform + EGL.
 The last line is `summary: seek_p50_ms=... ratio=...`.
 """
 
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools.frame_code import read_frame_code
 
     root = bench_dataset(args.root)
+    load_before = os.getloadavg()
     index = open_dataset(root)
     keys = index.video_keys
     rng = random.Random(args.seed)
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         f"scrub benchmark: {root.name}: {len(keys)} cameras {camera.width}x{camera.height} {camera.codec}, "
         f"{len(index.episodes)} episodes x {'/'.join(map(str, lengths))} frames, {len(positions)} random "
         f"positions (seed {args.seed}); decoder {backend.describe()}, {pool_workers} workers, "
-        f"{os.cpu_count()} cores"
+        f"{os.cpu_count()} cores; load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
     rows = [
         ("cold seek until all 3 textures hold the frame", seek_p50, seek_p95, f"{len(cold)} seeks"),
