@@ -12,9 +12,15 @@ from PIL import Image
 from tests.conftest import tree_checksum
 
 
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict | None = None, python_flags: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "leropilot_gl", *args], capture_output=True, text=True, timeout=300, env=env
+        [sys.executable, *python_flags, "-m", "leropilot_gl", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
 
 
@@ -24,8 +30,17 @@ def test_offscreen_launch_on_the_bundled_sample(tmp_path):
     before = tree_checksum(SAMPLE_DATASET)
     shot = tmp_path / "window.png"
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"))
-    out = run_cli("--offscreen", str(shot), env=env)
+    env.pop("LEROPILOT_VIDEO_BACKEND", None)
+    # -X importtime lists every module imported: the window and its first video frames (the
+    # offscreen run exits once every tile shows one) never wait for torch on a CPU machine.
+    out = run_cli("--offscreen", str(shot), env=env, python_flags=("-X", "importtime"))
     assert out.returncode == 0, out.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if "|" in line}
+    assert "av" in imported and "imgui_bundle" in imported
+    from leropilot_gl.media.decoders import cuda_driver_present
+
+    if not cuda_driver_present():  # with a GPU driver, torch loads beside PyAV for CUDA decoding
+        assert "torch" not in imported and "torchcodec" not in imported
     image = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     assert image.shape[0] > 400 and image.shape[1] > 600
     assert image.std() > 20

@@ -26,7 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
     parser.add_argument(
-        "--backend", choices=("auto", "torchcodec", "pyav"), default="auto", help="video decoder"
+        "--backend",
+        choices=("auto", "torchcodec", "pyav"),
+        default="auto",
+        help="video decoder (auto: PyAV, which needs no torch import for a few frames)",
     )
     parser.set_defaults(func=run)
 
@@ -76,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
             f"which has frames 0..{episode.length - 1}"
         )
         return 2
-    pool = DecodePool(FrameCache(256 * 1024 * 1024), backend=args.backend)
+    # A few frames never pay for torch (seconds to import, ~1 GB of RSS): "auto" is PyAV here.
+    backend = "pyav" if args.backend == "auto" else args.backend
+    pool = DecodePool(FrameCache(256 * 1024 * 1024), backend=backend)
     try:
         media = EpisodeMedia(pool, episode)
         cameras = media.video_keys

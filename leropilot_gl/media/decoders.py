@@ -18,6 +18,13 @@ import numpy as np
 
 BACKEND_ENV = "LEROPILOT_VIDEO_BACKEND"  # "auto" (default), "torchcodec" or "pyav"
 BACKENDS = ("auto", "torchcodec", "pyav")
+# Gray formats deeper than 8 bits: depth cameras (LeRobot 0.6 writes 12-bit codes in gray12le).
+# They are decoded by PyAV to uint16 codes; torchcodec would convert them to 8-bit RGB.
+GRAY_DEEP_FORMATS = ("gray10le", "gray12le", "gray14le", "gray16le", "gray16be")
+# The decoder a CPU-only machine uses in "auto". Measured with tools/bench/scrub.py (3 cameras
+# 640x480 AV1, 2 cores): PyAV seeks as fast as torchcodec and needs no torch import (3 to 5 s,
+# about 1 GB of RSS), so torch is loaded only where torchcodec can use a GPU.
+CPU_AUTO_BACKEND = "pyav"
 
 
 class MediaError(Exception):
@@ -97,16 +104,23 @@ class PyAVDecoder:
     Reading on from the last decoded frame costs no seek, so playback decodes each frame once.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, rgba: bool = False) -> None:
         import av
 
         self.path = Path(path)
+        # The pixel format frames come out in: swscale writes RGBA directly (one pass), and gray
+        # depth streams keep their 12/16-bit codes (uint16), never squashed to 8 bits.
+        self.out_format = "rgba" if rgba else "rgb24"
         try:
             self._container = av.open(str(path))
             stream = self._container.streams.video[0]
         except Exception as exc:  # av raises many error types for damaged files
             raise MediaError(f"cannot open {Path(path).name}: {_first_line(exc)}") from exc
         stream.thread_type = "NONE"
+        # One decoder thread: dav1d otherwise starts a thread per core and holds frames back for
+        # its pipeline, so a seek costs 4 to 16 ms instead of 2 (640x480 AV1, 2 cores). The
+        # pool already decodes the cameras side by side.
+        stream.codec_context.thread_count = 1
         self._stream = stream
         rate = stream.average_rate or stream.guessed_rate
         if not rate:
@@ -119,8 +133,12 @@ class PyAVDecoder:
             num_frames = round(float(stream.duration * stream.time_base) * float(rate))
         ctx = stream.codec_context
         self.info = VideoInfo(float(rate), int(num_frames or 0), ctx.width, ctx.height, ctx.name)
+        self.pix_fmt = ctx.pix_fmt  # e.g. "yuv420p", or "gray12le" for a depth camera
+        if self.pix_fmt in GRAY_DEEP_FORMATS:
+            self.out_format = self.pix_fmt
         self._frames = None  # the decode iterator after the last seek
         self._next_index: int | None = None  # the index the iterator yields next
+        self._fresh_seek = False
 
     def _index_of(self, frame) -> int:
         return round(float((frame.pts - self._start_pts) * self._time_base) * float(self._rate))
@@ -130,16 +148,20 @@ class PyAVDecoder:
             _check_index(self.path, index, self.info.num_frames)
         try:
             if self._next_index is None or not (self._next_index <= index <= self._next_index + 4):
-                target_pts = self._start_pts + int(Fraction(index) / self._rate / self._time_base)
-                self._container.seek(target_pts, stream=self._stream, backward=True, any_frame=False)
-                self._frames = self._container.decode(self._stream)
-            for frame in self._frames:
-                got = self._index_of(frame)
-                if got >= index:
+                self._seek(index)
+            # An open GOP (x265's default) drops the frames that lead a keyframe after a seek:
+            # when the first frame out is past the target, seek further back and read on.
+            back, sought = 1, index
+            while True:
+                frame, got = self._read_until(index)
+                if frame is not None and got == index:
                     self._next_index = got + 1
-                    if got != index:
-                        raise MediaError(f"{self.path.name}: frame {index} is missing (next is {got})")
-                    return frame.to_ndarray(format="rgb24")
+                    return frame.to_ndarray(format=self.out_format)
+                if not self._fresh_seek or sought == 0:
+                    break
+                back *= 4
+                sought = max(0, index - back)
+                self._seek(sought)
         except MediaError:
             self._next_index = None
             raise
@@ -147,7 +169,30 @@ class PyAVDecoder:
             self._next_index = None
             raise MediaError(f"{self.path.name}: frame {index} does not decode ({_first_line(exc)})") from exc
         self._next_index = None
+        if got is not None:
+            raise MediaError(f"{self.path.name}: frame {index} is missing (next is {got})")
         raise MediaError(f"{self.path.name}: frame {index} is past the end of the file")
+
+    def _seek(self, index: int) -> None:
+        target_pts = self._start_pts + int(Fraction(index) / self._rate / self._time_base)
+        self._container.seek(target_pts, stream=self._stream, backward=True, any_frame=False)
+        self._frames = self._container.decode(self._stream)
+        self._fresh_seek = True
+
+    def _read_until(self, index: int):
+        """Decode on to the first frame at or past index: (frame, its index), or (None, None) at the end.
+
+        _fresh_seek stays True only when that frame is the first one out after a seek.
+        """
+        first = True
+        for frame in self._frames:
+            got = self._index_of(frame)
+            if got >= index:
+                self._fresh_seek = self._fresh_seek and first
+                return frame, got
+            first = False
+        self._fresh_seek = False
+        return None, None
 
     def close(self) -> None:
         container, self._container = self._container, None
@@ -189,26 +234,76 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def cuda_driver_present() -> bool:
+    """An NVIDIA driver is installed (checked without importing torch): only then is torch worth loading."""
+    if os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidiactl"):
+        return True
+    import ctypes.util
+
+    return os.name == "nt" and ctypes.util.find_library("nvcuda") is not None
+
+
 class BackendProbe:
-    """Finds, once per process, which backend and device work here (imports torch: call off the UI thread)."""
+    """Finds, once per process, which backend and device work here.
+
+    status() may import torch (seconds): scripts call it. status_now() never waits: while the
+    probe runs in its own thread it answers PyAV, so the first frames decode before torch is in.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._status: dict[str, BackendStatus] = {}
+        self._probing: dict[str, threading.Thread] = {}
 
     def status(self, preferred: str = "auto") -> BackendStatus:
-        preferred = preferred if preferred != "auto" else os.environ.get(BACKEND_ENV, "auto")
-        if preferred not in BACKENDS:
-            preferred = "auto"
+        preferred = _resolve(preferred)
+        with self._lock:
+            thread = self._probing.get(preferred)
+        if thread is not None:
+            thread.join()
         with self._lock:
             if preferred not in self._status:
                 self._status[preferred] = _probe(preferred)
             return self._status[preferred]
 
+    def status_now(self, preferred: str = "auto") -> tuple[BackendStatus, bool]:
+        """(status, final): final is False while torchcodec still loads and PyAV stands in."""
+        preferred = _resolve(preferred)
+        with self._lock:
+            known = self._status.get(preferred)
+            if known is not None:
+                return known, True
+            if preferred == "pyav" or (
+                preferred == "auto" and CPU_AUTO_BACKEND == "pyav" and not cuda_driver_present()
+            ):
+                # Nothing to load: decided at once, torch never imported.
+                self._status[preferred] = _probe(preferred)
+                return self._status[preferred], True
+            if preferred not in self._probing:
+                thread = threading.Thread(
+                    target=self._probe_into, args=(preferred,), name="decoder-probe", daemon=True
+                )
+                self._probing[preferred] = thread
+                thread.start()
+        return BackendStatus("pyav", "cpu", "torchcodec is loading"), False
+
+    def _probe_into(self, preferred: str) -> None:
+        status = _probe(preferred)
+        with self._lock:
+            self._status[preferred] = status
+            self._probing.pop(preferred, None)
+
+
+def _resolve(preferred: str) -> str:
+    preferred = preferred if preferred != "auto" else os.environ.get(BACKEND_ENV, "auto")
+    return preferred if preferred in BACKENDS else "auto"
+
 
 def _probe(preferred: str) -> BackendStatus:
     if preferred == "pyav":
         return BackendStatus("pyav", "cpu", "chosen in settings")
+    if preferred == "auto" and CPU_AUTO_BACKEND == "pyav" and not cuda_driver_present():
+        return BackendStatus("pyav", "cpu", None)
     try:
         import torchcodec.decoders  # noqa: F401  # fails when FFmpeg's shared libraries are missing
     except Exception as exc:
@@ -218,6 +313,8 @@ def _probe(preferred: str) -> BackendStatus:
 
         if torch.cuda.is_available():
             return BackendStatus("torchcodec", "cuda")
+        if preferred == "auto" and CPU_AUTO_BACKEND == "pyav":
+            return BackendStatus("pyav", "cpu", "no CUDA device: PyAV seeks fastest on the CPU")
         return BackendStatus("torchcodec", "cpu", None)
     except Exception as exc:
         return BackendStatus("torchcodec", "cpu", f"CUDA check failed: {_first_line(exc)}")
@@ -226,13 +323,19 @@ def _probe(preferred: str) -> BackendStatus:
 BACKEND_PROBE = BackendProbe()
 
 
-def open_decoder(path: Path, status: BackendStatus) -> FrameDecoder:
-    """A decoder for path with the given backend; CUDA falls back to CPU per file when NVDEC refuses it."""
+def open_decoder(
+    path: Path, status: BackendStatus, *, rgba: bool = False, gray: bool = False
+) -> FrameDecoder:
+    """A decoder for path with the given backend; CUDA falls back to CPU per file when NVDEC refuses it.
+
+    rgba: PyAV frames come out HxWx4 (torchcodec's stay HxWx3). gray: a depth camera, decoded
+    by PyAV whatever the backend, so its 12/16-bit codes stay whole.
+    """
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"video file missing: {path}")
-    if status.name == "pyav":
-        return PyAVDecoder(path)
+    if status.name == "pyav" or gray:
+        return PyAVDecoder(path, rgba=rgba)
     if status.device == "cuda":
         try:
             return TorchcodecDecoder(path, device="cuda")

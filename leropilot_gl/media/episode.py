@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from leropilot_gl.dataset import EpisodeIndex
+from leropilot_gl.media.depth import DepthParams, bits_of, is_depth_feature
 from leropilot_gl.media.pool import DecodePool
 
 PAUSED_BEHIND = 4  # frames prefetched behind the playhead while paused (stepping back)
@@ -38,6 +39,10 @@ class TileFrame:
     frame_index: int
     image: np.ndarray | None  # HxWx4 uint8 RGBA (HxWx3 RGB from a pool with rgba=False), read-only
     problem: str | None  # the video or this frame cannot be decoded
+    # Depth cameras: the frame's raw codes (HxW uint16, full 12/16 bits) and how they map to
+    # depth (DepthParams.to_depth / depth_at, in the dataset's unit); `image` is then a colormap.
+    depth_codes: np.ndarray | None = None
+    depth: DepthParams | None = None
 
     @property
     def ready(self) -> bool:
@@ -52,7 +57,10 @@ class EpisodeMedia:
         self.episode = episode
         self.dataset_fps = float(episode.dataset.fps)
         self.sources: dict[str, CameraSource] = {}
+        self.depth: dict[str, DepthParams] = {}  # depth cameras, by video key
+        self.depth_problems: dict[str, str] = {}
         cameras = episode.dataset.cameras
+        features = (getattr(episode.dataset, "info", None) or {}).get("features") or {}
         for key in sorted(set(episode.videos) | {k for k, c in cameras.items() if c.storage == "image"}):
             video = episode.videos.get(key)
             if video is None:
@@ -60,6 +68,13 @@ class EpisodeMedia:
                 self.sources[key] = CameraSource(key, Path(), 0.0, 0.0, problem)
                 continue
             problem = None if video.exists else f"video file missing: {video.path.name}"
+            feature = features.get(key)
+            if isinstance(feature, dict) and is_depth_feature(feature):
+                try:
+                    self.depth[key] = DepthParams.from_feature(feature, bits=_bits(cameras.get(key)))
+                    pool.set_depth(video.path, self.depth[key])
+                except ValueError as exc:  # shown on the tile; the codes still show as gray levels
+                    problem = problem or f"depth camera: {exc}"
             self.sources[key] = CameraSource(key, video.path, video.from_s, video.to_s, problem)
             if problem is None:
                 pool.open(video.path)
@@ -98,9 +113,12 @@ class EpisodeMedia:
             return TileFrame(video_key, frame_index, None, None)
         path = self.sources[video_key].path
         image = self.pool.cache.get(path, index)
-        return TileFrame(
-            video_key, frame_index, image, None if image is not None else self.pool.frame_error(path, index)
-        )
+        problem = None if image is not None else self.pool.frame_error(path, index)
+        depth = self.depth.get(video_key)
+        if depth is None:
+            return TileFrame(video_key, frame_index, image, problem)
+        codes = self.pool.depth_cache.get(path, index) if image is not None else None
+        return TileFrame(video_key, frame_index, image, problem, codes, depth)
 
     def update(
         self, frame_index: int, *, speed_if_playing: float | None, loop_range: tuple[int, int] | None = None
@@ -210,6 +228,16 @@ class EpisodeMedia:
                 return False
         return True
 
+    def depth_at(self, video_key: str, frame_index: int, x: int, y: int) -> float | None:
+        """Depth (dataset unit) at pixel (x, y) of a cached depth frame; None when unknown."""
+        tile = self.frame(video_key, frame_index)
+        if tile.depth is None or tile.depth_codes is None:
+            return None
+        height, width = tile.depth_codes.shape
+        if not (0 <= x < width and 0 <= y < height):
+            return None
+        return tile.depth.depth_at(int(tile.depth_codes[y, x]))
+
     def wait_frame(self, frame_index: int, timeout_s: float = 30.0) -> dict[str, TileFrame]:
         """Block until every camera has the frame (or failed): for scripts and the CLI, never the UI."""
         for source in self.sources.values():
@@ -223,3 +251,9 @@ class EpisodeMedia:
                 keys.append((source.path, index))
         self.pool.wait(keys, timeout_s)
         return {key: self.frame(key, frame_index) for key in self.sources}
+
+
+def _bits(camera) -> int:
+    """Bits per depth code from the camera's declared pixel format (12 unless it says otherwise)."""
+    pix_fmt = getattr(camera, "pix_fmt", None)
+    return bits_of(pix_fmt) if pix_fmt and pix_fmt.startswith("gray") else 12

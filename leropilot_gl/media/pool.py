@@ -25,10 +25,12 @@ from leropilot_gl.media.decoders import (
     BackendStatus,
     FrameDecoder,
     MediaError,
+    PyAVDecoder,
     VideoInfo,
     open_decoder,
     rgb_to_rgba,
 )
+from leropilot_gl.media.depth import DepthColormap, DepthParams, bits_of
 
 MAX_DECODERS_PER_WORKER = 16  # v2 datasets have one file per episode: close the least recent
 MAX_FRAME_ERRORS = 1024
@@ -132,15 +134,22 @@ class _Worker:
 
     def decoder(self, path: Path, status: BackendStatus) -> FrameDecoder:
         decoder = self.decoders.get(path)
-        if decoder is not None:
+        gray = self.pool.is_depth(path)
+        if decoder is not None and (gray or _backend_of(decoder) == status.name):
             self.decoders.move_to_end(path)
             return decoder
-        decoder = open_decoder(path, status)
+        if decoder is not None:  # PyAV stood in while torchcodec loaded: switch on the next frame
+            self.decoders.pop(path).close()
+        decoder = open_decoder(path, status, rgba=self.pool.rgba, gray=gray)
         self.decoders[path] = decoder
         while len(self.decoders) > MAX_DECODERS_PER_WORKER:
             _, old = self.decoders.popitem(last=False)
             old.close()
         return decoder
+
+
+def _backend_of(decoder: FrameDecoder) -> str:
+    return "pyav" if isinstance(decoder, PyAVDecoder) else "torchcodec"
 
 
 class DecodePool:
@@ -162,6 +171,11 @@ class DecodePool:
         self._frame_errors: OrderedDict[tuple[Path, int], str] = OrderedDict()
         self._opening: set[Path] = set()
         self._backend: BackendStatus | None = None
+        self._backend_final = False  # False while PyAV stands in for a loading torchcodec
+        self._depth: dict[Path, DepthParams] = {}  # depth cameras' files
+        self._colormaps: dict[int, DepthColormap] = {}  # by bits per code
+        # Depth cameras' codes (HxW uint16) beside their colormapped RGBA frames in `cache`.
+        self.depth_cache = FrameCache(max(cache.max_bytes // 4, 1))
         self._decoded = self._dropped = self._failed = 0
         self._decode_s = 0.0
         self._spares = SpareFrames()
@@ -186,6 +200,17 @@ class DecodePool:
     def backend_status(self) -> BackendStatus | None:
         """None until a worker has loaded the decoding library."""
         return self._backend
+
+    def set_depth(self, path: Path, params: DepthParams) -> None:
+        """Mark path as a depth camera: decoded as gray codes, shown through a colormap."""
+        with self._lock:
+            self._depth[path] = params
+
+    def is_depth(self, path: Path) -> bool:
+        return path in self._depth
+
+    def depth_params(self, path: Path) -> DepthParams | None:
+        return self._depth.get(path)
 
     def info(self, path: Path) -> VideoInfo | None:
         return self._info.get(path)
@@ -286,6 +311,16 @@ class DecodePool:
             worker.thread.join(timeout=5)
 
     # ------------------------------------------------------------------ worker side
+    def _colormap(self, path: Path, codes: np.ndarray, pix_fmt: str | None) -> np.ndarray:
+        params = self._depth.get(path)
+        bits = params.bits if params is not None else bits_of(pix_fmt)
+        colormap = self._colormaps.get(bits)
+        if colormap is None:
+            colormap = self._colormaps[bits] = DepthColormap(bits)
+        height, width = codes.shape
+        rgba = colormap(codes, out=self._spares.take((height, width, 4)))
+        return rgba if self.rgba else np.ascontiguousarray(rgba[..., :3])
+
     def _owner_locked(self, path: Path) -> _Worker:
         worker = self._owner.get(path)
         if worker is None:
@@ -310,24 +345,31 @@ class DecodePool:
                     self._dropped += 1
                 self._done.notify_all()
             return
-        if self._backend is None:
-            self._backend = BACKEND_PROBE.status(self.preferred_backend)
+        if not self._backend_final:  # never waits: PyAV decodes while torchcodec loads
+            self._backend, self._backend_final = BACKEND_PROBE.status_now(self.preferred_backend)
         started = time.perf_counter()
-        frame = error = None
+        frame = error = codes = None
         info: VideoInfo | None = None
         try:
             decoder = worker.decoder(job.path, self._backend)
             info = decoder.info
             if job.index is not None:
                 frame = decoder.get_frame(job.index)
-                if self.rgba:
+                if frame.ndim == 2:  # a depth camera's codes: keep them, show them colormapped
+                    codes = frame
+                    frame = self._colormap(job.path, codes, getattr(decoder, "pix_fmt", None))
+                elif self.rgba and frame.shape[2] == 3:
                     height, width = frame.shape[:2]
                     frame = rgb_to_rgba(frame, out=self._spares.take((height, width, 4)))
+                elif not self.rgba and frame.shape[2] == 4:
+                    frame = np.ascontiguousarray(frame[..., :3])
         except MediaError as exc:
             error = str(exc)
         except Exception as exc:  # a decoder bug must not kill the worker: report it on the tile
             error = f"{job.path.name}: {type(exc).__name__}: {exc}"
         elapsed = time.perf_counter() - started
+        if codes is not None:
+            self.depth_cache.put(job.path, job.index, codes)
         if frame is not None:
             self.cache.put(job.path, job.index, frame)
         with self._done:

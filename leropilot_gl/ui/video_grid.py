@@ -1,6 +1,8 @@
 """Every camera of the episode in a grid: aspect kept, names, a buffering mark, problems in the tile.
 
 Double-click a tile to show that camera alone; double-click again to go back to the grid.
+Depth cameras show a colormap (near blue, far red) and the depth under the cursor in the
+dataset's unit.
 """
 
 from __future__ import annotations
@@ -97,5 +99,29 @@ def _gui_tile(state: AppState, key: str, size: imgui.ImVec2) -> None:
         draw.add_text(
             imgui.get_font(), imgui.get_font_size(), at, imgui.get_color_u32(PROBLEM_COLOUR), text, wrap
         )
+    media = playback.media
+    depth = media.depth.get(key) if media is not None else None
+    if depth is not None:
+        near, far = depth.to_depth_range()
+        span = f"depth {_depth_text(near, depth.unit)} to {_depth_text(far, depth.unit)}"
+        name_w = imgui.calc_text_size(name).x
+        draw.add_text(  # on the label row, after the camera name: never over the image
+            imgui.ImVec2(origin.x + 4 + name_w + hello_imgui.em_size(1), origin.y + 2),
+            imgui.get_color_u32(imgui.Col_.text_disabled),
+            span,
+        )
     if imgui.is_item_hovered() and status is not None and status.shown_frame is not None:
-        imgui.set_item_tooltip(f"{key}: frame {status.shown_frame}")
+        text = f"{key}: frame {status.shown_frame}"
+        if depth is not None and image_rect is not None and media is not None and width and height:
+            mouse = imgui.get_mouse_pos()
+            x = int((mouse.x - image_rect[0].x) / (image_rect[1].x - image_rect[0].x) * width)
+            y = int((mouse.y - image_rect[0].y) / (image_rect[1].y - image_rect[0].y) * height)
+            value = media.depth_at(key, status.shown_frame, x, y)
+            if value is not None:
+                text += f"\ndepth {_depth_text(value, depth.unit)} at ({x}, {y})"
+                playback.ui_objects[f"depth_hover/{key}"] = (x, y, value)
+        imgui.set_item_tooltip(text)
+
+
+def _depth_text(value: float, unit: str) -> str:
+    return f"{value:.0f} {unit}" if unit == "mm" else f"{value:.3f} {unit}"

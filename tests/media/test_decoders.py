@@ -102,9 +102,10 @@ def test_backend_probe_reports_pyav_choice_and_torchcodec_here():
 def test_pyav_takes_over_when_torchcodec_cannot_load(monkeypatch, sample_av1):
     import sys
 
-    from leropilot_gl.media import open_decoder
+    from leropilot_gl.media import decoders, open_decoder
 
     monkeypatch.setitem(sys.modules, "torchcodec.decoders", None)  # the import now fails, as without FFmpeg
+    monkeypatch.setattr(decoders, "cuda_driver_present", lambda: True)  # so "auto" tries torchcodec
     status = BackendProbe().status("auto")
     assert status.name == "pyav" and "torchcodec cannot load" in status.reason
     path = open_dataset(sample_av1).episodes[1].videos["observation.images.wrist"].path

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from leropilot_gl.dataset import open_dataset
-from leropilot_gl.media import DecodePool, EpisodeMedia, FrameCache
+from leropilot_gl.media import BACKEND_PROBE, DecodePool, EpisodeMedia, FrameCache
 from leropilot_gl.media.episode import PAUSED_AHEAD, PAUSED_BEHIND
 from tools.frame_code import read_frame_code
 
@@ -28,6 +28,31 @@ def pool_factory():
         pool.close()
 
 
+def test_pyav_decodes_while_torchcodec_loads_then_torchcodec_takes_over(
+    sample_av1, pool_factory, monkeypatch
+):
+    """The first frames never wait for torch: PyAV stands in, and the files switch once it is loaded."""
+    from leropilot_gl.media import pool as pool_module
+    from leropilot_gl.media.decoders import BackendProbe, PyAVDecoder, TorchcodecDecoder
+
+    probe = BackendProbe()
+    monkeypatch.setattr(pool_module, "BACKEND_PROBE", probe)
+    status, final = probe.status_now("torchcodec")
+    assert (status.name, final) == ("pyav", False) and status.reason == "torchcodec is loading"
+    index = open_dataset(sample_av1)
+    pool = pool_factory(backend="torchcodec", workers=1)
+    media = EpisodeMedia(pool, index.episode(1))
+    tiles = media.wait_frame(7, timeout_s=60)
+    assert all(read_frame_code(t.image) == (1, 7) for t in tiles.values())
+    probe.status("torchcodec")  # wait for the load to finish (a script may; the UI never does)
+    tiles = media.wait_frame(20, timeout_s=60)
+    assert all(read_frame_code(t.image) == (1, 20) for t in tiles.values())
+    assert pool.backend_status.name == "torchcodec"
+    decoders = pool._workers[0].decoders  # noqa: SLF001  # which decoder each file has now
+    assert decoders and all(isinstance(d, TorchcodecDecoder) for d in decoders.values())
+    assert not any(isinstance(d, PyAVDecoder) for d in decoders.values())
+
+
 def _wait_until_idle(pool: DecodePool) -> None:
     for _ in range(2000):
         if pool.stats().queued == 0:
@@ -42,6 +67,7 @@ def _wait_until_idle(pool: DecodePool) -> None:
 def test_random_seeks_across_episodes_sharing_a_file(fixture, backend, request, pool_factory):
     index = open_dataset(request.getfixturevalue(fixture))
     assert len({ep.videos["observation.images.front"].path for ep in index.episodes}) == 1  # one shared mp4
+    BACKEND_PROBE.status(backend)  # loaded first, so every frame here comes from that backend
     pool = pool_factory(backend=backend)
     media = {ep.episode_index: EpisodeMedia(pool, ep) for ep in index.episodes}
     rng = random.Random(3)

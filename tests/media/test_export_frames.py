@@ -71,3 +71,32 @@ def test_missing_video_is_reported_and_other_frames_written(real_data, tmp_path,
     assert code == 1  # one declared camera has no files
     assert "observation.images.egoview frame 0: video file missing" in text
     assert sorted(p.name for p in (out / "observation.images.ego_view").iterdir()) == ["0.png", "10.png"]
+
+
+def test_one_frame_does_not_import_torch(sample_av1, tmp_path):
+    """A headless command that needs a frame or two never pays for torch (seconds, ~1 GB RSS)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    script = (
+        "import sys, resource\n"
+        "from leropilot_gl.cli import main\n"
+        f"rc = main(['export-frames', {str(sample_av1)!r}, '--episode', '1', '--frames', '4', "
+        f"'--out', {str(tmp_path / 'out')!r}])\n"
+        "print('rc', rc, 'torch', 'torch' in sys.modules, 'rss_mb', "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(repo))
+    env.pop("LEROPILOT_VIDEO_BACKEND", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600
+    )
+    last = result.stdout.strip().splitlines()[-1]
+    print(last)
+    words = last.split()
+    assert words[:4] == ["rc", "0", "torch", "False"], result.stdout + result.stderr
+    front = tmp_path / "out" / "observation.images.front" / "4.png"
+    assert read_frame_code(np.asarray(Image.open(front))) == (1, 4)

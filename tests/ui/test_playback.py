@@ -127,3 +127,56 @@ def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample
         "end",
         "next_episode",
     ]
+
+
+def test_depth_camera_shows_a_colormap_and_the_depth_under_the_cursor(app_state, sample_av1, tmp_path):
+    """A 12-bit depth camera beside colour cameras: colormapped tile, hover value in mm."""
+    from leropilot_gl.media.depth import DepthColormap
+    from tests.conftest import copy_dataset
+    from tests.media.test_depth import DEPTH_KEY, HEIGHT, PARAMS, WIDTH, add_depth_camera, depth_scene_mm
+
+    root = copy_dataset(sample_av1, tmp_path, "with_depth")
+    written = add_depth_camera(root)
+    app_state.open_dataset_async(root)
+    seen = {}
+
+    def test(ctx):
+        assert yield_until(ctx, lambda: bool(app_state.datasets)), "dataset never opened"
+        app_state.select_episode(app_state.datasets[0].root, 1)
+        app_state.time.seek(12 / app_state.time.fps)
+        assert yield_until(ctx, lambda: _settled(app_state) and app_state.time.frame_index == 12)
+        x0, y0, x1, y1 = app_state.playback.ui_objects[f"tile_rect/{DEPTH_KEY}"]
+        px, py = 70, 20  # a pixel of the depth image
+        pos = imgui.ImVec2(x0 + (px + 0.5) * (x1 - x0) / WIDTH, y0 + (py + 0.5) * (y1 - y0) / HEIGHT)
+        ctx.mouse_move_to_pos(pos)
+        key = f"depth_hover/{DEPTH_KEY}"
+        assert yield_until(ctx, lambda: key in app_state.playback.ui_objects, max_frames=30, min_wait_s=5)
+        seen["hover"] = app_state.playback.ui_objects[key]
+        seen["shot"] = screenshot(ctx, "playback_depth_hover")
+        seen["rect"] = (x0, y0, x1, y1)
+
+    run_app_test(app_state, test)
+    x, y, value = seen["hover"]
+    assert (x, y) == (70, 20)
+    code = int(written[(1, 12)][y, x])
+    assert value == PARAMS.depth_at(code)  # the dataset's own parameters, in its unit (mm)
+    assert abs(value - float(depth_scene_mm(1, 12)[y, x])) < 10.0  # within a 12-bit step here
+    # On screen, the tile's centre has the colormap's colour for the code there (bilinear scaling
+    # of a smooth ramp keeps it close), not a gray level.
+    pixels = np.asarray(Image.open(seen["shot"]).convert("RGB")).astype(int)
+    x0, y0, x1, y1 = seen["rect"]
+    sx, sy = round(x0 + 48.5 * (x1 - x0) / WIDTH), round(y0 + 40.5 * (y1 - y0) / HEIGHT)
+    lut = DepthColormap(12)(np.arange(4096, dtype=np.uint16).reshape(64, 64)).reshape(-1, 4)
+    expected = lut[int(written[(1, 12)][40, 48])][:3].astype(int)
+    assert np.abs(pixels[sy, sx] - expected).max() <= 24, (pixels[sy, sx], expected)
+    assert (
+        len(
+            {
+                tuple(p)
+                for p in pixels[round(y0) + 2 : round(y1) - 2, round(x0) + 2 : round(x1) - 2 : 7].reshape(
+                    -1, 3
+                )
+            }
+        )
+        > 50
+    )

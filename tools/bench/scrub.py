@@ -3,8 +3,9 @@ in every camera's GL texture, against bare torchcodec decoders (the floor) and L
 
     .venv/bin/python tools/bench/scrub.py [--positions 200] [--seed 0] [--backend auto]
 
-The dataset (50 episodes x 300 frames, camera-like frames with a readable frame code) is generated
-once under ~/.cache/leropilot-gl/bench/ and reused. Runs headless: GLFW Null platform + EGL.
+The dataset (12 episodes x 150 frames, camera-like frames with a readable frame code, written by
+LeRobot's own encoder) is generated once under ~/.cache/leropilot-gl/bench/ and reused from there
+(a few minutes the first time, nothing after). Runs headless: GLFW Null platform + EGL.
 The last line is `summary: seek_p50_ms=... ratio=...`.
 """
 
@@ -26,10 +27,13 @@ if __package__ in (None, ""):
 
 from tools.make_sample_dataset import DEFAULT_CACHE_DIR, make_sample_dataset
 
+# 12 episodes x 150 frames: a cold seek costs the same whatever the episode count (one mp4 per
+# camera, a keyframe every 2 frames), and LeRobot's encoder writes this in minutes, not the half
+# hour that 50 x 300 took on a loaded machine. Built once, then reused from the cache folder.
 BENCH_PARAMS = dict(
-    repo_id="local/scrub_bench", episodes=50, frames=300, cameras=3, width=640, height=480, vcodec="libsvtav1"
+    repo_id="local/scrub_bench", episodes=12, frames=150, cameras=3, width=640, height=480, vcodec="libsvtav1"
 )
-BENCH_ROOT = DEFAULT_CACHE_DIR / "bench" / "scrub_av1_3cam_640x480_50x300"
+BENCH_ROOT = DEFAULT_CACHE_DIR / "bench" / "scrub_av1_3cam_640x480_12x150"
 WAIT_S = 30.0
 BLOCK = 25  # positions measured through one path before the next path takes over
 
@@ -123,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools.frame_code import read_frame_code
 
     root = bench_dataset(args.root)
+    load_before = os.getloadavg()
     index = open_dataset(root)
     keys = index.video_keys
     rng = random.Random(args.seed)
@@ -245,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         f"scrub benchmark: {root.name}: {len(keys)} cameras {camera.width}x{camera.height} {camera.codec}, "
         f"{len(index.episodes)} episodes x {'/'.join(map(str, lengths))} frames, {len(positions)} random "
         f"positions (seed {args.seed}); decoder {backend.describe()}, {pool_workers} workers, "
-        f"{os.cpu_count()} cores"
+        f"{os.cpu_count()} cores; load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
     rows = [
         ("cold seek until all 3 textures hold the frame", seek_p50, seek_p95, f"{len(cold)} seeks"),

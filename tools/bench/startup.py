@@ -1,0 +1,166 @@
+"""Start-up benchmark: launch to window, to dataset tree, to first video frame (offscreen), median of 5.
+
+Each run is a fresh Python process that starts the app the way `leropilot-gl --offscreen` does
+(GLFW Null platform + EGL, no display) and notes, on the app's own frame tick, when the window
+draws its first frame, when the dataset tree has the dataset, and when every camera tile shows a
+decoded frame. Times count from just before the process is spawned (interpreter start included).
+
+    .venv/bin/python tools/bench/startup.py [--runs 5] [--backend auto] [DATASET]
+
+DATASET defaults to the bundled sample. The last line is
+`summary: window_s=... tree_s=... first_frame_s=... torch_at_first_frame=...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+T0_ENV = "LEROPILOT_STARTUP_T0"
+MAX_WAIT_S = 120.0
+
+
+def child(dataset: str) -> int:
+    """One launch: the app offscreen, milestones printed as one JSON line on stdout."""
+    t0 = float(os.environ[T0_ENV])
+    marks: dict[str, float] = {"interpreter": time.time() - t0}
+    import leropilot_gl.cli  # noqa: F401  # the real entry point's imports, in their order
+    from leropilot_gl import app
+
+    marks["app_imported"] = time.time() - t0
+    state = app.AppState()
+    state.open_dataset_async(dataset)
+    app.init_null_platform()
+    params = app.build_runner_params(state, persist_layout=False)
+    params.fps_idling.enable_idling = False
+
+    def report() -> None:  # after each milestone: a run that hangs later still tells what it reached
+        print("STARTUP " + json.dumps(marks), flush=True)
+
+    def milestones(s) -> None:
+        now = time.time() - t0
+        if "window" not in marks:
+            marks["window"] = now
+            report()
+        if s.datasets and "tree" not in marks:
+            marks["tree"] = now
+            report()
+        tiles = s.playback.tiles
+        if tiles and all(t.shown_frame is not None or t.problem for t in tiles.values()):
+            if "first_frame" not in marks:
+                marks["first_frame"] = now
+                marks["torch_at_first_frame"] = "torch" in sys.modules
+                backend = s.playback.pool.backend_status if s.playback.pool else None
+                marks["decoder"] = backend.describe() if backend else None
+                marks["tile_problems"] = sum(bool(t.problem) for t in tiles.values())
+                report()
+            # A few more frames so the tiles are drawn, then out.
+            if now - marks["first_frame"] > 0.2:
+                app.hello_imgui.get_runner_params().app_shall_exit = True
+        if now > MAX_WAIT_S:
+            app.hello_imgui.get_runner_params().app_shall_exit = True
+
+    state.tick_hooks.append(milestones)
+    app.immapp.run(params, app.add_ons())
+    marks["exit"] = time.time() - t0
+    report()
+    return 0
+
+
+def run_once(dataset: str, backend: str, code: Path = REPO_ROOT) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(code) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    if backend != "auto":
+        env["LEROPILOT_VIDEO_BACKEND"] = backend
+    env[T0_ENV] = repr(time.time())
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child", dataset],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=MAX_WAIT_S + 30)
+    except subprocess.TimeoutExpired:  # a run that never shows its frame or never exits
+        proc.kill()
+        stdout, stderr = proc.communicate()
+    lines = [line for line in stdout.splitlines() if line.startswith("STARTUP ")]
+    if lines:
+        return json.loads(lines[-1].removeprefix("STARTUP "))
+    raise RuntimeError(f"the app run failed (exit {proc.returncode}): {stderr.strip()[-2000:]}")
+
+
+def load_text() -> str:
+    try:
+        return "load average " + " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "dataset", nargs="?", default=str(REPO_ROOT / "leropilot_gl/assets/sample/so101_sample")
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--backend", choices=("auto", "torchcodec", "pyav"), default="auto")
+    parser.add_argument(
+        "--code", type=Path, default=REPO_ROOT, help="checkout whose app is launched (to compare versions)"
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args.dataset)
+
+    print(
+        f"start-up benchmark: {Path(args.dataset).name}, {args.runs} fresh processes, "
+        f"{os.cpu_count()} cores, {load_text()} before"
+    )
+    runs = []
+    for number in range(args.runs):
+        marks = run_once(args.dataset, args.backend, args.code)
+        runs.append(marks)
+        print(
+            f"  run {number + 1}: window {marks.get('window', float('nan')):.2f} s, tree "
+            f"{marks.get('tree', float('nan')):.2f} s, first frame {marks.get('first_frame', float('nan')):.2f} s "
+            f"({marks.get('decoder')}; torch imported by then: {marks.get('torch_at_first_frame')})",
+            flush=True,
+        )
+
+    def median(name: str) -> float:
+        values = [r[name] for r in runs if name in r]
+        return statistics.median(values) if values else float("nan")
+
+    print(f"{'launch to':<40}{'median s':>10}{'min s':>8}{'max s':>8}")
+    for name, label in (
+        ("interpreter", "interpreter running"),
+        ("app_imported", "app modules imported"),
+        ("window", "window (first frame drawn)"),
+        ("tree", "dataset tree shown"),
+        ("first_frame", "first video frame in every tile"),
+    ):
+        values = [r[name] for r in runs if name in r]
+        if values:
+            print(f"{label:<40}{statistics.median(values):>10.2f}{min(values):>8.2f}{max(values):>8.2f}")
+    torch_runs = sum(bool(r.get("torch_at_first_frame")) for r in runs)
+    shown = sum("first_frame" in r for r in runs)
+    print(f"after: {load_text()}; first frame shown within {MAX_WAIT_S:.0f} s in {shown} of {len(runs)} runs")
+    # A run that never showed its frame counts as MAX_WAIT_S in the median (a lower bound).
+    first = statistics.median(r.get("first_frame", MAX_WAIT_S) for r in runs)
+    print(
+        f"summary: window_s={median('window'):.2f} tree_s={median('tree'):.2f} "
+        f"first_frame_s={first:.2f} first_frame_runs={shown}/{len(runs)} "
+        f"torch_at_first_frame={torch_runs}/{len(runs)}"
+    )
+    return 0 if all("first_frame" in r for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
