@@ -22,7 +22,7 @@ from leropilot_gl.quality.thresholds import Thresholds
 
 MOTION_KEYS = (L.ACTION, L.OBS_STATE)
 PLACEHOLDER_TASKS = {"task", "default", "todo", "test", "none", "null", "n/a", "..."}
-MAX_SAMPLE_ROWS = 1_000_000  # rows sampled for the dataset-wide step quantiles
+MAX_SAMPLE_ROWS = 1_000_000  # rows sampled for the dataset-wide step quantile
 
 
 @dataclass
@@ -140,7 +140,7 @@ def cheap_checks(
             samples[key].append(step[:: max(1, len(step) // take)] if len(step) else step)
     scale: dict[str, np.ndarray] = {}
     mean: dict[str, np.ndarray] = {}
-    step_p999: dict[str, np.ndarray] = {}
+    step_p99: dict[str, np.ndarray] = {}
     data_range: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for key in motion_keys:
         if not sums[key]:
@@ -159,10 +159,10 @@ def cheap_checks(
         scale[key] = np.where(std > 0, std, 1.0)
         all_steps = np.concatenate(samples[key]) if samples[key] else np.zeros((0, len(m)))
         all_steps = all_steps[np.all(np.isfinite(all_steps), 1)]
-        step_p999[key] = np.quantile(all_steps, 0.999, axis=0) if len(all_steps) else np.zeros(len(m))
+        step_p99[key] = np.quantile(all_steps, 0.99, axis=0) if len(all_steps) else np.zeros(len(m))
     for block in blocks:
         findings += _timing(block, fps, th)
-        findings += _motion(block, fps, th, motion_keys, scale, mean, step_p999, motion)
+        findings += _motion(block, fps, th, motion_keys, scale, mean, step_p99, motion)
     findings += _dataset_level(index, blocks, th, motion_keys, stats, data_range, scale)
     return findings, motion
 
@@ -267,7 +267,7 @@ def _motion(
     keys: list[str],
     scale: dict[str, np.ndarray],
     mean: dict[str, np.ndarray],
-    step_p999: dict[str, np.ndarray],
+    step_p99: dict[str, np.ndarray],
     motion: MotionState,
 ) -> list[Finding]:
     out: list[Finding] = []
@@ -303,7 +303,7 @@ def _motion(
         rel = step / scale[key]
         moving |= (rel > th.idle_motion_frac).any(1)
         # spikes: a step far above the dataset's usual largest steps
-        limit = np.maximum(th.spike_factor * step_p999[key], 0.5 * scale[key])
+        limit = np.maximum(th.spike_factor * step_p99[key], 0.5 * scale[key])
         spike_rows = np.flatnonzero((step > limit).any(1)) + 1
         _report_rows(out, block, spike_rows, "spike", Severity.WARNING, f"{key} jumps in one frame")
         far = np.abs(xs - mean[key]) / scale[key] > th.outlier_sigma

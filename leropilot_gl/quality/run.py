@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ import numpy as np
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.problems import Severity
 from leropilot_gl.quality.cache import ResultCache, episode_keys
-from leropilot_gl.quality.cheap import cheap_checks, idle_findings
+from leropilot_gl.quality.cheap import cheap_checks
 from leropilot_gl.quality.findings import Finding, sort_findings
 from leropilot_gl.quality.thresholds import Thresholds
 from leropilot_gl.quality.video import (
@@ -24,6 +24,7 @@ from leropilot_gl.quality.video import (
     FileSignal,
     episode_frame_range,
     file_facts,
+    image_still,
     pixel_findings,
     scan_file,
     video_findings,
@@ -142,8 +143,9 @@ def run_doctor(
         fresh = [f for f in found if f.episode_index in todo_set]
         video_eps = [e for e in todo if e.usable and any(v.exists for v in e.videos.values())]
         if video_eps:
+            idle_candidates = [f for f in fresh if f.kind in IDLE_KINDS]
             fresh_video, decoded, refined = _video_checks(
-                index, video_eps, motion, th, pixels, progress, cancel, workers
+                index, video_eps, motion, th, pixels, progress, cancel, workers, idle_candidates
             )
             # idle findings of episodes whose images were scanned come from the pixel pass
             fresh = [f for f in fresh if not (f.kind in IDLE_KINDS and f.episode_index in refined)]
@@ -198,6 +200,7 @@ def _video_checks(
     progress: Progress,
     cancel: threading.Event | None,
     workers: int | None,
+    idle_candidates: list[Finding],
 ) -> tuple[list[Finding], int, set[int]]:
     paths = sorted({v.path for e in eps for v in e.videos.values() if v.exists})
     n_workers = workers or min(len(paths), max(1, (os.cpu_count() or 2)))
@@ -207,6 +210,7 @@ def _video_checks(
     out = video_findings(index, eps, facts, th)
     if not pixels:
         return out, 0, set()
+    idle_candidates = [f for f in idle_candidates if f.episode_index in {e.episode_index for e in eps}]
     # Frames each file must decode: up to the end of the last episode range that needs it.
     needed: dict[Path, int] = defaultdict(int)
     for e in eps:
@@ -235,25 +239,22 @@ def _video_checks(
     for ep_ids, offsets, moving in motion.moving.values():
         for k, ep in enumerate(ep_ids):
             moving_steps[int(ep)] = moving[offsets[k] : offsets[k + 1] - 1]
-    px, image_moving = pixel_findings(index, eps, signals, moving_steps, th)
+    px, image_change = pixel_findings(index, eps, signals, moving_steps, th)
     out += px
     for path, sig in signals.items():
         if sig.error:
             out.append(
                 Finding("video_truncated", Severity.ERROR, f"{path.relative_to(index.root)}: {sig.error}")
             )
-    # idle needs a still image too: recompute it with the cameras' motion where there are cameras
-    idle: list[Finding] = []
-    for e in eps:
-        data = moving_steps.get(e.episode_index)
-        image = image_moving.get(e.episode_index)
-        if data is None or image is None:
-            continue
-        both = data.copy()
-        k = min(len(both), len(image))
-        both[:k] |= image[:k]
-        idle += idle_findings(
-            [e], np.array([0, e.length]), both, index.fps, th, what="no motion in action, state and images"
-        )
-    out += idle
-    return out, sum(s.decoded for s in signals.values()), set(image_moving)
+    # idle needs a still image too: keep only idle parts whose images do not move
+    idle_refined: list[Finding] = []
+    for f in idle_candidates:
+        changes = image_change.get(f.episode_index)  # type: ignore[arg-type]
+        if changes is None:
+            idle_refined.append(f)
+        elif image_still(changes, f.frame_start or 0, f.frame_end or 0, th):
+            idle_refined.append(
+                replace(f, message=f.message.replace("action and state", "action, state and images"))
+            )
+    out += idle_refined
+    return out, sum(s.decoded for s in signals.values()), {e.episode_index for e in eps}

@@ -30,7 +30,7 @@ class Thresholds:
     idle_keep_s: float = 0.1  # the suggested trim keeps this much of the idle part
     frozen_actuator_min_s: float = 2.0  # a state dimension exactly constant this long ...
     frozen_actuator_min_frac: float = 0.5  # ... and for this fraction of the episode, while others move
-    spike_factor: float = 8.0  # a frame-to-frame step above this many times the dataset's p99.9 step
+    spike_factor: float = 8.0  # a frame-to-frame step above this many times the dataset's p99 step
     outlier_sigma: float = 8.0  # a value further than this many std from the dataset's mean
 
     # pixels (thumbnail gray levels, 0..255)

@@ -214,10 +214,10 @@ def pixel_findings(
     moving_steps: dict[int, np.ndarray],
     th: Thresholds,
 ) -> tuple[list[Finding], dict[int, np.ndarray]]:
-    """Black/blank, frozen and boundary frames; returns findings and, per episode, the steps where
-    any camera's image changes (for the idle check)."""
+    """Black/blank, frozen and boundary frames; returns findings and, per episode, each camera's
+    mean change per frame (for the idle check)."""
     out: list[Finding] = []
-    image_moving: dict[int, np.ndarray] = {}
+    image_change: dict[int, dict[str, np.ndarray]] = {}
     for ep in episodes:
         per_cam: dict[str, np.ndarray] = {}
         per_cam_idle: dict[str, np.ndarray] = {}
@@ -248,7 +248,7 @@ def pixel_findings(
                 )
             moved = sig.change_max[first + 1 : stop] >= th.frozen_max_px  # step t: frame t -> t+1
             per_cam[key] = moved
-            per_cam_idle[key] = change[1:] >= th.idle_still_px
+            per_cam_idle[key] = change
             # boundary: the first frame is far from the second and close to the previous episode
             if (
                 first > 0
@@ -292,11 +292,7 @@ def pixel_findings(
                     )
         if not per_cam:
             continue
-        n = min(len(m) for m in per_cam_idle.values())
-        any_image = np.zeros(n, dtype=bool)
-        for m in per_cam_idle.values():
-            any_image |= m[:n]
-        image_moving[ep.episode_index] = any_image
+        image_change[ep.episode_index] = per_cam_idle
         data_moving = moving_steps.get(ep.episode_index)
         min_frames = th.frames(th.frozen_video_min_s, index.fps)
         for key, moved in per_cam.items():
@@ -321,7 +317,20 @@ def pixel_findings(
                         camera=key,
                     )
                 )
-    return out, image_moving
+    return out, image_change
+
+
+def image_still(changes: dict[str, np.ndarray], start: int, end: int, th: Thresholds) -> bool:
+    """Frames [start, end) look still in every camera: their typical change is below idle_still_px.
+
+    The median, not every frame: an encoder settling after a keyframe changes a still image for a
+    few frames."""
+    for change in changes.values():
+        seg = change[start + 1 : end]
+        seg = seg[np.isfinite(seg)]
+        if len(seg) and float(np.median(seg)) >= th.idle_still_px:
+            return False
+    return True
 
 
 def _typical(change: np.ndarray) -> float:
