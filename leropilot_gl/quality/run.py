@@ -241,11 +241,26 @@ def _video_checks(
             moving_steps[int(ep)] = moving[offsets[k] : offsets[k + 1] - 1]
     px, image_change = pixel_findings(index, eps, signals, moving_steps, th)
     out += px
-    for path, sig in signals.items():
-        if sig.error:
-            out.append(
-                Finding("video_truncated", Severity.ERROR, f"{path.relative_to(index.root)}: {sig.error}")
-            )
+    # frames that did not decode, in episodes whose range the header check did not already flag
+    flagged = {(f.episode_index, f.camera) for f in out if f.kind == "video_truncated"}
+    for e in eps:
+        for key, v in e.videos.items():
+            sig = signals.get(v.path)
+            if sig is None or not sig.error or (e.episode_index, key) in flagged:
+                continue
+            first, end = episode_frame_range(sig.fps or index.fps, v.from_s, v.to_s)
+            if end > sig.decoded:
+                out.append(
+                    Finding(
+                        "video_truncated",
+                        Severity.ERROR,
+                        f"{v.path.name}: {sig.error}",
+                        e.episode_index,
+                        max(0, sig.decoded - first),
+                        e.length,
+                        camera=key,
+                    )
+                )
     # idle needs a still image too: keep only idle parts whose images do not move
     idle_refined: list[Finding] = []
     for f in idle_candidates:

@@ -40,7 +40,7 @@ class Thresholds:
     boundary_min_px: float = 1.5  # a cut between episodes changes the image by at least this (mean)
     idle_still_px: float = 2.0  # for idle start/end: an image changing less than this is still (sensor noise)
     frozen_video_min_s: float = 0.5  # a camera repeating its image this long while others move
-    boundary_ratio: float = 4.0  # a first/last frame this many times closer to the neighbour episode
+    boundary_ratio: float = 2.5  # a first/last frame this many times closer to the neighbour episode
 
     # dataset
     length_outlier_factor: float = 4.0  # shorter than median/f or longer than median*f

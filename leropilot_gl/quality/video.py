@@ -146,26 +146,7 @@ def video_findings(
 ) -> list[Finding]:
     """Camera ranges against episode lengths and against what the files hold."""
     out: list[Finding] = []
-    for path, f in sorted(facts.items()):
-        if f.error:
-            continue
-        if f.fps and abs(f.fps - index.fps) > 1e-3:
-            out.append(
-                Finding(
-                    "video_fps",
-                    Severity.WARNING,
-                    f"{path.relative_to(index.root)} runs at {f.fps:g} fps, the dataset at {index.fps:g} fps",
-                )
-            )
-        if f.header_frames and f.packets < f.header_frames:
-            out.append(
-                Finding(
-                    "video_truncated",
-                    Severity.ERROR,
-                    f"{path.relative_to(index.root)} is cut short: its header promises {f.header_frames} "
-                    f"frames, it holds {f.packets}",
-                )
-            )
+    told_fps: set[Path] = set()
     for ep in episodes:
         for key, video in sorted(ep.videos.items()):
             f = facts.get(video.path)
@@ -175,6 +156,17 @@ def video_findings(
                 out.append(Finding("video_truncated", Severity.ERROR, f.error, ep.episode_index, camera=key))
                 continue
             vfps = f.fps or index.fps
+            if f.fps and abs(f.fps - index.fps) > 1e-3 and video.path not in told_fps:
+                told_fps.add(video.path)  # said once per file, on its first episode
+                out.append(
+                    Finding(
+                        "video_fps",
+                        Severity.WARNING,
+                        f"{video.path.relative_to(index.root)} runs at {f.fps:g} fps, the dataset at {index.fps:g} fps",
+                        ep.episode_index,
+                        camera=key,
+                    )
+                )
             first, end = episode_frame_range(vfps, video.from_s, video.to_s)
             n = end - first
             if abs(n - ep.length) > th.video_length_tolerance_frames:
@@ -197,7 +189,8 @@ def video_findings(
                     Finding(
                         "video_truncated",
                         Severity.ERROR,
-                        f"{video.path.name} ends at frame {available}; this episode needs frames up to {end}",
+                        f"{video.path.name} is cut short: its header promises {f.header_frames} frames, "
+                        f"it holds {f.packets}; this episode needs frames up to {end}",
                         ep.episode_index,
                         max(0, available - first),
                         ep.length,
