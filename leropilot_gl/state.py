@@ -13,6 +13,7 @@ from leropilot_gl.dataset.hub import HubSession, looks_like_repo_id
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.jobs import JobRunner, pop_finished
 from leropilot_gl.media.playback import PlaybackState
+from leropilot_gl.quality.doctor_state import DoctorState
 from leropilot_gl.render.view3d_state import View3DState
 from leropilot_gl.settings import Settings
 from leropilot_gl.time_control import TimeControl
@@ -56,6 +57,7 @@ class AppState:
     edits: EditorState = field(default_factory=EditorState)  # pending edits and saves (dataset/edit_state.py)
     opening: dict[str, Future] = field(default_factory=dict)  # path -> Future[DatasetIndex]
     hub: HubSession = field(default_factory=HubSession)  # Hugging Face Hub: login, origins, dialogs
+    doctor: DoctorState = field(default_factory=DoctorState)  # dataset doctor (quality/doctor_state.py)
     show_demo_window: bool = False
     show_metrics_window: bool = False
     show_id_stack_tool: bool = False

@@ -38,19 +38,25 @@ class FlagStore:
     def note(self, root: Path | str, episode_index: int) -> str | None:
         return self.flags.get(self._key(root), {}).get(str(episode_index))
 
-    def set(self, root: Path | str, episode_index: int, note: str) -> None:
+    def set(self, root: Path | str, episode_index: int, note: str, *, write: bool = True) -> None:
+        """write=False: change memory only; the UI then writes snapshot() off its thread with write_snapshot."""
         self.flags.setdefault(self._key(root), {})[str(episode_index)] = note
-        self._write()
+        if write:
+            self.write_snapshot(self.snapshot())
 
-    def clear(self, root: Path | str, episode_index: int) -> None:
+    def clear(self, root: Path | str, episode_index: int, *, write: bool = True) -> None:
         entry = self.flags.get(self._key(root), {})
         if entry.pop(str(episode_index), None) is not None:
             if not entry:
                 self.flags.pop(self._key(root), None)
-            self._write()
+            if write:
+                self.write_snapshot(self.snapshot())
 
-    def _write(self) -> None:
+    def snapshot(self) -> dict[str, dict[str, str]]:
+        return {k: dict(v) for k, v in self.flags.items()}
+
+    def write_snapshot(self, flags: dict[str, dict[str, str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self.flags, indent=1, sort_keys=True), encoding="utf-8")
+        tmp = self.path.with_suffix(f".{os.getpid()}.{id(flags)}.tmp")
+        tmp.write_text(json.dumps(flags, indent=1, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.path)
