@@ -21,19 +21,20 @@ def doctor_dir() -> Path:
     return user_config_dir() / "doctor"
 
 
-def fingerprint(path: Path, memo: dict[Path, str]) -> str:
-    hit = memo.get(path)
+def fingerprint(path: Path, memo: dict[str, str]) -> str:
+    name = str(path)  # str keys: Path equality is slow over 100,000 episodes
+    hit = memo.get(name)
     if hit is None:
         try:
             st = os.stat(path)
             hit = f"{st.st_size}:{st.st_mtime_ns}"
         except OSError:
             hit = "missing"
-        memo[path] = hit
+        memo[name] = hit
     return hit
 
 
-def meta_fingerprint(root: Path, memo: dict[Path, str]) -> str:
+def meta_fingerprint(root: Path, memo: dict[str, str]) -> str:
     meta = (root / L.INFO_PATH).parent
     files = sorted(p for p in meta.rglob("*") if p.is_file()) if meta.is_dir() else []
     return "|".join(f"{p.relative_to(root)}={fingerprint(p, memo)}" for p in files)
@@ -41,7 +42,7 @@ def meta_fingerprint(root: Path, memo: dict[Path, str]) -> str:
 
 def episode_keys(index: DatasetIndex, episodes: list[EpisodeIndex], salt: str) -> tuple[str, dict[int, str]]:
     """(dataset key, {episode_index: key})."""
-    memo: dict[Path, str] = {}
+    memo: dict[str, str] = {}
     base = f"{CHECKS_VERSION}|{salt}|{meta_fingerprint(index.root, memo)}"
     base_hash = hashlib.sha1(base.encode()).hexdigest()
     keys = {}

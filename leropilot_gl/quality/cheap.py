@@ -33,10 +33,10 @@ class FileBlock:
     episodes: list[EpisodeIndex]
     offsets: np.ndarray  # start of each episode in the concatenated rows (len = episodes + 1)
     columns: dict[str, np.ndarray] = field(default_factory=dict)
+    lengths: np.ndarray = field(init=False)
 
-    @property
-    def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
+    def __post_init__(self) -> None:
+        self.lengths = np.diff(self.offsets)
 
     def episode_of(self, rows: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.offsets, rows, side="right") - 1
@@ -51,12 +51,13 @@ class MotionState:
 
 
 def _blocks(index: DatasetIndex, wanted: set[int] | None) -> list[FileBlock]:
-    by_file: dict[Path, list[EpisodeIndex]] = defaultdict(list)
+    by_file: dict[str, list[EpisodeIndex]] = defaultdict(list)  # str keys: Path equality is slow
     for ep in index.episodes:
         if ep.usable and (wanted is None or ep.episode_index in wanted):
-            by_file[ep.data_path].append(ep)
+            by_file[str(ep.data_path)].append(ep)
     blocks = []
-    for path, eps in by_file.items():
+    for eps in by_file.values():
+        path = eps[0].data_path
         eps.sort(key=lambda e: e.row_start)
         lengths = np.fromiter((e.row_end - e.row_start for e in eps), dtype=np.int64, count=len(eps))
         offsets = np.concatenate(([0], np.cumsum(lengths)))
@@ -125,16 +126,22 @@ def cheap_checks(
             x = block.columns.get(key)
             if x is None or not len(x):
                 continue
-            finite = np.where(np.isfinite(x), x, np.nan)
-            sums[key].append(
-                (
-                    np.nanmin(finite, 0),
-                    np.nanmax(finite, 0),
-                    np.nansum(finite, 0),
-                    np.nansum(finite**2, 0),
-                    np.sum(np.isfinite(x), 0),
+            ok = np.isfinite(x)
+            if ok.all():  # the usual case: plain reductions, no NaN-aware copies
+                sums[key].append(
+                    (x.min(0), x.max(0), x.sum(0), np.einsum("ij,ij->j", x, x), np.full(x.shape[1], len(x)))
                 )
-            )
+            else:
+                finite = np.where(ok, x, np.nan)
+                sums[key].append(
+                    (
+                        np.nanmin(finite, 0),
+                        np.nanmax(finite, 0),
+                        np.nansum(finite, 0),
+                        np.nansum(finite**2, 0),
+                        np.sum(ok, 0),
+                    )
+                )
             step = _steps(x, block.offsets)
             take = max(1, int(len(step) * MAX_SAMPLE_ROWS / total_rows))
             samples[key].append(step[:: max(1, len(step) // take)] if len(step) else step)
@@ -459,23 +466,22 @@ def _dataset_level(
     for p in index.problems:
         out.append(Finding("open", p.severity, p.message, p.episode_index, camera=p.camera))
     # length outliers
-    lengths = np.array([e.length for e in index.episodes], dtype=np.float64)
+    lengths = np.fromiter((e.length for e in index.episodes), dtype=np.float64, count=len(index.episodes))
     if len(lengths) >= 3:
         median = float(np.median(lengths))
-        for e in index.episodes:
-            if median > 0 and (
-                e.length < median / th.length_outlier_factor or e.length > median * th.length_outlier_factor
-            ):
-                out.append(
-                    Finding(
-                        "length_outlier",
-                        Severity.WARNING,
-                        f"{e.length} frames, the median episode has {median:.0f}",
-                        e.episode_index,
-                        0,
-                        e.length,
-                    )
+        f = th.length_outlier_factor
+        for k in np.flatnonzero((lengths < median / f) | (lengths > median * f)) if median > 0 else ():
+            e = index.episodes[int(k)]
+            out.append(
+                Finding(
+                    "length_outlier",
+                    Severity.WARNING,
+                    f"{e.length} frames, the median episode has {median:.0f}",
+                    e.episode_index,
+                    0,
+                    e.length,
                 )
+            )
     # near-duplicate episodes: same length and the same actions (within a small fraction of std)
     key = L.ACTION if L.ACTION in keys else (keys[0] if keys else None)
     if key is not None and key in scale:
@@ -487,7 +493,12 @@ def _dataset_level(
             xs = np.where(np.isfinite(x), x, 0.0)
             means = np.add.reduceat(xs, block.offsets[:-1], axis=0) / np.maximum(block.lengths, 1)[:, None]
             rounded = np.round(means / (0.01 * scale[key])).astype(np.int64)
-            for k, ep in enumerate(block.episodes):
+            keys_2d = np.column_stack([block.lengths, rounded])
+            _, inverse, counts = np.unique(keys_2d, axis=0, return_inverse=True, return_counts=True)
+            inverse = inverse.reshape(-1)
+            # only episodes sharing their key with another one are compared (few, usually none)
+            for k in np.flatnonzero(counts[inverse] > 1):
+                ep = block.episodes[int(k)]
                 groups[(int(block.lengths[k]), rounded[k].tobytes())].append(
                     (ep.episode_index, xs[block.offsets[k] : block.offsets[k + 1]])
                 )
