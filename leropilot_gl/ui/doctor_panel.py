@@ -92,9 +92,10 @@ def _fix_buttons(state: AppState, root: Path, report) -> None:  # noqa: ANN001
     if imgui.button(f"Apply suggested trims ({len(trims)})###doctor_trims"):
         apply_trims(state, root, trims)
     imgui.end_disabled()
-    imgui.same_line()
+    delete_label = f"Delete flagged episodes ({len(flagged)})###doctor_delete"
+    _same_line_if_fits(delete_label)
     imgui.begin_disabled(not flagged or not attached)
-    if imgui.button(f"Delete flagged episodes ({len(flagged)})###doctor_delete"):
+    if imgui.button(delete_label):
         delete_flagged(state, root, flagged)
     imgui.end_disabled()
     if imgui.is_item_hovered(imgui.HoveredFlags_.allow_when_disabled):
@@ -130,6 +131,7 @@ def _flag_controls(state: AppState, doctor: DoctorState, root: Path) -> None:
         doctor.set_flag(root, ep, doctor.note_text.strip(), state.executor)
         doctor.note_text = ""
     if note is not None:
+        imgui.text_disabled(f"flagged: {note}" if note else "flagged")
         imgui.same_line()
         if imgui.button("Unflag###doctor_unflag"):
             doctor.clear_flag(root, ep, state.executor)
@@ -142,13 +144,26 @@ def _filters(doctor: DoctorState) -> None:
             if imgui.selectable(group, group == doctor.group_filter)[0]:
                 doctor.group_filter = group
         imgui.end_combo()
-    imgui.same_line()
+    _same_line_if_fits("At least" + "W" * 10)
     imgui.set_next_item_width(hello_imgui.em_size(8))
     if imgui.begin_combo("At least##doctor_severity", doctor.min_severity.label):
         for severity in Severity:
             if imgui.selectable(severity.label, severity is doctor.min_severity)[0]:
                 doctor.min_severity = severity
         imgui.end_combo()
+
+
+def _same_line_if_fits(label: str) -> None:
+    """Keep the next widget on this line when there is room (the panel is often narrow)."""
+    text = label.split("##")[0]
+    need = (
+        imgui.calc_text_size(text).x
+        + imgui.get_style().frame_padding.x * 2
+        + imgui.get_style().item_spacing.x
+    )
+    imgui.same_line()
+    if imgui.get_content_region_avail().x < need:
+        imgui.new_line()
 
 
 def _findings_table(state: AppState, doctor: DoctorState, root: Path, findings: list[Finding]) -> None:
