@@ -51,13 +51,11 @@ def gui_doctor_panel(state: AppState) -> None:
         )
         return
     counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
-    imgui.text(
-        f"{len(report.findings)} findings: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
-        f"{counts[Severity.INFO]} info"
-    )
-    imgui.same_line()
     cached = f", {report.episodes_from_cache} episodes from cache" if report.episodes_from_cache else ""
-    imgui.text_disabled(f"({report.elapsed_s:.1f} s{cached})")
+    imgui.text_wrapped(
+        f"{len(report.findings)} findings: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} "
+        f"warnings, {counts[Severity.INFO]} info ({report.elapsed_s:.1f} s{cached})"
+    )
     _fix_buttons(state, root, report)
     _flag_controls(state, doctor, root)
     _filters(doctor)
@@ -122,7 +120,13 @@ def _flag_controls(state: AppState, doctor: DoctorState, root: Path) -> None:
         return
     ep = episode.episode_index
     note = doctor.flags.note(root, ep)
-    imgui.set_next_item_width(hello_imgui.em_size(16))
+    style = imgui.get_style()
+    button_w = (
+        imgui.calc_text_size(f"{fa.ICON_FA_FLAG} Flag episode {ep}").x
+        + style.frame_padding.x * 2
+        + style.item_spacing.x
+    )
+    imgui.set_next_item_width(max(hello_imgui.em_size(6), imgui.get_content_region_avail().x - button_w))
     _, doctor.note_text = imgui.input_text_with_hint(
         "##doctor_note", f"note for episode {ep}", doctor.note_text
     )
