@@ -407,25 +407,39 @@ def idle_findings(
     starts, ends = offsets[:-1], offsets[1:] - 1  # steps of episode k: [starts[k], ends[k])
     first = np.searchsorted(moving_at, starts)
     last = np.searchsorted(moving_at, ends) - 1
-    for k, ep in enumerate(episodes):
-        length = int(offsets[k + 1] - offsets[k])
-        has = first[k] < len(moving_at) and moving_at[first[k]] < ends[k]
-        if not has:
-            if length >= min_frames:
-                out.append(
-                    Finding(
-                        "idle_start",
-                        Severity.WARNING,
-                        f"{what} in the whole episode ({length / fps:.1f} s)",
-                        ep.episode_index,
-                        0,
-                        length,
-                        fix={"action": "delete"},
-                    )
+    lengths = offsets[1:] - offsets[:-1]
+    if len(moving_at):
+        first_at = moving_at[np.minimum(first, len(moving_at) - 1)]
+        last_at = moving_at[np.clip(last, 0, len(moving_at) - 1)]
+        has = (first < len(moving_at)) & (first_at < ends)
+    else:
+        first_at = last_at = np.zeros(len(starts), dtype=np.int64)
+        has = np.zeros(len(starts), dtype=bool)
+    leads = first_at - starts  # frames 0..lead are identical
+    tails = last_at - starts + 2  # frames tail_from-1.. are identical
+    # Python only for the episodes that have something to report (vectorized over 100,000).
+    candidates = (
+        (~has & (lengths >= min_frames))
+        | (has & (leads >= min_frames))
+        | (has & (lengths - tails >= min_frames))
+    )
+    for k in np.flatnonzero(candidates):
+        ep = episodes[int(k)]
+        length = int(lengths[k])
+        if not has[k]:
+            out.append(
+                Finding(
+                    "idle_start",
+                    Severity.WARNING,
+                    f"{what} in the whole episode ({length / fps:.1f} s)",
+                    ep.episode_index,
+                    0,
+                    length,
+                    fix={"action": "delete"},
                 )
+            )
             continue
-        lead = int(moving_at[first[k]] - starts[k])  # frames 0..lead are identical
-        tail_from = int(moving_at[last[k]] - starts[k]) + 2  # frames tail_from-1.. are identical
+        lead, tail_from = int(leads[k]), int(tails[k])
         if lead >= min_frames:
             out.append(
                 Finding(

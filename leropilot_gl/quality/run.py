@@ -123,7 +123,8 @@ def run_doctor(
     wanted = set(episodes) if episodes is not None else None
     eps = [e for e in index.episodes if wanted is None or e.episode_index in wanted]
     progress.set("fingerprints")
-    dataset_key, keys = episode_keys(index, eps, f"{th.key()}|pixels={pixels}")
+    # keys cost a stat per file and a hash per episode: only worth it when the cache is used
+    dataset_key, keys = episode_keys(index, eps, f"{th.key()}|pixels={pixels}") if use_cache else ("", {})
     cache = ResultCache(index.root, cache_dir) if use_cache else None
     cached: dict[int, list[Finding]] = {}
     dataset_cached = None
