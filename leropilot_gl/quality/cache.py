@@ -14,7 +14,7 @@ from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
 from leropilot_gl.paths import user_config_dir
 
-CHECKS_VERSION = 1  # bump when a check changes what it reports
+CHECKS_VERSION = 2  # bump when a check changes what it reports
 
 
 def doctor_dir() -> Path:

@@ -247,7 +247,7 @@ def _timing(block: FileBlock, fps: float, th: Thresholds) -> list[Finding]:
             text = (
                 f"every timestamp is shifted by {float(signed[0]):+.3g} s from frame_index / fps "
                 f"(the first is {float(ts[offsets[k]]):.3g} s, not 0): each row points "
-                f"{abs(float(signed[0])) * fps:.2g} frames away from its video frame"
+                f"{abs(float(signed[0])) * fps:.2g} frame period(s) away from its video frame"
             )
         else:
             text = (
@@ -305,14 +305,18 @@ def _motion(
                     )
                 )
         xs = np.where(finite, x, mean[key])
-        step = np.abs(np.diff(xs, axis=0))
-        step[crossing] = 0.0
+        signed = np.diff(xs, axis=0)
+        signed[crossing] = 0.0
+        step = np.abs(signed)
         rel = step / scale[key]
         moving |= (rel > th.idle_motion_frac).any(1)
-        # spikes: a step far above the dataset's usual largest steps
+        # spikes: a frame that jumps far above the dataset's usual largest steps and straight back
+        # (a step that stays, like a gripper command, is not a spike)
         limit = np.maximum(th.spike_factor * step_p99[key], 0.5 * scale[key])
-        spike_rows = np.flatnonzero((step > limit).any(1)) + 1
-        _report_rows(out, block, spike_rows, "spike", Severity.WARNING, f"{key} jumps in one frame")
+        big = step > limit
+        back = big[:-1] & big[1:] & (np.sign(signed[:-1]) == -np.sign(signed[1:]))
+        spike_rows = np.flatnonzero(back.any(1)) + 1
+        _report_rows(out, block, spike_rows, "spike", Severity.WARNING, f"{key} jumps away and straight back")
         far = np.abs(xs - mean[key]) / scale[key] > th.outlier_sigma
         outlier_rows = np.flatnonzero(far.any(1))
         _report_rows(
