@@ -8,7 +8,7 @@ import sys
 
 # Headless subcommands: each module in leropilot_gl/commands exposes `register(subparsers)`,
 # which adds its parser and sets `func(args) -> int`. Modules must import lightly at top level.
-COMMAND_MODULES = ("info", "env", "edit", "restore", "hub", "export_frames", "watch")
+COMMAND_MODULES = ("info", "env", "edit", "restore", "hub", "export_frames", "watch", "doctor")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from leropilot_gl.dataset.watch import WatchState
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.jobs import JobRunner, pop_finished
 from leropilot_gl.media.playback import PlaybackState
+from leropilot_gl.quality.doctor_state import DoctorState
 from leropilot_gl.render.view3d_state import View3DState
 from leropilot_gl.settings import Settings
 from leropilot_gl.time_control import TimeControl
@@ -60,6 +61,7 @@ class AppState:
     watch: WatchState = field(
         default_factory=WatchState
     )  # recordings seen live; the task list (dataset/watch.py)
+    doctor: DoctorState = field(default_factory=DoctorState)  # dataset doctor (quality/doctor_state.py)
     show_demo_window: bool = False
     show_metrics_window: bool = False
     show_id_stack_tool: bool = False

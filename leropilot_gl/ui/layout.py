@@ -10,6 +10,8 @@ from leropilot_gl.state import AppState
 from leropilot_gl.ui import env_wizard
 from leropilot_gl.ui.dataset_tree import gui_dataset_tree
 from leropilot_gl.ui.details import gui_details
+from leropilot_gl.ui.doctor_marks import register_doctor_marks
+from leropilot_gl.ui.doctor_panel import WINDOW as DOCTOR_WINDOW, doctor_tick_hook, gui_doctor_panel
 from leropilot_gl.ui.edit_actions import edit_menu_hook, edit_tick_hook
 from leropilot_gl.ui.env_list import gui_env_list
 from leropilot_gl.ui.hub_panel import gui_hub_panel, hub_tick_hook
@@ -65,6 +67,7 @@ def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
         _window(TASKS_WINDOW, DETAILS_SPACE, gui_task_list, state),
         _window("3D", RIGHT_SPACE, gui_view3d, state),
         _window("Sync", RIGHT_BOTTOM_SPACE, gui_sync_table, state),
+        _window(DOCTOR_WINDOW, DETAILS_SPACE, gui_doctor_panel, state),
     ]
     # environment manager: hidden until opened from the Environments menu
     windows += [
@@ -103,5 +106,8 @@ def install_feature_hooks(state: AppState) -> None:
         state.menu_hooks.append(edit_menu_hook)
     if watch_tick_hook not in state.tick_hooks:  # recordings: new episodes appear as they land
         state.tick_hooks.append(watch_tick_hook)
+    if doctor_tick_hook not in state.tick_hooks:  # dataset doctor: collect checks, timeline marks
+        state.tick_hooks.append(doctor_tick_hook)
+        register_doctor_marks(state)
     if release_view3d_gl not in state.before_exit_hooks:  # GL objects go while the context lives
         state.before_exit_hooks.append(release_view3d_gl)
