@@ -1,7 +1,8 @@
 """Notices: errors and messages for the user, in a small overlay, and the Log window that keeps them.
 
 Info and warnings leave the overlay by themselves after a few seconds (hovering the overlay holds
-them); errors stay until dismissed. Every notice, expired or dismissed, stays in the Log window.
+them); errors stay until dismissed. Every notice, expired or dismissed, stays in the Log window
+(View > Log).
 """
 
 from __future__ import annotations
@@ -22,20 +23,27 @@ MAX_SHOWN = 4  # more than this would cover the panels: the rest are in the Log 
 LOG_WINDOW = "Log"
 
 
-def expire_notices(state: AppState, now_s: float, *, hold: bool = False) -> None:
-    """Drop info and warnings older than their lifetime; hold=True (the mouse is on them) keeps all."""
-    if hold:
-        return
-    state.notices[:] = [
+def shown_notices(state: AppState, now_s: float) -> list[Notice]:
+    """The notices the overlay shows: errors until dismissed, the others for their lifetime.
+
+    Expired notices stay in state.notices (and the Log window): only the overlay lets them go.
+    While the mouse is on the overlay nothing leaves it, so a message being read does not vanish.
+    """
+    objects = state.playback.ui_objects
+    if objects.get("notices_hovered"):
+        held = objects.get("notices_shown", ())
+        return [n for n in state.notices if any(n is h for h in held)]
+    return [
         n for n in state.notices if n.level not in LIFETIME_S or now_s - n.created_s < LIFETIME_S[n.level]
     ]
 
 
 def gui_notices(state: AppState) -> None:
-    held = state.playback.ui_objects.get("notices_hovered", False)
-    expire_notices(state, time.monotonic(), hold=held)
-    if not state.notices:
-        state.playback.ui_objects["notices_hovered"] = False
+    objects = state.playback.ui_objects
+    shown = shown_notices(state, time.monotonic())
+    objects["notices_shown"] = shown
+    if not shown:
+        objects["notices_hovered"] = False
         return
     viewport = imgui.get_main_viewport()
     pad = hello_imgui.em_size(1.0)
@@ -55,18 +63,18 @@ def gui_notices(state: AppState) -> None:
         | imgui.WindowFlags_.no_focus_on_appearing
         | imgui.WindowFlags_.no_nav
     )
-    shown = state.notices[-MAX_SHOWN:]
+    drawn = shown[-MAX_SHOWN:]
     if imgui.begin("##notices", None, flags):
-        if len(state.notices) > len(shown):
-            imgui.text_disabled(f"{len(state.notices) - len(shown)} older message(s) in View > Log")
-        for notice in list(shown):
+        if len(shown) > len(drawn):
+            imgui.text_disabled(f"{len(shown) - len(drawn)} more in View > Log")
+        for notice in drawn:
             with imgui_ctx.push_id(id(notice)):
                 _notice_line(notice)
                 imgui.same_line()
                 if imgui.small_button(fa.ICON_FA_XMARK):
-                    state.notices.remove(notice)
+                    state.notices[:] = [n for n in state.notices if n is not notice]
                 imgui.set_item_tooltip("Dismiss (it stays in View > Log)")
-        state.playback.ui_objects["notices_hovered"] = imgui.is_window_hovered(
+        objects["notices_hovered"] = imgui.is_window_hovered(
             imgui.HoveredFlags_.allow_when_blocked_by_active_item
         )
     imgui.end()

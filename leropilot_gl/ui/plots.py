@@ -32,6 +32,7 @@ class PlotView:
     dragging: str | None = None  # the plot a click-to-seek drag started in
     normalized_cache: dict[tuple, np.ndarray] = field(default_factory=dict)
     hover: tuple[str, int] | None = None  # (feature, sample) under the mouse, for tests and tooltips
+    legend_rects: dict[tuple[str, str], tuple[float, float, float, float]] = field(default_factory=dict)
 
     def visible(self, key: str, name: str) -> bool:
         if (key, name) in self.hidden:
@@ -222,5 +223,7 @@ def _gui_legend(view: PlotView, series: PlotSeries, size: imgui.ImVec2) -> None:
                 with imgui_ctx.push_style_color(imgui.Col_.check_mark, color):
                     visible = (series.key, name) not in view.hidden
                     changed, visible = imgui.checkbox(name, visible)
+                lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+                view.legend_rects[(series.key, name)] = (lo.x, lo.y, hi.x, hi.y)
                 if changed:
                     view.set_visible(series.key, name, visible)

@@ -163,15 +163,12 @@ def gui_transport(state: AppState) -> None:
             if imgui.selectable(f"{speed:g}x", speed == time.speed)[0]:
                 time.set_speed(speed)
         imgui.end_combo()
-    imgui.same_line()
-    looping = time.loop_mode is LoopMode.ALL
-    if imgui.checkbox("Loop", looping)[0]:
-        time.loop_mode = LoopMode.OFF if looping else LoopMode.ALL
     imgui.set_item_tooltip("Speed (J / L again: faster)")
     imgui.same_line()
     looping = time.loop_mode is LoopMode.ALL
     if imgui.checkbox("Loop", looping)[0]:
         time.loop_mode = LoopMode.OFF if looping else LoopMode.ALL
+    imgui.set_item_tooltip("Loop the episode")
     imgui.same_line()
     last = max(time.frame_count - 1, 0)
     imgui.text(f"{time.time_s:7.3f} s / {time.last_frame_time_s:.3f} s   frame")
