@@ -151,6 +151,18 @@ def _gui_plot(state: AppState, view: PlotView, series: PlotSeries, size: imgui.I
         if not big:
             implot.setup_legend(implot.Location_.north_east)
         implot.setup_finish()
+        pos, plot_size, limits = implot.get_plot_pos(), implot.get_plot_size(), implot.get_plot_limits()
+        # Where this plot is on screen and what it shows (GUI tests click at times through this).
+        state.playback.ui_objects[f"plot_rect/{series.key}"] = (
+            pos.x,
+            pos.y,
+            plot_size.x,
+            plot_size.y,
+            limits.x.min,
+            limits.x.max,
+            limits.y.min,
+            limits.y.max,
+        )
         values = (
             normalized_values(view, state.playback.episode_key, series) if view.normalized else series.values
         )
