@@ -149,10 +149,14 @@ def _poll_native(state: AppState) -> None:
 
 
 def _places(state: AppState) -> list[tuple[str, Path]]:
-    places = [("Home", Path.home()), ("LeRobot cache (HF_LEROBOT_HOME)", lerobot_home())]
+    places = [
+        (f"{fa.ICON_FA_HOUSE} Home", Path.home()),
+        (f"{fa.ICON_FA_DATABASE} LeRobot cache (HF_LEROBOT_HOME)", lerobot_home()),
+    ]
     for recent in state.settings.recent_datasets:
         path = Path(recent)
-        places.append((path.name or recent, path.parent))  # its folder: a dataset's siblings
+        # its folder: a dataset's siblings
+        places.append((f"{fa.ICON_FA_CLOCK_ROTATE_LEFT} {path.name or recent}", path.parent))
     return places
 
 

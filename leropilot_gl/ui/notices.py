@@ -68,7 +68,7 @@ def gui_notices(state: AppState) -> None:
         if len(shown) > len(drawn):
             imgui.text_disabled(f"{len(shown) - len(drawn)} more in View > Log")
         for notice in drawn:
-            with imgui_ctx.push_id(id(notice)):
+            with imgui_ctx.push_id(str(id(notice))):  # stable while it is shown; ints must fit 32 bits
                 _notice_line(notice)
                 imgui.same_line()
                 if imgui.small_button(fa.ICON_FA_XMARK):

@@ -34,8 +34,10 @@ def gui_shortcuts_help(state: AppState) -> bool:
     if expanded:
         for title, rows in SECTIONS:
             imgui.separator_text(title)
-            flags = imgui.TableFlags_.sizing_fixed_fit | imgui.TableFlags_.row_bg
-            if imgui.begin_table(f"##{title}", 2, flags):
+            if imgui.begin_table(f"##{title}", 2, imgui.TableFlags_.row_bg):
+                # Keys as wide as they need; the description takes the rest and wraps.
+                imgui.table_setup_column("keys", imgui.TableColumnFlags_.width_fixed)
+                imgui.table_setup_column("action", imgui.TableColumnFlags_.width_stretch)
                 for keys, action in rows:
                     with imgui_ctx.push_id(keys):
                         imgui.table_next_row()
