@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui
 
 from leropilot_gl.media.playback import PlaybackState
@@ -21,7 +23,7 @@ def playback_tick(state: AppState) -> None:
     playback.poll_plots()
     handle_shortcuts(state)
     time = state.time
-    time.update(imgui.get_io().delta_time)
+    time.update(_wall_dt_s(playback))
     media = playback.media
     buffering = False
     if media is not None:
@@ -62,6 +64,15 @@ def playback_tick(state: AppState) -> None:
     elif not animate and playback.idling_before is not None:
         fps_idling.enable_idling = playback.idling_before
         playback.idling_before = None
+
+
+def _wall_dt_s(playback: PlaybackState) -> float:
+    """Seconds since the last frame, from the wall clock: io.delta_time can be a fixed step (the
+    test engine's fast mode, some backends), and playback at 1x must follow real time."""
+    now_s = monotonic()
+    last_s = playback.ui_objects.get("clock_s")
+    playback.ui_objects["clock_s"] = now_s
+    return 0.0 if last_s is None else now_s - last_s
 
 
 def release_playback(state: AppState) -> None:
