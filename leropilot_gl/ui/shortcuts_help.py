@@ -30,6 +30,7 @@ SECTIONS = (("Files and edits", APP_SHORTCUTS), ("Playback", PLAYBACK_SHORTCUTS)
 def gui_shortcuts_help(state: AppState) -> bool:
     """Draws the window; returns False once the user closes it."""
     imgui.set_next_window_size(hello_imgui.em_to_vec2(40, 26), imgui.Cond_.first_use_ever)
+    imgui.set_next_window_bg_alpha(0.97)  # floats over the video: keep the text readable
     expanded, keep_open = imgui.begin(WINDOW, True, imgui.WindowFlags_.no_docking)
     if expanded:
         for title, rows in SECTIONS:
