@@ -111,13 +111,12 @@ def set_ui_scale(state: AppState, ui: _UiOnlyState, scale: float) -> None:
 
 
 def apply_ui_scale(state: AppState, ui: _UiOnlyState) -> None:
-    """Fonts scale at draw time; paddings and spacings are scaled by the ratio to what they are now."""
+    """Text scales at draw time, and every size the panels give in em follows it. Paddings stay as
+    the screen's DPI set them: style.scale_all_sizes there and back again loses the frames' looks."""
     scale = state.settings.ui_scale
     if scale == ui.applied_ui_scale:
         return
-    style = imgui.get_style()
-    style.font_scale_main = scale
-    style.scale_all_sizes(scale / ui.applied_ui_scale)
+    imgui.get_style().font_scale_main = scale
     ui.applied_ui_scale = scale
 
 
