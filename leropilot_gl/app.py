@@ -7,13 +7,15 @@ import sys
 import time
 from pathlib import Path
 
-from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp, portable_file_dialogs as pfd
+from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp
 
 from leropilot_gl.render.headless import init_null_platform
 from leropilot_gl.settings import Settings
 from leropilot_gl.state import AppState
 from leropilot_gl.ui import layout, quit_dialog
+from leropilot_gl.ui.folder_browser import choose_path, gui_file_browser
 from leropilot_gl.ui.notices import gui_notices
+from leropilot_gl.ui.shortcuts_help import gui_shortcuts_help
 
 APP_NAME = "leropilot-gl"
 SETTINGS_PREF = "settings"
@@ -25,9 +27,11 @@ class _UiOnlyState:
     """Widgets state that lives only as long as the window (never persisted)."""
 
     def __init__(self) -> None:
-        self.folder_dialog: pfd.select_folder | None = None
         self.open_path_text = ""
         self.open_path_popup_requested = False
+        self.open_path_focus = False
+        self.show_shortcuts = False
+        self.applied_ui_scale = 1.0  # the scale the style's sizes are at now
 
 
 def tick(state: AppState) -> None:
@@ -69,55 +73,157 @@ def _install_drop_callback(state: AppState) -> None:
         hello_imgui.log(hello_imgui.LogLevel.warning, f"drag-and-drop unavailable: {exc}")
 
 
+# ---------------------------------------------------------------------------- commands
+def open_dataset_dialog(state: AppState) -> None:
+    """Ctrl+O, File > Open...: the system folder dialog where there is one, else the built-in browser."""
+    recent = state.settings.recent_datasets
+    start = Path(recent[0]).parent if recent else None
+    choose_path(state, title="Open a LeRobot dataset folder", on_choose=state.open_dataset_async, start=start)
+
+
+def save_selected(state: AppState) -> None:
+    """Ctrl+S, File > Save: the Save confirmation for the dataset being shown, when it has pending edits."""
+    from leropilot_gl.ui.edit_actions import request_save
+
+    dataset = state.selected_dataset
+    if dataset is None:
+        state.notify("info", "Nothing to save: open a dataset first.")
+        return
+    root = dataset.root.resolve()
+    edits = state.edits
+    if not edits.attached(root) or not edits.session.journal(root).dirty:
+        state.notify("info", f"{dataset.index.name}: no pending edits to save.")
+        return
+    if edits.busy(root):
+        state.notify("warning", f"{dataset.index.name} is being saved already.")
+        return
+    request_save(state, root)
+
+
+def set_ui_scale(state: AppState, ui: _UiOnlyState, scale: float) -> None:
+    state.settings.set_ui_scale(scale)
+    apply_ui_scale(state, ui)
+
+
+def apply_ui_scale(state: AppState, ui: _UiOnlyState) -> None:
+    """Text scales at draw time, and every size the panels give in em follows it. Paddings stay as
+    the screen's DPI set them: style.scale_all_sizes there and back again loses the frames' looks."""
+    scale = state.settings.ui_scale
+    if scale == ui.applied_ui_scale:
+        return
+    imgui.get_style().font_scale_main = scale
+    ui.applied_ui_scale = scale
+
+
+def reset_layout(state: AppState) -> None:
+    """View > Reset layout: the docking splits and the windows shown as on first start."""
+    params = hello_imgui.get_runner_params()
+    for label, visible in layout.default_visibility(state).items():
+        window = params.docking_params.dockable_window_of_name(label)
+        if window is not None:
+            window.is_visible = visible
+    params.docking_params.layout_reset = True
+
+
+def handle_app_shortcuts(state: AppState, ui: _UiOnlyState) -> None:
+    """Ctrl+O open, Ctrl+S save, Ctrl+Q quit, F1 shortcuts (Ctrl+Z/Y live with the edits)."""
+    io = imgui.get_io()
+    if io.key_ctrl and not io.key_shift and not io.key_alt:
+        if imgui.is_key_pressed(imgui.Key.o, False):
+            open_dataset_dialog(state)
+        if imgui.is_key_pressed(imgui.Key.s, False):
+            save_selected(state)
+        if imgui.is_key_pressed(imgui.Key.q, False):
+            quit_dialog.request_quit(state)
+    if imgui.is_key_pressed(imgui.Key.f1, False):
+        ui.show_shortcuts = not ui.show_shortcuts
+
+
+# ---------------------------------------------------------------------------- menus
 def gui_menus(state: AppState, ui: _UiOnlyState) -> None:
-    if imgui.begin_menu("File"):
-        if imgui.menu_item("Open folder...", "Ctrl+O", False)[0]:
-            _start_folder_dialog(ui)
-        if imgui.menu_item("Open path...", "", False)[0]:
-            ui.open_path_popup_requested = True
-        if imgui.begin_menu("Open recent", bool(state.settings.recent_datasets)):
-            for path in state.settings.recent_datasets:
-                if imgui.menu_item(path, "", False)[0]:
-                    state.open_dataset_async(path)
-            imgui.end_menu()
-        imgui.separator()
-        dataset = state.selected_dataset
-        if imgui.menu_item("Close dataset", "", False, dataset is not None)[0] and dataset is not None:
-            state.close_dataset(dataset.root)
-        imgui.end_menu()
+    _gui_file_menu(state, ui)
     for menu_hook in state.menu_hooks:
         menu_hook(state)
+    _gui_view_menu(state, ui)
+    _gui_help_menu(state, ui)
+
+
+def _gui_file_menu(state: AppState, ui: _UiOnlyState) -> None:
+    if not imgui.begin_menu("File"):
+        return
+    if imgui.menu_item(f"{fa.ICON_FA_FOLDER_OPEN} Open...", "Ctrl+O", False)[0]:
+        open_dataset_dialog(state)
+    if imgui.menu_item("Open path...", "", False)[0]:
+        ui.open_path_popup_requested = True
+    imgui.set_item_tooltip("Type a dataset folder or a Hub repo id (user/dataset)")
+    if imgui.begin_menu("Open recent", bool(state.settings.recent_datasets)):
+        for path in state.settings.recent_datasets:
+            if imgui.menu_item(path, "", False)[0]:
+                state.open_dataset_async(path)
+        imgui.end_menu()
+    imgui.separator()
+    dataset = state.selected_dataset
+    if imgui.menu_item(f"{fa.ICON_FA_FLOPPY_DISK} Save...", "Ctrl+S", False, dataset is not None)[0]:
+        save_selected(state)
+    if imgui.menu_item("Close dataset", "", False, dataset is not None)[0] and dataset is not None:
+        state.close_dataset(dataset.root)
+    imgui.separator()
+    if imgui.menu_item("Quit", "Ctrl+Q", False)[0]:
+        quit_dialog.request_quit(state)
+    imgui.end_menu()
+
+
+def _gui_view_menu(state: AppState, ui: _UiOnlyState) -> None:
+    if not imgui.begin_menu("View"):
+        return
+    docking = hello_imgui.get_runner_params().docking_params
+    for label in layout.menu_windows(state):
+        window = docking.dockable_window_of_name(label)
+        if window is not None and imgui.menu_item(label, "", window.is_visible)[0]:
+            window.is_visible = not window.is_visible
+            if window.is_visible:
+                window.focus_window_at_next_frame = True
+    imgui.separator()
+    if imgui.begin_menu("UI scale"):
+        for scale in Settings.UI_SCALES:
+            if imgui.menu_item(f"{scale:.0%}", "", state.settings.ui_scale == scale)[0]:
+                set_ui_scale(state, ui, scale)
+        imgui.end_menu()
+    imgui.set_item_tooltip("Text and widget size (remembered with the layout)")
+    if imgui.menu_item("Reset layout", "", False)[0]:
+        reset_layout(state)
+    imgui.separator()
     if imgui.begin_menu("Debug"):
         state.show_demo_window = imgui.menu_item("ImGui demo window", "", state.show_demo_window)[1]
         state.show_metrics_window = imgui.menu_item("Metrics", "", state.show_metrics_window)[1]
         state.show_id_stack_tool = imgui.menu_item("ID stack tool", "", state.show_id_stack_tool)[1]
         imgui.end_menu()
+    imgui.end_menu()
 
 
-def _start_folder_dialog(ui: _UiOnlyState) -> None:
-    if ui.folder_dialog is None:
-        try:
-            ui.folder_dialog = pfd.select_folder("Open a LeRobot dataset folder", os.path.expanduser("~"))
-        except Exception:  # no dialog helper (zenity, kdialog) on this system: type the path instead
-            ui.open_path_popup_requested = True
+def _gui_help_menu(state: AppState, ui: _UiOnlyState) -> None:
+    if not imgui.begin_menu("Help"):
+        return
+    ui.show_shortcuts = imgui.menu_item("Keyboard shortcuts", "F1", ui.show_shortcuts)[1]
+    imgui.end_menu()
 
 
 def gui_frame_extras(state: AppState, ui: _UiOnlyState) -> None:
     """Drawn every frame outside the docked panels: dialogs, popups, debug windows, shortcuts."""
-    io = imgui.get_io()
-    if io.key_ctrl and imgui.is_key_pressed(imgui.Key.o, False):
-        _start_folder_dialog(ui)
-    if ui.folder_dialog is not None and ui.folder_dialog.ready(0):
-        chosen = ui.folder_dialog.result()
-        ui.folder_dialog = None
-        if chosen:
-            state.open_dataset_async(chosen)
+    apply_ui_scale(state, ui)  # settings load after the first frames; the menu changes it too
+    handle_app_shortcuts(state, ui)
+    gui_file_browser(state)
     if ui.open_path_popup_requested:
         imgui.open_popup("Open dataset path")
         ui.open_path_popup_requested = False
+        ui.open_path_text = ""  # a fresh field: typing must not append to the last path
+        ui.open_path_focus = True
     if imgui.begin_popup_modal("Open dataset path", None, imgui.WindowFlags_.always_auto_resize)[0]:
-        imgui.text("Dataset folder:")
+        imgui.text("Dataset folder or Hub repo id:")
         imgui.set_next_item_width(hello_imgui.em_size(30))
+        if ui.open_path_focus:
+            imgui.set_keyboard_focus_here()
+            ui.open_path_focus = False
         entered, ui.open_path_text = imgui.input_text(
             "##path", ui.open_path_text, imgui.InputTextFlags_.enter_returns_true
         )
@@ -125,10 +231,18 @@ def gui_frame_extras(state: AppState, ui: _UiOnlyState) -> None:
             state.open_dataset_async(ui.open_path_text.strip())
             imgui.close_current_popup()
         imgui.same_line()
+        if imgui.button("Browse..."):
+            imgui.close_current_popup()
+            choose_path(
+                state, title="Open a LeRobot dataset folder", on_choose=state.open_dataset_async, native=False
+            )
+        imgui.same_line()
         if imgui.button("Cancel") or imgui.is_key_pressed(imgui.Key.escape):
             imgui.close_current_popup()
         imgui.end_popup()
     gui_notices(state)
+    if ui.show_shortcuts:
+        ui.show_shortcuts = gui_shortcuts_help(state)
     if state.show_demo_window:
         state.show_demo_window = imgui.show_demo_window(state.show_demo_window) or state.show_demo_window
     if state.show_metrics_window:
@@ -155,6 +269,7 @@ def gui_status_bar(state: AppState) -> None:
 def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hello_imgui.RunnerParams:
     """The app as RunnerParams: used by run_app and by the GUI tests (persist_layout=False)."""
     ui = _UiOnlyState()
+    state.playback.ui_objects["app_ui"] = ui  # GUI tests read the menus' own state through this
     params = hello_imgui.RunnerParams()
     params.app_window_params.window_title = APP_NAME
     params.app_window_params.window_geometry.size = (1440, 900)
@@ -164,6 +279,7 @@ def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hell
     )
     params.imgui_window_params.show_menu_bar = True
     params.imgui_window_params.show_menu_app = False
+    params.imgui_window_params.show_menu_view = False  # ours comes after File and Edit, with Debug inside
     params.imgui_window_params.show_status_bar = True
     params.imgui_window_params.enable_viewports = False
     params.callbacks.default_icon_font = hello_imgui.DefaultIconFont.font_awesome6

@@ -13,8 +13,13 @@ class Settings:
     recent_datasets: list[str] = field(default_factory=list)
     show_problems_in_tree: bool = True
     hub_endpoint: str = ""  # a Hugging Face Hub mirror; empty: HF_ENDPOINT, else huggingface.co
+    ui_scale: float = 1.0  # text and widget size on top of the screen's own DPI scale (View > UI scale)
 
     MAX_RECENT = 10
+    UI_SCALES = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
+
+    def set_ui_scale(self, scale: float) -> None:
+        self.ui_scale = min(self.UI_SCALES[-1], max(self.UI_SCALES[0], float(scale)))
 
     def remember_dataset(self, path: str) -> None:
         self.recent_datasets = [path] + [p for p in self.recent_datasets if p != path]
@@ -36,6 +41,11 @@ class Settings:
         kwargs = {}
         default = cls()
         for key, value in raw.items():
-            if key in known and isinstance(value, type(getattr(default, key))):
+            expected = type(getattr(default, key)) if key in known else None
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)  # JSON writes 2.0 as 2 in some hands
+            if expected is not None and isinstance(value, expected):
                 kwargs[key] = value
-        return cls(**kwargs)
+        settings = cls(**kwargs)
+        settings.set_ui_scale(settings.ui_scale)  # a hand-edited 40x must not make the window unusable
+        return settings

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import monotonic
 
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex, open_dataset
 from leropilot_gl.dataset.edit_state import EditorState
@@ -41,6 +42,7 @@ class Notice:
 
     level: str  # "info", "warning", "error"
     text: str
+    created_s: float = field(default_factory=monotonic)  # info and warnings expire (ui/notices.py)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class AppState:
     jobs: JobRunner = field(default_factory=JobRunner)
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, "io"))
     notices: list[Notice] = field(default_factory=list)
+    notice_log: list[Notice] = field(default_factory=list)  # every notice, also expired ones (Log window)
     view3d: View3DState = field(default_factory=View3DState)  # the 3D review and Sync panels
     playback: PlaybackState = field(default_factory=PlaybackState)  # decode pool, camera tiles, plots
     envs: EnvManagerState = field(default_factory=EnvManagerState)  # environment manager panels
@@ -159,8 +162,11 @@ class AppState:
 
     # ------------------------------------------------------------------ notices
     def notify(self, level: str, text: str) -> None:
-        self.notices.append(Notice(level, text))
+        notice = Notice(level, text)
+        self.notices.append(notice)
         del self.notices[:-20]
+        self.notice_log.append(notice)
+        del self.notice_log[:-1000]
 
     def shutdown(self) -> None:
         self.jobs.cancel_all()

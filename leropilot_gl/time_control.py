@@ -2,7 +2,11 @@
 
 The clock follows wall time: at 1x a 30 fps episode advances 30 frames a second whatever the UI
 frame rate. When the frames on screen lag behind (decode too slow), time still advances and the
-frames in between are skipped, not slowed; the skips are counted so the UI can show them.
+frames in between are skipped, not slowed; the skips are counted so the UI can show them (per
+run of playback: pressing play starts the count again).
+
+Shuttle (J/K/L in video editors): `shuttle(+1)` plays forward, again faster; `shuttle(-1)` plays in
+reverse, again faster; `shuttle(0)` pauses.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import math
 from dataclasses import dataclass
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
-MAX_DT_S = 0.1  # a stalled frame (window drag, breakpoint) must not jump the playhead far
+# A stalled frame (window drag, breakpoint) must not jump the playhead far; but a slow UI (software
+# GL, a big window, 5 fps) must still play in real time, so the bound is well above a slow frame.
+MAX_DT_S = 0.5
 
 
 class LoopMode(enum.Enum):
@@ -39,7 +45,8 @@ class TimeControl:
     speed: float = 1.0
     loop_mode: LoopMode = LoopMode.OFF
     selection_s: tuple[float, float] | None = None
-    skipped_frames: int = 0  # frames the playhead passed that were never shown
+    skipped_frames: int = 0  # frames the playhead passed that were never shown, this run of playback
+    direction: int = 1  # +1 forward, -1 reverse (J)
     _last_shown_frame: int | None = None
 
     # ------------------------------------------------------------------ queries
@@ -66,6 +73,10 @@ class TimeControl:
     def cursor(self) -> PrefetchCursor:
         return PrefetchCursor(self.time_s, self.speed if self.playing else None, self.loop_range_s())
 
+    @property
+    def playing_forward(self) -> bool:
+        return self.playing and self.direction > 0
+
     # ------------------------------------------------------------------ commands
     def reset(self, *, fps: float, frame_count: int) -> None:
         """A new episode: back to its start, paused."""
@@ -73,17 +84,46 @@ class TimeControl:
         self.duration_s = frame_count / fps if fps > 0 else 0.0
         self.time_s = 0.0
         self.playing = False
+        self.direction = 1
         self.selection_s = None
         self.skipped_frames = 0
         self._last_shown_frame = None
 
     def toggle_play(self) -> None:
-        if not self.playing and self.loop_mode is LoopMode.OFF and self.time_s >= self.last_frame_time_s:
-            self.time_s = 0.0  # play from the start when parked at the end
-        self.playing = not self.playing
+        self.set_playing(not self.playing)
 
     def set_playing(self, playing: bool) -> None:
+        if playing and not self.playing:
+            self.direction = 1
+            if self.loop_mode is LoopMode.OFF and self.time_s >= self.last_frame_time_s:
+                self.time_s = 0.0  # play from the start when parked at the end
+            self._start_run()
         self.playing = playing
+
+    def _start_run(self) -> None:
+        """A new run of playback: the skip count is about this run only."""
+        self.skipped_frames = 0
+        self._last_shown_frame = None
+
+    def shuttle(self, direction: int) -> None:
+        """J/K/L: 0 pauses; +1/-1 plays that way at 1x, or one speed step faster when already going."""
+        if direction == 0:
+            self.playing = False
+            return
+        direction = 1 if direction > 0 else -1
+        if self.playing and self.direction == direction:
+            faster = [s for s in SPEEDS if s > self.speed]
+            if faster:
+                self.speed = faster[0]
+            return
+        if direction < 0 and self.time_s <= 0.0 and self.loop_mode is LoopMode.OFF:
+            self.time_s = self.last_frame_time_s  # reverse from the start: from the end
+        if direction > 0 and self.time_s >= self.last_frame_time_s and self.loop_mode is LoopMode.OFF:
+            self.time_s = 0.0
+        self.direction = direction
+        self.speed = 1.0
+        self.playing = True
+        self._start_run()
 
     def set_speed(self, speed: float) -> None:
         self.speed = min(SPEEDS[-1], max(SPEEDS[0], float(speed)))
@@ -116,19 +156,30 @@ class TimeControl:
         if not self.playing or self.frame_count == 0:
             return False
         before = self.time_s
-        t = self.time_s + min(max(dt_s, 0.0), MAX_DT_S) * self.speed
+        t = self.time_s + min(max(dt_s, 0.0), MAX_DT_S) * self.speed * self.direction
         start, end = self.loop_range_s()
+        span = max(end - start, 1.0 / self.fps) + 1.0 / self.fps
         if t > end:
             if self.loop_mode is LoopMode.OFF:
                 t, self.playing = end, False
             else:
-                span = max(end - start, 1.0 / self.fps)
-                t = start + (t - start) % (span + 1.0 / self.fps)
+                t = start + (t - start) % span
+        elif t < start:
+            if self.loop_mode is LoopMode.OFF:
+                t, self.playing = start, False
+            else:
+                t = end - (start - t) % span
         self.time_s = t
         return self.time_s != before
 
     def note_shown(self, frame_index: int) -> None:
         """Called with the frame actually on screen: counts frames passed over while playing."""
-        if self.playing and self._last_shown_frame is not None and frame_index > self._last_shown_frame + 1:
-            self.skipped_frames += frame_index - self._last_shown_frame - 1
+        last = self._last_shown_frame
+        if (
+            self.playing
+            and last is not None
+            and abs(frame_index - last) > 1
+            and (frame_index > last) == (self.direction > 0)
+        ):
+            self.skipped_frames += abs(frame_index - last) - 1
         self._last_shown_frame = frame_index

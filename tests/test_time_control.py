@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leropilot_gl.time_control import LoopMode, TimeControl
+from leropilot_gl.time_control import MAX_DT_S, LoopMode, TimeControl
 
 
 def _control(frames: int = 300, fps: float = 30.0) -> TimeControl:
@@ -42,7 +42,7 @@ def test_speed_is_clamped_and_big_stalls_do_not_jump():
     tc.set_speed(1.0)
     tc.toggle_play()
     tc.update(5.0)  # a stalled frame (window drag)
-    assert tc.time_s == pytest.approx(0.1)
+    assert tc.time_s == pytest.approx(MAX_DT_S)
 
 
 def test_skipped_frames_are_counted_when_decoding_lags():
@@ -94,3 +94,67 @@ def test_step_seek_and_jumps_land_on_frames():
         assert tc.frame_index == k
     cursor = tc.cursor()
     assert cursor.speed_if_playing is None and cursor.loop_range_s == (0.0, tc.last_frame_time_s)
+
+
+@pytest.mark.parametrize("ui_fps", [3, 5, 8])
+def test_a_slow_ui_still_plays_in_real_time(ui_fps):
+    """Software GL on a big window can draw 5 frames a second: the clock must not slow with it."""
+    tc = _control()
+    tc.toggle_play()
+    for _ in range(2 * ui_fps):
+        tc.update(1.0 / ui_fps)
+    assert tc.time_s == pytest.approx(2.0)
+    assert tc.frame_index == 60
+
+
+def test_the_skip_count_starts_again_with_each_run_of_playback():
+    tc = _control()
+    tc.toggle_play()
+    tc.note_shown(0)
+    tc.update(0.2)
+    tc.note_shown(tc.frame_index)
+    assert tc.skipped_frames == 5
+    tc.toggle_play()  # pause: the count of that run stays readable
+    assert tc.skipped_frames == 5
+    tc.toggle_play()  # play again: a new run
+    assert tc.skipped_frames == 0
+    tc.note_shown(tc.frame_index)
+    tc.update(1 / 30)
+    tc.note_shown(tc.frame_index)
+    assert tc.skipped_frames == 0
+
+
+def test_shuttle_j_k_l_reverse_pause_forward_and_faster():
+    tc = _control()
+    tc.seek_frame(150)
+    tc.shuttle(+1)  # L
+    assert tc.playing and tc.direction == 1 and tc.speed == 1.0
+    tc.shuttle(+1)  # L again: faster
+    assert tc.speed == 2.0
+    tc.shuttle(+1)
+    assert tc.speed == 4.0
+    tc.shuttle(+1)  # the fastest stays the fastest
+    assert tc.speed == 4.0
+    tc.shuttle(0)  # K
+    assert not tc.playing
+    tc.shuttle(-1)  # J: reverse at 1x
+    assert tc.playing and tc.direction == -1 and tc.speed == 1.0
+    before = tc.time_s
+    for _ in range(30):
+        tc.update(1 / 30)
+    assert tc.time_s == pytest.approx(before - 1.0)
+    tc.shuttle(-1)
+    assert tc.speed == 2.0 and tc.direction == -1
+    for _ in range(200):
+        tc.update(1 / 30)  # runs into the start: pauses there without a loop
+    assert not tc.playing and tc.frame_index == 0
+    tc.shuttle(-1)  # reverse from the start: from the end
+    assert tc.playing and tc.frame_index == 299
+    tc.loop_mode = LoopMode.ALL
+    tc.seek_frame(3)
+    for _ in range(6):
+        tc.update(1 / 30)  # past the start with a loop: wraps to the end
+    assert tc.playing and tc.frame_index > 290
+    tc.toggle_play()
+    tc.toggle_play()  # Space plays forward again
+    assert tc.direction == 1

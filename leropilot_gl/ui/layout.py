@@ -15,6 +15,7 @@ from leropilot_gl.ui.doctor_panel import WINDOW as DOCTOR_WINDOW, doctor_tick_ho
 from leropilot_gl.ui.edit_actions import edit_menu_hook, edit_tick_hook
 from leropilot_gl.ui.env_list import gui_env_list
 from leropilot_gl.ui.hub_panel import gui_hub_panel, hub_tick_hook
+from leropilot_gl.ui.notices import LOG_WINDOW, gui_notice_log
 from leropilot_gl.ui.pending_edits import WINDOW as PENDING_EDITS_WINDOW, gui_pending_edits
 from leropilot_gl.ui.plots import gui_plots
 from leropilot_gl.ui.settings_panel import gui_settings_panel
@@ -48,11 +49,19 @@ def make_docking_splits() -> list[hello_imgui.DockingSplit]:
     ]
 
 
-def _window(label: str, space: str, fn: Callable[[AppState], None], state: AppState, *, visible: bool = True):
+def _window(
+    label: str,
+    space: str,
+    fn: Callable[[AppState], None],
+    state: AppState,
+    *,
+    visible: bool = True,
+    remember: bool = True,
+):
     # A factory, so each window's closure captures its own function (not the loop variable).
     win = hello_imgui.DockableWindow(label, space, lambda: fn(state))
     win.is_visible = visible
-    win.remember_is_visible = True
+    win.remember_is_visible = remember
     return win
 
 
@@ -69,16 +78,36 @@ def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
         _window("Sync", RIGHT_BOTTOM_SPACE, gui_sync_table, state),
         _window(DOCTOR_WINDOW, DETAILS_SPACE, gui_doctor_panel, state),
     ]
-    # environment manager: hidden until opened from the Environments menu
+    windows[1].focus_window_at_next_frame = True  # Video is the tab on top of the main space at start
+    # Environment manager: hidden until opened from the Environments menu, and not reopened by the
+    # saved layout (it shares the main space with Video and would come up on top of it).
     windows += [
-        _window(env_wizard.WIZARD_WINDOW, MAIN_SPACE, env_wizard.gui_env_wizard, state, visible=False),
-        _window(env_wizard.LIST_WINDOW, MAIN_SPACE, gui_env_list, state, visible=False),
-        _window(env_wizard.SETTINGS_WINDOW, MAIN_SPACE, gui_settings_panel, state, visible=False),
+        _window(
+            env_wizard.WIZARD_WINDOW,
+            MAIN_SPACE,
+            env_wizard.gui_env_wizard,
+            state,
+            visible=False,
+            remember=False,
+        ),
+        _window(env_wizard.LIST_WINDOW, MAIN_SPACE, gui_env_list, state, visible=False, remember=False),
+        _window(
+            env_wizard.SETTINGS_WINDOW, MAIN_SPACE, gui_settings_panel, state, visible=False, remember=False
+        ),
     ]
-    logs = hello_imgui.DockableWindow("Logs", BOTTOM_SPACE, lambda: hello_imgui.log_gui())
-    logs.is_visible = False
-    windows.append(logs)
+    windows.append(_window(LOG_WINDOW, BOTTOM_SPACE, gui_notice_log, state, visible=False))
     return windows
+
+
+def default_visibility(state: AppState) -> dict[str, bool]:
+    """Each window's visibility on first start (View > Reset layout goes back to it)."""
+    return {w.label: w.is_visible for w in make_dockable_windows(state)}
+
+
+def menu_windows(state: AppState) -> list[str]:
+    """The windows View lists (the environment manager has its own menu)."""
+    hidden = {env_wizard.WIZARD_WINDOW, env_wizard.LIST_WINDOW, env_wizard.SETTINGS_WINDOW}
+    return [label for label in default_visibility(state) if label not in hidden]
 
 
 def make_docking_params(state: AppState) -> hello_imgui.DockingParams:

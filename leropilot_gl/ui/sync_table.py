@@ -99,6 +99,7 @@ def gui_sync_table(state: AppState) -> None:
         "(positive: the state follows the action)."
     )
     flags = imgui.TableFlags_.borders | imgui.TableFlags_.row_bg | imgui.TableFlags_.sizing_fixed_fit
+    flags |= imgui.TableFlags_.scroll_x  # columns keep their width (whole joint names); the table scrolls
     if imgui.begin_table("##sync", 5, flags):
         for header in ("joint", "lag (frames)", "lag (ms)", "corr.", "note"):
             imgui.table_setup_column(header)

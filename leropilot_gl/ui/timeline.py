@@ -72,22 +72,37 @@ def _timeline_plot(state: AppState, x_min: implot.BoxedValue, x_max: implot.Boxe
     span = implot.Spec()
     span.fill_alpha = 0.15
     implot.plot_shaded("##episode", np.array([0.0, time.last_frame_time_s]), np.array([1.0, 1.0]), spec=span)
+    pos, plot_size = implot.get_plot_pos(), implot.get_plot_size()
+    limits = implot.get_plot_limits().x  # what is drawn (the links catch up after end_plot)
+    view = TimelineView(limits.min, limits.max, time.duration_s, (pos.x, pos.y), (plot_size.x, plot_size.y))
+    objects["timeline_view"] = view  # GUI tests click at times through this
+    draw_tracks(state, view)
+    # Overlays come before the playhead: the first item under the mouse takes it, so a trim handle
+    # sitting on the playhead (both at frame 0) is dragged as a handle, not as the playhead.
+    handle_hot = objects.get("timeline_handle_hot", False)
     changed, new_time, _, hovered_line, _ = implot.drag_line_x(0, time.time_s, PLAYHEAD_COLOUR, 2.0)
-    if changed:
+    if changed and not handle_hot:
         time.seek_frame(round(new_time * time.fps))  # land on a frame, not between two
     implot.tag_x(time.time_s, PLAYHEAD_COLOUR, f"{time.frame_index}")
-    # Click anywhere to seek; keep following the mouse while the button is held.
-    if implot.is_plot_hovered() and imgui.is_mouse_clicked(imgui.MouseButton_.left) and not hovered_line:
+    # Click anywhere else to seek; keep following the mouse while the button is held.
+    clicked = implot.is_plot_hovered() and imgui.is_mouse_clicked(imgui.MouseButton_.left)
+    if clicked and not hovered_line and not handle_hot:
         objects["timeline_dragging"] = True
     if objects.get("timeline_dragging"):
         if imgui.is_mouse_down(imgui.MouseButton_.left):
             time.seek_frame(round(implot.get_plot_mouse_pos().x * time.fps))
         else:
             objects["timeline_dragging"] = False
-    pos, plot_size = implot.get_plot_pos(), implot.get_plot_size()
-    limits = implot.get_plot_limits().x  # what is drawn (the links catch up after end_plot)
-    view = TimelineView(limits.min, limits.max, time.duration_s, (pos.x, pos.y), (plot_size.x, plot_size.y))
-    objects["timeline_view"] = view  # GUI tests click at times through this
-    draw_language_tracks(state, view)
+
+
+def draw_tracks(state: AppState, view: TimelineView) -> None:
+    """The one place where things are drawn over the timeline: trim handles, marks, extra tracks.
+
+    Each overlay in `state.playback.timeline_overlays` is called as overlay(state, view) inside the
+    plot. An overlay that owns the mouse (a handle hovered or dragged) sets
+    `state.playback.ui_objects["timeline_handle_hot"] = True` so that the timeline does not seek.
+    """
+    state.playback.ui_objects["timeline_handle_hot"] = False
     for overlay in state.playback.timeline_overlays:
         overlay(state, view)
+    draw_language_tracks(state, view)

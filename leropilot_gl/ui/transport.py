@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui
 
 from leropilot_gl.media.playback import PlaybackState
 from leropilot_gl.render.textures import VideoTexture
 from leropilot_gl.state import AppState
 from leropilot_gl.time_control import SPEEDS, LoopMode
+from leropilot_gl.ui.trim_handles import set_trim_point
 
 
 def playback_tick(state: AppState) -> None:
@@ -20,7 +23,7 @@ def playback_tick(state: AppState) -> None:
     playback.poll_plots()
     handle_shortcuts(state)
     time = state.time
-    time.update(imgui.get_io().delta_time)
+    time.update(_wall_dt_s(playback))
     media = playback.media
     buffering = False
     if media is not None:
@@ -31,7 +34,8 @@ def playback_tick(state: AppState) -> None:
             if time.loop_mode is not LoopMode.OFF
             else None
         )
-        media.update(frame, speed_if_playing=time.speed if time.playing else None, loop_range=loop)
+        # Prefetch runs ahead forward only: in reverse it gathers around the playhead as when paused.
+        media.update(frame, speed_if_playing=time.speed if time.playing_forward else None, loop_range=loop)
         all_shown = True
         for key in media.video_keys:
             tile_status = playback.tiles[key]
@@ -62,6 +66,15 @@ def playback_tick(state: AppState) -> None:
         playback.idling_before = None
 
 
+def _wall_dt_s(playback: PlaybackState) -> float:
+    """Seconds since the last frame, from the wall clock: io.delta_time can be a fixed step (the
+    test engine's fast mode, some backends), and playback at 1x must follow real time."""
+    now_s = monotonic()
+    last_s = playback.ui_objects.get("clock_s")
+    playback.ui_objects["clock_s"] = now_s
+    return 0.0 if last_s is None else now_s - last_s
+
+
 def release_playback(state: AppState) -> None:
     """before_exit: GL textures go while the context lives; decode workers stop."""
     for texture in state.playback.textures.values():
@@ -70,12 +83,32 @@ def release_playback(state: AppState) -> None:
     state.playback.close()
 
 
+# (keys, what they do): the Help > Keyboard shortcuts window lists these with the app's own.
+PLAYBACK_SHORTCUTS = (
+    ("Space", "play / pause"),
+    ("J / K / L", "shuttle: reverse / pause / forward; press again to go faster"),
+    ("Left / Right", "step one frame (hold to scrub)"),
+    ("Shift+Left / Shift+Right", "step one second"),
+    ("Home / End", "jump to the episode's start / end"),
+    ("PageUp / PageDown", "previous / next episode"),
+    ("I / O", "trim: keep from / up to the frame under the playhead"),
+)
+
+
 def handle_shortcuts(state: AppState) -> None:
-    """Space, Left/Right, Shift+Left/Right (1 s), Home/End, PageUp/PageDown; not while typing."""
+    """Space, J/K/L, Left/Right, Shift+Left/Right (1 s), Home/End, PageUp/PageDown, I/O; not while typing."""
     io = imgui.get_io()
     if io.want_text_input or state.selected_episode is None:
         return
     time = state.time
+    if not (io.key_ctrl or io.key_alt or io.key_super):  # Ctrl+letter belongs to the menus
+        for key, direction in ((imgui.Key.j, -1), (imgui.Key.k, 0), (imgui.Key.l, 1)):
+            if imgui.is_key_pressed(key, False):
+                time.shuttle(direction)
+        if imgui.is_key_pressed(imgui.Key.i, False):
+            set_trim_point(state, "in")
+        if imgui.is_key_pressed(imgui.Key.o, False):
+            set_trim_point(state, "out")
     if imgui.is_key_pressed(imgui.Key.space, False):
         time.toggle_play()
     for key, direction in ((imgui.Key.left_arrow, -1), (imgui.Key.right_arrow, 1)):
@@ -117,7 +150,7 @@ def gui_transport(state: AppState) -> None:
         (
             fa.ICON_FA_PAUSE if time.playing else fa.ICON_FA_PLAY,
             "play",
-            "Play / pause (Space)",
+            "Play / pause (Space; J / K / L: reverse / pause / forward)",
             time.toggle_play,
         ),
         (
@@ -135,23 +168,32 @@ def gui_transport(state: AppState) -> None:
         imgui.set_item_tooltip(tooltip)
         imgui.same_line()
     imgui.set_next_item_width(hello_imgui.em_size(5))
-    if imgui.begin_combo("###speed", f"{time.speed:g}x"):
+    direction = "-" if time.direction < 0 and time.playing else ""
+    if imgui.begin_combo("###speed", f"{direction}{time.speed:g}x"):
         for speed in SPEEDS:
             if imgui.selectable(f"{speed:g}x", speed == time.speed)[0]:
                 time.set_speed(speed)
         imgui.end_combo()
+    imgui.set_item_tooltip("Speed (J / L again: faster)")
     imgui.same_line()
     looping = time.loop_mode is LoopMode.ALL
     if imgui.checkbox("Loop", looping)[0]:
         time.loop_mode = LoopMode.OFF if looping else LoopMode.ALL
-    imgui.end_disabled()
+    imgui.set_item_tooltip("Loop the episode")
     imgui.same_line()
     last = max(time.frame_count - 1, 0)
-    imgui.text(f"{time.time_s:7.3f} s / {time.last_frame_time_s:.3f} s   frame {time.frame_index} / {last}")
+    imgui.text(f"{time.time_s:7.3f} s / {time.last_frame_time_s:.3f} s   frame")
+    imgui.same_line()
+    gui_goto_frame(state)
+    imgui.same_line()
+    imgui.text(f"/ {last}")
+    imgui.end_disabled()
     if time.skipped_frames:
         imgui.same_line()
         imgui.text_colored(imgui.ImVec4(1.0, 0.75, 0.3, 1.0), f"skipped {time.skipped_frames}")
-        imgui.set_item_tooltip("Frames the playhead passed before they were decoded (playback never slows)")
+        imgui.set_item_tooltip(
+            "Frames the playhead passed before they were decoded, since play was pressed (playback never slows)"
+        )
     pool = state.playback.pool
     status = pool.backend_status if pool is not None else None
     if status is not None:
@@ -163,3 +205,27 @@ def gui_transport(state: AppState) -> None:
     episode = state.selected_episode
     if episode is not None and episode.tasks:
         imgui.text_wrapped("Task: " + " | ".join(episode.tasks))
+
+
+def gui_goto_frame(state: AppState) -> None:
+    """The frame readout is a field: type a frame number, Enter goes there (clamped to the episode)."""
+    time = state.time
+    objects = state.playback.ui_objects
+    imgui.set_next_item_width(hello_imgui.em_size(4.5))
+    editing = objects.get("goto_editing", False)
+    shown = objects.get("goto_text", "") if editing else str(time.frame_index)
+    flags = imgui.InputTextFlags_.chars_decimal | imgui.InputTextFlags_.enter_returns_true
+    entered, text = imgui.input_text("###goto_frame", shown, flags)
+    active = imgui.is_item_active()
+    imgui.set_item_tooltip("Go to frame: type a frame number and press Enter")
+    if active:
+        objects["goto_editing"], objects["goto_text"] = True, text
+    if entered:
+        objects["goto_editing"] = False
+        try:
+            time.playing = False
+            time.seek_frame(min(max(int(text), 0), max(time.frame_count - 1, 0)))
+        except ValueError:
+            pass  # an empty field: stay where we are
+    elif not active:
+        objects["goto_editing"] = False

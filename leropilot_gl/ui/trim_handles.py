@@ -1,9 +1,12 @@
 """Trim handles over an episode's frame range: drag to set the kept range, the video follows the
 handle being dragged, release commits one trim to the journal.
 
-`trim_overlay(state, x_min=..., x_max=..., y_min=..., y_max=...)` draws into any rectangle that maps
-the selected source episode's frames [0, length) to [x_min, x_max] (the timeline calls it);
-`gui_trim_bar(state)` draws its own strip with the same handles.
+`trim_overlay(state, x_min=..., x_max=..., y_min=..., y_max=...)` draws into any rectangle whose left
+edge is the source episode's first frame and right edge its last frame, the way the timeline places
+the playhead (frame k at time k/fps): the handles sit on the first and last kept frames, so the
+kept range is drawn exactly and both handles stay on the track however short the episode.
+`gui_trim_bar(state)` draws its own strip with the same handles; I and O (`set_trim_point`) set
+the in/out points at the playhead.
 """
 
 from __future__ import annotations
@@ -19,25 +22,39 @@ from leropilot_gl.state import AppState
 KEPT_COLOR = imgui.ImVec4(0.30, 0.65, 0.95, 0.45)
 CUT_COLOR = imgui.ImVec4(0.10, 0.10, 0.10, 0.55)
 HANDLE_COLOR = imgui.ImVec4(0.95, 0.75, 0.25, 1.0)
-PLAYHEAD_COLOR = imgui.ImVec4(1.0, 1.0, 1.0, 0.9)
+TRIM_BAR_PLAYHEAD_COLOR = imgui.ImVec4(1.0, 0.35, 0.25, 1.0)  # the timeline's playhead colour
 
 
 def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
-    """The working episode selected in the tree, when it is the one playing (its source episode)."""
+    """The working episode that is playing: the one selected in the tree, else (the episode was
+    changed with PageUp/PageDown or from a script) the first working episode cut from it."""
     ed = state.edits
     sel = state.selection
     if sel.dataset_root is None or sel.episode_index is None:
         return None
+    source_root = Path(sel.dataset_root).resolve()
+
+    def plays(episode: WorkingEpisode | None) -> bool:
+        return (
+            episode is not None
+            and not episode.deleted
+            and Path(episode.slice.source_root) == source_root
+            and episode.slice.source_episode == sel.episode_index
+        )
+
     for root, uid in ed.selected_uid.items():
         if not ed.attached(root) or ed.busy(root):
             continue
         episode = next((e for e in ed.session.episodes(root) if e.uid == uid), None)
-        if (
-            episode is not None
-            and not episode.deleted
-            and Path(episode.slice.source_root) == Path(sel.dataset_root).resolve()
-            and episode.slice.source_episode == sel.episode_index
-        ):
+        if plays(episode):
+            return root, episode
+    # The playing dataset's own working copy first, then any other holding a copy of the episode.
+    roots = [source_root] + [Path(r) for r in ed.session.journals if Path(r) != source_root]
+    for root in roots:
+        if not ed.attached(root) or ed.busy(root):
+            continue
+        episode = next((e for e in ed.session.episodes(root) if plays(e)), None)
+        if episode is not None:
             return root, episode
     return None
 
@@ -62,21 +79,24 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
     frames = episode.source_length
     start, end = kept_range(state) or (episode.slice.start, episode.slice.end)
     draw = imgui.get_window_draw_list()
+    last = max(frames - 1, 1)  # the right edge is the last frame, as on the timeline
 
     def x_of(frame: float) -> float:
-        return x_min + (x_max - x_min) * frame / frames
+        return x_min + (x_max - x_min) * frame / last
 
+    first_kept, last_kept = x_of(start), x_of(end - 1)
     draw.add_rect_filled(
-        imgui.ImVec2(x_min, y_min), imgui.ImVec2(x_of(start), y_max), imgui.get_color_u32(CUT_COLOR)
+        imgui.ImVec2(x_min, y_min), imgui.ImVec2(first_kept, y_max), imgui.get_color_u32(CUT_COLOR)
     )
     draw.add_rect_filled(
-        imgui.ImVec2(x_of(end), y_min), imgui.ImVec2(x_max, y_max), imgui.get_color_u32(CUT_COLOR)
+        imgui.ImVec2(last_kept, y_min), imgui.ImVec2(x_max, y_max), imgui.get_color_u32(CUT_COLOR)
     )
     draw.add_rect_filled(
-        imgui.ImVec2(x_of(start), y_min), imgui.ImVec2(x_of(end), y_max), imgui.get_color_u32(KEPT_COLOR)
+        imgui.ImVec2(first_kept, y_min), imgui.ImVec2(last_kept, y_max), imgui.get_color_u32(KEPT_COLOR)
     )
+    state.playback.ui_objects["trim_handle_x"] = (first_kept, last_kept)  # GUI tests grab the handles here
     handle_w = hello_imgui.em_size(0.6)
-    for handle, frame in (("start", start), ("end", end)):
+    for handle, frame in (("start", start), ("end", end - 1)):
         x = x_of(frame)
         imgui.set_cursor_screen_pos(imgui.ImVec2(x - handle_w / 2, y_min))
         imgui.invisible_button(f"##trim_{handle}", imgui.ImVec2(handle_w, max(1.0, y_max - y_min)))
@@ -87,8 +107,9 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
         )
         if hovered:
             imgui.set_mouse_cursor(imgui.MouseCursor_.resize_ew)
+            state.playback.ui_objects["timeline_handle_hot"] = True  # the timeline must not seek too
         if imgui.is_item_active():
-            mouse_frame = round((imgui.get_io().mouse_pos.x - x_min) / (x_max - x_min) * frames)
+            mouse_frame = round((imgui.get_io().mouse_pos.x - x_min) / (x_max - x_min) * last)
             drag = state.edits.trim_drag
             if drag is None or drag.uid != episode.uid:
                 drag = TrimDrag(root, episode.uid, handle, episode.slice.start, episode.slice.end)
@@ -96,7 +117,7 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
                 drag.start = max(0, min(mouse_frame, drag.end - 1))
                 shown = drag.start
             else:
-                drag.end = max(drag.start + 1, min(mouse_frame, frames))
+                drag.end = max(drag.start + 1, min(mouse_frame + 1, frames))
                 shown = drag.end - 1
             state.edits.trim_drag = drag
             if state.time.playing:
@@ -108,10 +129,6 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
                 state.edits.run(
                     lambda d=drag: state.edits.session.trim(d.root, d.uid, d.start, d.end), state.notify
                 )
-    playhead = x_of(state.time.frame_index + 0.5)
-    draw.add_line(
-        imgui.ImVec2(playhead, y_min), imgui.ImVec2(playhead, y_max), imgui.get_color_u32(PLAYHEAD_COLOR)
-    )
 
 
 def gui_trim_bar(state: AppState) -> None:
@@ -132,10 +149,18 @@ def gui_trim_bar(state: AppState) -> None:
     # The bar's own area (clicking it outside a handle seeks); the handles drawn next overlap it.
     imgui.set_next_item_allow_overlap()
     if imgui.invisible_button("##trim_bar", imgui.ImVec2(width, height)):
-        frame = int((imgui.get_io().mouse_pos.x - origin.x) / width * episode.source_length)
+        frame = round((imgui.get_io().mouse_pos.x - origin.x) / width * (episode.source_length - 1))
         state.time.seek_frame(max(0, min(frame, episode.source_length - 1)))
     after = imgui.get_cursor_screen_pos()
     trim_overlay(state, x_min=origin.x, x_max=origin.x + width, y_min=origin.y, y_max=origin.y + height)
+    # The strip has no timeline under it: it draws the playhead itself, on the frame, like the timeline.
+    x = origin.x + width * state.time.frame_index / max(episode.source_length - 1, 1)
+    imgui.get_window_draw_list().add_line(
+        imgui.ImVec2(x, origin.y),
+        imgui.ImVec2(x, origin.y + height),
+        imgui.get_color_u32(TRIM_BAR_PLAYHEAD_COLOR),
+        2.0,
+    )
     imgui.set_cursor_screen_pos(after)
     imgui.dummy(imgui.ImVec2(0, 0))
 
@@ -152,9 +177,29 @@ def timeline_trim_overlay(state: AppState, view) -> None:  # noqa: ANN001  # vie
     def x_of_time(t: float) -> float:
         return x0 + (t - view.x_min_s) / (view.x_max_s - view.x_min_s) * width
 
-    trim_overlay(
-        state, x_min=x_of_time(0.0), x_max=x_of_time(frames / state.time.fps), y_min=y0, y_max=y0 + height
-    )
+    last_s = max(frames - 1, 1) / state.time.fps  # frame k at k/fps, where the playhead draws it
+    trim_overlay(state, x_min=x_of_time(0.0), x_max=x_of_time(last_s), y_min=y0, y_max=y0 + height)
+
+
+def set_trim_point(state: AppState, which: str) -> bool:
+    """I / O: keep from (in) or up to and including (out) the frame under the playhead."""
+    target = trim_target(state)
+    if target is None:
+        state.notify("info", "Trim: select an episode of an editable dataset first.")
+        return False
+    root, episode = target
+    frame = state.time.frame_index
+    start, end = episode.slice.start, episode.slice.end
+    if which == "in":
+        start = frame
+        end = max(end, frame + 1)
+    else:
+        end = frame + 1
+        start = min(start, frame)
+    if (start, end) == (episode.slice.start, episode.slice.end):
+        return False
+    state.edits.run(lambda: state.edits.session.trim(root, episode.uid, start, end), state.notify)
+    return True
 
 
 def register_timeline_overlay(state: AppState) -> None:

@@ -6,7 +6,6 @@ double-click to reset the view. The render is redone only when something it show
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -15,13 +14,13 @@ from imgui_bundle import (
     icons_fontawesome_6 as fa,
     imgui,
     imgui_ctx,
-    portable_file_dialogs as pfd,
 )
 
 from leropilot_gl.render.scene3d import PosedArm, RobotSceneRenderer, Trail
 from leropilot_gl.render.view3d_state import View3DState
 from leropilot_gl.robot import JointUnits, world_from_arm
 from leropilot_gl.state import AppState
+from leropilot_gl.ui.folder_browser import choose_path
 
 CANVAS_ID = "##view3d_canvas"
 UNIT_CHOICES: list[tuple[str | None, str]] = [
@@ -46,7 +45,13 @@ def gui_view3d(state: AppState) -> None:
     robot_type = dataset.index.robot_type
     _gui_toolbar(view, robot_type)
     if imgui.collapsing_header("Robot model, joints and units"):
-        _gui_robot_settings(state, robot_type)
+        # Its own scrolling box of at most 40% of the panel: the 3D view below keeps the rest.
+        imgui.set_next_window_size_constraints(
+            imgui.ImVec2(0, 0), imgui.ImVec2(imgui.FLT_MAX, imgui.get_content_region_avail().y * 0.4)
+        )
+        child_flags = imgui.ChildFlags_.borders | imgui.ChildFlags_.auto_resize_y
+        with imgui_ctx.begin_child("##robot_settings", imgui.ImVec2(0, 0), child_flags):
+            _gui_robot_settings(state, robot_type)
     _gui_status(view, robot_type)
     _gui_canvas(state)
 
@@ -118,13 +123,15 @@ def _gui_robot_settings(state: AppState, robot_type: str | None) -> None:
     if imgui.button("Use URDF") and view.urdf_path_text.strip():
         _choose_urdf(state, view.urdf_path_text.strip())
     imgui.same_line()
-    if imgui.button(f"{fa.ICON_FA_FOLDER_OPEN} Choose...") and view.urdf_dialog is None:
-        try:
-            view.urdf_dialog = pfd.open_file(
-                "Choose the robot's URDF", os.path.expanduser("~"), ["URDF files", "*.urdf *.URDF *.xml"]
-            )
-        except Exception as exc:  # no dialog helper on this system (zenity, kdialog): type the path
-            state.notify("warning", f"No file dialog available ({exc}); type the URDF path instead.")
+    if imgui.button(f"{fa.ICON_FA_FOLDER_OPEN} Choose..."):
+        # The system dialog where there is one, else the built-in browser: the button always answers.
+        choose_path(
+            state,
+            title="Choose the robot's URDF",
+            pick="file",
+            extensions=(".urdf", ".xml"),
+            on_choose=lambda path: _choose_urdf(state, path),
+        )
     prefs = view.prefs_for(robot_type)
     if prefs.urdf_path and imgui.button("Forget this model"):
         view.update_prefs(robot_type, urdf_path=None, mapping=None)
@@ -228,8 +235,8 @@ def accept_dropped_urdf(state: AppState, path: str) -> bool:
 def _gui_canvas(state: AppState) -> None:
     view = state.view3d
     avail = imgui.get_content_region_avail()
-    # With the settings open the panel scrolls rather than squeezing the view to nothing.
-    width, height = int(max(avail.x, 16)), int(max(avail.y, hello_imgui.em_size(12)))
+    # The settings above scroll in their own box, so the view fits in what is left of the panel.
+    width, height = int(max(avail.x, 16)), int(max(avail.y, hello_imgui.em_size(3)))
     origin = imgui.get_cursor_screen_pos()
     buttons = (
         imgui.ButtonFlags_.mouse_button_left
@@ -237,6 +244,12 @@ def _gui_canvas(state: AppState) -> None:
         | imgui.ButtonFlags_.mouse_button_middle
     )
     imgui.invisible_button(CANVAS_ID, imgui.ImVec2(width, height), buttons)
+    state.playback.ui_objects["view3d_canvas_rect"] = (
+        origin.x,
+        origin.y,
+        origin.x + width,
+        origin.y + height,
+    )
     _handle_mouse(view, height)
     if view.renderer is None:
         view.renderer = RobotSceneRenderer()

@@ -20,12 +20,11 @@ def test_default_layout_on_the_bundled_sample(app_state):
 
         assert yield_until(ctx, lambda: bool(app_state.datasets))
         assert yield_until(ctx, lambda: app_state.view3d.robot is not None, max_frames=2000)
-        tiles_ready = lambda: (
-            app_state.playback.tiles
-            and all(  # noqa: E731
-                t.shown_frame is not None for t in app_state.playback.tiles.values()
-            )
-        )
+
+        def tiles_ready() -> bool:
+            tiles = app_state.playback.tiles
+            return bool(tiles) and all(t.shown_frame is not None for t in tiles.values())
+
         assert yield_until(ctx, tiles_ready, max_frames=3000), app_state.playback.tiles
         ctx.yield_(5)
         for name in DEFAULT_WINDOWS:

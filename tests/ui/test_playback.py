@@ -7,6 +7,7 @@ import numpy as np
 from imgui_bundle import hello_imgui, imgui
 from PIL import Image
 
+from leropilot_gl.time_control import LoopMode
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 from tools.frame_code import read_frame_code
 
@@ -48,10 +49,13 @@ def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample
         check_screen(ctx, "start")
         assert app_state.time.frame_index == 0
 
+        # Playback keeps real time: on a loaded machine a 1 s episode can end between the two presses.
+        app_state.time.loop_mode = LoopMode.ALL
         ctx.key_press(imgui.Key.space)  # play
         assert yield_until(ctx, lambda: app_state.time.frame_index >= 6), "the playhead never advanced"
         ctx.key_press(imgui.Key.space)  # pause
         assert not app_state.time.playing
+        app_state.time.loop_mode = LoopMode.OFF
         seen["played_to"] = app_state.time.frame_index
         check_screen(ctx, "after_play")
 

@@ -91,7 +91,8 @@ def test_chosen_urdf_is_used_and_remembered(app_state, real_data, tmp_path):
         screenshot(ctx, "view3d_koch_chosen_urdf")
         seen["motion"] = app_state.view3d.motion
         # Edit the mapping: the screwdriver column drives the gripper joint (a user's call).
-        ctx.item_click("//3D/##mapping/screwdriver.vel/##joint")  # opens the combo; its popup takes focus
+        ctx.set_ref(ctx.window_info("//3D/##robot_settings").window)  # the settings scroll in a child
+        ctx.item_click("##mapping/screwdriver.vel/##joint")  # opens the combo; its popup takes focus
         ctx.set_ref("//$FOCUSED")
         ctx.item_click("gripper")
         assert yield_until(
