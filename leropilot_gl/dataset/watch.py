@@ -70,15 +70,17 @@ def _parquet_files(root: Path) -> list[Path]:
 def writer_activity(root: str | Path) -> str | None:
     """Why another process looks to be writing the dataset right now, or None.
 
-    Seen from the files alone: a data or episode parquet file without its footer, an episode
-    video being encoded in a temporary folder, or camera frames just written under images/."""
+    Seen from the files: a data or episode parquet file without its footer that another process
+    holds open (LeRobot keeps its writers open until finalize(); a footer-less file nobody holds is
+    a damaged file, which the reader and Save report on their own), an episode video being encoded
+    in a temporary folder, or camera frames just written under images/."""
     root = Path(root)
     for path in _parquet_files(root):
-        if not parquet_complete(path):
+        if not parquet_complete(path) and held_open_elsewhere(path):
             rel = path.relative_to(root).as_posix()
             return (
                 f"{rel} is still being written (no parquet footer yet): a recording is adding "
-                f"episodes to {root.name}, or one stopped before finalize()"
+                f"episodes to {root.name}"
             )
     with contextlib.suppress(OSError):
         for entry in root.iterdir():
@@ -94,6 +96,23 @@ def writer_activity(root: str | Path) -> str | None:
                 if now - path.stat().st_mtime < _RECENT_S:
                     return f"camera frames are being written under {_IMAGES_DIR}/: a recording is writing {root.name}"
     return None
+
+
+def held_open_elsewhere(path: Path) -> bool:
+    """Whether a process other than this one has the file open (processes we may not inspect are
+    passed over)."""
+    import psutil
+
+    target = os.path.realpath(path)
+    for proc in psutil.process_iter():
+        if proc.pid == os.getpid():
+            continue
+        try:
+            if any(f.path == target for f in proc.open_files()):
+                return True
+        except (psutil.Error, OSError):
+            continue
+    return False
 
 
 def read_info(root: Path) -> dict[str, Any] | None:

@@ -171,7 +171,7 @@ class PyAVDecoder:
         self._next_index = None
         if got is not None:
             raise MediaError(f"{self.path.name}: frame {index} is missing (next is {got})")
-        raise MediaError(f"{self.path.name}: frame {index} is past the end of the file")
+        raise MediaError(f"{self.path.name}: frame {index} is outside the file (its frames end before it)")
 
     def _seek(self, index: int) -> None:
         target_pts = self._start_pts + int(Fraction(index) / self._rate / self._time_base)

@@ -20,8 +20,19 @@ from leropilot_gl.dataset.watch import (
     PENDING_MESSAGE,
     DatasetWatcher,
     parquet_complete,
+    writer_activity,
 )
 from tests.conftest import REPO_ROOT, copy_dataset
+
+
+def eventually(check, wait_s: float = 60.0) -> bool:
+    """Polls check() until it holds (a child process needs a moment to start)."""
+    end = time.monotonic() + wait_s
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def start_recorder(root: Path, count: int, *extra: str) -> subprocess.Popen:
@@ -112,7 +123,7 @@ def test_each_recorded_episode_is_reported_once_and_never_read_half_written(
     assert all(v.exists for v in ep.videos.values())
 
 
-def test_racing_reads_are_retried_not_reported(sample_av1: Path, tmp_path: Path) -> None:
+def test_racing_reads_are_retried_not_reported(sample_av1: Path, tmp_path: Path, request) -> None:
     root = copy_dataset(sample_av1, tmp_path, "racing")
     watcher = DatasetWatcher(root, open_dataset(root), use_file_events=False)
     info_path = root / "meta" / "info.json"
@@ -129,6 +140,14 @@ def test_racing_reads_are_retried_not_reported(sample_av1: Path, tmp_path: Path)
     head = (root / "data" / "chunk-000" / "file-000.parquet").read_bytes()
     data.write_bytes(head[: len(head) // 2])  # starts like parquet, no footer
     assert not parquet_complete(data)
+    assert writer_activity(root) is None  # nobody writes it: a damaged file, not a recording
+    # a recorder process holds it open while it appends, as LeRobot's writer does until finalize()
+    recorder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; f = open(sys.argv[1], 'ab'); sys.stdin.read()", str(data)],
+        stdin=subprocess.PIPE,
+    )
+    request.addfinalizer(lambda: (recorder.stdin.close(), recorder.wait()))
+    assert eventually(lambda: writer_activity(root) is not None)
     info.update(total_episodes=4, total_frames=info["total_frames"] + 12)
     info_path.write_text(json.dumps(info))
     events = watcher.poll_once()
