@@ -292,6 +292,19 @@ def _fit(rows: list[Annotation], source: str, keep: Annotation) -> list[Annotati
     return sorted(out, key=lambda a: a.start)
 
 
+def _cover(rows: list[Annotation], source_length: int) -> list[Annotation]:
+    """LeRobot 0.4.4 reads a subtask on every frame (a null subtask_index fails its __getitem__): the
+    spans are kept end to end over the whole episode, a gap going to the span before it."""
+    rows = sorted(rows, key=lambda a: a.start)
+    out = []
+    for i, a in enumerate(rows):
+        start = 0 if i == 0 else a.start
+        end = rows[i + 1].start if i + 1 < len(rows) else source_length
+        if end > start:
+            out.append(_retime(a, start=start, end=end))
+    return out
+
+
 def _commit(
     session: EditSession,
     root: str | Path,
@@ -301,6 +314,15 @@ def _commit(
     rows: list[Annotation],
     label: str,
 ) -> None:
+    if source == SUBTASKS_PATH:
+        from leropilot_gl.dataset.journal import EditError, _find
+
+        if not rows:
+            raise EditError(
+                "LeRobot 0.4.4 reads a subtask on every frame: retext the last subtask instead of deleting it"
+            )
+        episodes = session.episodes(root)
+        rows = _cover(rows, episodes[_find(episodes, uid)].source_length)
     session.set_annotations(root, uid, source, track, [r.to_json() for r in rows], label)
 
 

@@ -121,10 +121,17 @@ def test_subtasks_044_edited_saved_after_a_trim_and_loaded_by_lerobot(
     ann.move(s, root, "e0", S, "subtask", 1, 8, 22)  # grasp 8..21: neighbours that touched it follow
     ann.retext(s, root, "e0", S, "subtask", 2, "lift high")
     ann.add(s, root, "e1", S, "subtask", 25, 30, "wave")  # cuts lift back to 20..24
-    ann.delete(s, root, "e2", S, "subtask", 1)  # grasp deleted: 10..19 become approach by moving it
-    ann.move(s, root, "e2", S, "subtask", 0, 0, 20)
+    ann.delete(s, root, "e2", S, "subtask", 1)  # grasp deleted: approach takes its frames (no gap)
+    assert [(a.start, a.end) for a in ann.current_rows(s, root, "e2", S, "subtask")] == [(0, 20), (20, 30)]
     ann.delete(s, root, "e2", S, "subtask", 1)
     assert s.undo() == "delete subtask 'lift'"
+    ann.delete(s, root, "e1", S, "subtask", 0)  # the first span deleted: the next one starts at 0
+    assert [(a.start, a.content) for a in ann.current_rows(s, root, "e1", S, "subtask")][0] == (0, "grasp")
+    s.undo()
+    ann.delete(s, root, "e2", S, "subtask", 0)
+    with pytest.raises(EditError, match="retext the last subtask instead of deleting it"):
+        ann.delete(s, root, "e2", S, "subtask", 0)
+    s.undo()
     assert [(a.start, a.end, a.content) for a in ann.current_rows(s, root, "e0", S, "subtask")] == [
         (0, 8, "approach"),
         (8, 22, "grasp"),
