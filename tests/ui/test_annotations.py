@@ -87,6 +87,17 @@ def test_drag_a_span_edge_retext_and_undo(app_state, sample_av1: Path, tmp_path:
         ctx.yield_(3)
         seen["redone"] = _spans(app_state)
 
+        # Reward/done marks: the timeline's menu sets next.done over the in/out range.
+        app_state.time.selection_s = (20 / FPS, 24 / FPS)
+        ctx.mouse_move_to_pos(at(22))
+        ctx.mouse_click(imgui.MouseButton_.right)
+        ctx.yield_(2)
+        ctx.set_ref("//$FOCUSED")
+        seen["shot_marks"] = screenshot(ctx, "annotations_marks_menu")
+        ctx.item_click("###set_next.done")
+        ctx.yield_(2)
+        seen["marks"] = next(e for e in ed.session.episodes(root) if e.uid == "e1").frame_values
+
     run_app_test(app_state, test)
     original = [(0, 10, "approach"), (10, 20, "grasp"), (20, 30, "lift")]
     assert seen["before"] == original
@@ -98,3 +109,4 @@ def test_drag_a_span_edge_retext_and_undo(app_state, sample_av1: Path, tmp_path:
     assert seen["undo_text"] == seen["dragged"]
     assert seen["undo_drag"] == original
     assert seen["redone"] == seen["retexted"]
+    assert seen["marks"] == (("next.done", 20, 25, 1.0),)
