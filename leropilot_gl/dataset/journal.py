@@ -366,7 +366,10 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
         i = _find(out, op["uid"])
         e = out[i]
         for r in op["rows"]:
-            if not 0 <= int(r["start"]) <= int(r["end"]) <= e.source_length:
+            if (
+                not 0 <= int(r["start"]) < e.source_length
+                or not int(r["start"]) <= int(r["end"]) <= e.source_length
+            ):
                 raise EditError(
                     f"annotation frames {r['start']}:{r['end']} are outside episode {e.slice.source_episode} "
                     f"(0..{e.source_length - 1})"

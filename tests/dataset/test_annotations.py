@@ -59,6 +59,8 @@ def test_language_06_spans_and_events_edited_then_saved_after_a_trim(
         ann.delete(s, root, "e1", P, "plan", 3)
     with pytest.raises(EditError, match="outside episode 1"):
         ann.add(s, root, "e1", P, "subtask", 40, 45, "past the end")
+    with pytest.raises(EditError, match="annotation frames 30:30 are outside episode 1"):
+        ann.add(s, root, "e1", E, "interjection", 30, 30, "after the last frame")
     # what the timeline shows before saving (source time)
     e1 = next(e for e in s.episodes(root) if e.uid == "e1")
     index = s.indexes[str(root)]
