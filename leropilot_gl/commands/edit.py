@@ -95,28 +95,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="set the task of episodes: EPISODES is 3, 0,2,5, 4-9 or all",
     )
     # per-frame marks where the dataset has the feature; frames START..END-1 of episode E on disk
+    frames = "on frames START..END-1 of episode E"
     add(
         "--set-reward",
         dest="set_reward",
         metavar="E:START:END:VALUE",
         action=_Ordered,
-        help="set next.reward",
+        help=f"next.reward = VALUE {frames}",
     )
-    add("--clear-reward", dest="clear_reward", metavar="E:START:END", action=_Ordered, help="next.reward = 0")
+    add(
+        "--clear-reward",
+        dest="clear_reward",
+        metavar="E:START:END",
+        action=_Ordered,
+        help=f"next.reward = 0 {frames}",
+    )
     for flag in ("done", "success"):
         add(
             f"--set-{flag}",
             dest=f"set_{flag}",
             metavar="E:START:END",
             action=_Ordered,
-            help=f"next.{flag} = true",
+            help=f"next.{flag} = true {frames}",
         )
         add(
             f"--clear-{flag}",
             dest=f"clear_{flag}",
             metavar="E:START:END",
             action=_Ordered,
-            help=f"next.{flag} = false",
+            help=f"next.{flag} = false {frames}",
         )
     add("--out", type=Path, help="folder for --split outputs")
     add("--save", action="store_true", help="write the result (without it, nothing is written)")
