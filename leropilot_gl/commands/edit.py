@@ -1,7 +1,8 @@
 """`leropilot-gl edit DATASET [ops...] --save`: the editor's operations, for scripts.
 
 Episode numbers always mean the episodes as they are on disk when the command starts, whatever
-the operations before them did; `--trim E:START:END` keeps frames START..END-1. Operations apply
+the operations before them did; `--trim E:START:END` keeps frames START..END-1 (so do the
+frame ranges of --set-reward/--set-done/--set-success and their --clear- twins). Operations apply
 in the order given. Without --save nothing is written.
 
 --save rewrites only the files of the LeRobot format (data parquet, meta/ files, and mp4s where
@@ -93,6 +94,37 @@ def register(sub: argparse._SubParsersAction) -> None:
         action=_Ordered,
         help="set the task of episodes: EPISODES is 3, 0,2,5, 4-9 or all",
     )
+    # per-frame marks where the dataset has the feature; frames START..END-1 of episode E on disk
+    frames = "on frames START..END-1 of episode E"
+    add(
+        "--set-reward",
+        dest="set_reward",
+        metavar="E:START:END:VALUE",
+        action=_Ordered,
+        help=f"next.reward = VALUE {frames}",
+    )
+    add(
+        "--clear-reward",
+        dest="clear_reward",
+        metavar="E:START:END",
+        action=_Ordered,
+        help=f"next.reward = 0 {frames}",
+    )
+    for flag in ("done", "success"):
+        add(
+            f"--set-{flag}",
+            dest=f"set_{flag}",
+            metavar="E:START:END",
+            action=_Ordered,
+            help=f"next.{flag} = true {frames}",
+        )
+        add(
+            f"--clear-{flag}",
+            dest=f"clear_{flag}",
+            metavar="E:START:END",
+            action=_Ordered,
+            help=f"next.{flag} = false {frames}",
+        )
     add("--out", type=Path, help="folder for --split outputs")
     add("--save", action="store_true", help="write the result (without it, nothing is written)")
     add("--dry-run", action="store_true", help="print what would change and write nothing")
@@ -246,6 +278,24 @@ def _apply(session, attach, root: Path, name: str, value, args: argparse.Namespa
         session.set_task(
             root, [uid(root, e) for e in _episode_list(spec, len(session.journal(root).base))], text
         )
+    elif name.startswith(("set_", "clear_")) and name.partition("_")[2] in ("reward", "done", "success"):
+        action, _, what = name.partition("_")
+        flag = f"--{action}-{what}"
+        parts = value.split(":")
+        want = 4 if name == "set_reward" else 3
+        if len(parts) != want:
+            raise ValueError(
+                f"{flag} expects {'E:START:END:VALUE' if want == 4 else 'E:START:END'}, got {value!r}"
+            )
+        e, start, end = (_int(p, flag) for p in parts[:3])
+        if want == 4:
+            try:
+                mark = float(parts[3])
+            except ValueError:
+                raise ValueError(f"{flag}: {parts[3]!r} is not a number") from None
+        else:
+            mark = 1.0 if action == "set" else 0.0
+        session.set_frames(root, uid(root, e), f"next.{what}", start, end, mark)
     elif name == "split":
         if args.out is None:
             raise EditError("--split needs --out FOLDER for the new datasets")

@@ -106,6 +106,8 @@ class WorkingEpisode:
     task_renames: tuple[tuple[str, str], ...] = ()  # (old, new) applied in order after `task`
     # per-frame values set by hand: (feature, start, end, value) over source frames [start, end)
     frame_values: tuple[tuple[str, int, int, float], ...] = ()
+    # annotation tracks edited by hand: (source, track, JSON rows in source frames), the last one wins
+    annotations: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def length(self) -> int:
@@ -270,6 +272,7 @@ def _episode_from_json(d: dict[str, Any]) -> WorkingEpisode:
         task=d.get("task"),
         task_renames=tuple((str(a), str(b)) for a, b in d.get("task_renames", ())),
         frame_values=tuple((str(f), int(a), int(b), float(v)) for f, a, b, v in d.get("frame_values", ())),
+        annotations=tuple((str(s), str(t), str(r)) for s, t, r in d.get("annotations", ())),
     )
 
 
@@ -287,6 +290,7 @@ def episode_to_json(e: WorkingEpisode, uid: str, badges: Iterable[str] = ()) -> 
         **({"task": e.task} if e.task is not None else {}),
         **({"task_renames": [list(r) for r in e.task_renames]} if e.task_renames else {}),
         **({"frame_values": [list(m) for m in e.frame_values]} if e.frame_values else {}),
+        **({"annotations": [list(a) for a in e.annotations]} if e.annotations else {}),
     }
 
 
@@ -358,6 +362,21 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
             )
         mark = (str(op["feature"]), start, end, float(op["value"]))
         out[i] = replace(e, frame_values=(*e.frame_values, mark))
+    elif kind == "annotate":  # one track of one episode replaced by its edited rows (dataset/annotations.py)
+        i = _find(out, op["uid"])
+        e = out[i]
+        for r in op["rows"]:
+            if (
+                not 0 <= int(r["start"]) < e.source_length
+                or not int(r["start"]) <= int(r["end"]) <= e.source_length
+            ):
+                raise EditError(
+                    f"annotation frames {r['start']}:{r['end']} are outside episode {e.slice.source_episode} "
+                    f"(0..{e.source_length - 1})"
+                )
+        track = (str(op["source"]), str(op["track"]), json.dumps(op["rows"]))
+        kept = tuple(a for a in e.annotations if a[:2] != track[:2])
+        out[i] = replace(e, annotations=(*kept, track))
     else:
         raise EditError(f"unknown operation {kind!r}")
     return out
@@ -843,6 +862,14 @@ class EditSession:
         label = f"set {feature} = {shown} on frames {start}..{int(end) - 1} of {self._names(j, [uid])}"
         op = {"kind": "set_frames", "uid": uid, "feature": feature, "start": int(start), "end": int(end)}
         self._commit([(j, dict(op, value=float(value), label=label))])
+
+    def set_annotations(
+        self, root: str | Path, uid: str, source: str, track: str, rows: list[dict[str, Any]], label: str
+    ) -> None:
+        """Replace one annotation track of an episode (dataset/annotations.py builds the rows)."""
+        j = self.journal(root)
+        op = {"kind": "annotate", "uid": uid, "source": source, "track": track, "rows": rows}
+        self._commit([(j, dict(op, label=label))])
 
     # ------------------------------------------------------------------ undo / redo
     @property

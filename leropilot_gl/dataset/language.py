@@ -350,6 +350,18 @@ class SubtaskRemap:
         pos = table.column_names.index(SUBTASK_INDEX)
         return table.set_column(pos, table.schema.field(SUBTASK_INDEX), arr)
 
+    def assign(self, table: pa.Table, texts: Sequence[str | None]) -> pa.Table:
+        """Set each row's subtask by its text (None: no subtask), numbered into the saved table."""
+        if SUBTASK_INDEX not in table.column_names:
+            return table
+        old = table.column(SUBTASK_INDEX)
+        new = np.array(
+            [-1 if t is None else self.names.setdefault(t, len(self.names)) for t in texts], np.int64
+        )
+        arr = pa.array(new, mask=new < 0).cast(old.type)
+        pos = table.column_names.index(SUBTASK_INDEX)
+        return table.set_column(pos, table.schema.field(SUBTASK_INDEX), arr)
+
     def write(self, out_root: Path) -> bool:
         """meta/subtasks.parquet as 0.4.4 reads it (pandas frame indexed by name); False when none."""
         if not self.names:

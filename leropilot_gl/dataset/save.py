@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import language, layout as L
+from leropilot_gl.dataset.annotations import apply_annotations
 from leropilot_gl.dataset.backup import Backup, swap_in
 from leropilot_gl.dataset.fsio import exchange, fsync_dir, fsync_tree
 from leropilot_gl.dataset.journal import (
@@ -174,7 +175,11 @@ def describe_changes(session: EditSession, journal: Journal) -> list[str]:
             continue
         lines.append(f"new episode {pos} = {origin}{cut} ({s.length} frames)")
     # task edits touch only the parquet task columns: say which, in the order they were made
-    lines.extend(op["label"] for op in journal.applied if op["kind"] in ("set_task", "rename_task"))
+    lines.extend(
+        op["label"]
+        for op in journal.applied
+        if op["kind"] in ("set_task", "rename_task", "annotate", "set_frames")
+    )
     total = sum(e.length for e in kept)
     lines.append(
         f"result: {len(kept)} episodes, {total} frames; parquet and json rewritten, mp4 files reused as they are"
@@ -402,7 +407,7 @@ def _write_dataset(
         s = work.slice
         table = tables.get(src.data_path).slice(src.row_start + s.start, s.length)
         # every column travels with its rows; language timestamps follow a trim, subtasks renumbered
-        table = subtasks.remap(language.rebase_slice(table), src.dataset.root)
+        table = apply_annotations(table, work, fps, subtasks, src.dataset.root)
         names = {i: work.task_text(t) for i, t in task_names.get(s.source_root, {}).items()}
         table, ep_tasks = _reindex(table, new_ep, global_index, fps, names, tasks, src, info)
         if work.frame_values:  # reward/done marks set by hand, over the kept frames
