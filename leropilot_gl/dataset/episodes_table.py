@@ -57,7 +57,9 @@ def read_episodes_v3(
 def _is_identity(order: pa.Array) -> bool:
     import numpy as np
 
-    values = order.to_numpy(zero_copy_only=False)
+    from leropilot_gl.dataset.model import column_to_numpy
+
+    values = column_to_numpy(order)
     return bool(np.array_equal(values, np.arange(len(values))))
 
 

@@ -137,11 +137,36 @@ class EpisodeColumns:
         value = self.tasks[pos].as_py()
         return tuple(str(t) for t in value) if value else ()
 
-    def first_task_texts(self) -> pa.Array:
-        """Each episode's first task (empty string when none), for sorting and filtering."""
-        return pc.fill_null(
-            pc.list_element(pc.fill_null(self.tasks, pa.scalar([""], self.tasks.type)), 0), ""
-        )
+    def first_task_rank(self) -> np.ndarray:
+        """Per episode, the alphabetical rank of its first task (-1: none), for sorting by task."""
+        firsts = pc.list_slice(self.tasks, 0, 1)
+        ranks = np.full(len(self.tasks), -1, dtype=np.int64)
+        flat = pc.list_flatten(firsts)
+        if len(flat):
+            encoded = (
+                pc.dictionary_encode(flat).combine_chunks()
+                if hasattr(flat, "chunks")
+                else pc.dictionary_encode(flat)
+            )
+            words = encoded.dictionary.to_pylist()
+            order = np.argsort(np.array(words, dtype=object).astype(str), kind="stable")
+            rank_of_word = np.empty(len(words), dtype=np.int64)
+            rank_of_word[order] = np.arange(len(words))
+            codes = numbers_to_numpy(encoded.indices, dtype="int64", fill=-1)
+            ranks[_primitive_to_numpy(pc.list_parent_indices(firsts))] = rank_of_word[codes]
+        return ranks
+
+    def task_text_matches(self, text: str) -> np.ndarray:
+        """Per episode: does any of its tasks contain `text` (case-insensitive)?"""
+        flat = pc.list_flatten(self.tasks)
+        hit = np.zeros(len(self.tasks), dtype=bool)
+        if len(flat):
+            found = numbers_to_numpy(
+                pc.cast(pc.match_substring(flat, text, ignore_case=True), pa.uint8()), dtype="uint8", fill=0
+            ).astype(bool)
+            parents = _primitive_to_numpy(pc.list_parent_indices(self.tasks))
+            hit[parents[found]] = True
+        return hit
 
 
 class EpisodeList(Sequence[EpisodeIndex]):
@@ -323,6 +348,24 @@ def column_to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         flat = _primitive_to_numpy(arr.flatten())
         return flat.reshape(n, -1) if n else flat.reshape(0, 0)
     return _primitive_to_numpy(arr)
+
+
+def numbers_to_numpy(column: pa.ChunkedArray | pa.Array, *, dtype: str, fill: float) -> np.ndarray:
+    """A numeric column as `dtype` numpy with nulls replaced by `fill`.
+
+    Done in numpy: pyarrow's fill_null with a Python value builds a scalar, which imports pandas.
+    """
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    target = pa.from_numpy_dtype(np.dtype(dtype))
+    if arr.type != target:
+        arr = pc.cast(arr, target)
+    if arr.null_count == 0:
+        return _primitive_to_numpy(arr)
+    values = np.frombuffer(
+        arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset * np.dtype(dtype).itemsize
+    ).copy()
+    values[~_primitive_to_numpy(pc.is_valid(arr))] = fill
+    return values
 
 
 def _primitive_to_numpy(arr: pa.Array) -> np.ndarray:

@@ -30,6 +30,7 @@ from leropilot_gl.dataset.model import (
     EpisodeVideo,
     Feature,
     VideoColumns,
+    numbers_to_numpy,
 )
 from leropilot_gl.dataset.problems import DatasetOpenError, DatasetProblem, Severity, list_some
 
@@ -274,12 +275,10 @@ def _ints(table: pa.Table, name: str) -> np.ndarray:
     """An integer column as int64 numpy, nulls (and a missing column) as -1."""
     if name not in table.column_names:
         return np.full(table.num_rows, -1, dtype=np.int64)
-    col = table.column(name)
     try:
-        col = pc.fill_null(pc.cast(col, pa.int64()), -1)
+        return numbers_to_numpy(table.column(name), dtype="int64", fill=-1)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
         return np.full(table.num_rows, -1, dtype=np.int64)
-    return np.asarray(col.to_numpy(), dtype=np.int64)
 
 
 def _floats(table: pa.Table, name: str) -> np.ndarray:
@@ -287,10 +286,9 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
     if name not in table.column_names:
         return np.full(table.num_rows, np.nan)
     try:
-        col = pc.cast(table.column(name), pa.float64())
+        return numbers_to_numpy(table.column(name), dtype="float64", fill=np.nan)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
         return np.full(table.num_rows, np.nan)
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _files_of(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -808,7 +806,7 @@ class _Builder:
     def check_tasks(self) -> None:
         if self.table is None:
             return
-        counts = pc.fill_null(pc.list_value_length(self.table.tasks), 0).to_numpy(zero_copy_only=False)
+        counts = numbers_to_numpy(pc.list_value_length(self.table.tasks), dtype="int64", fill=0)
         multi = np.flatnonzero(counts > 1)
         if len(multi):
             first = int(multi[0])
