@@ -23,7 +23,7 @@ TABLE_FLAGS = (
     imgui.TableFlags_.row_bg
     | imgui.TableFlags_.borders_inner_v
     | imgui.TableFlags_.resizable
-    | imgui.TableFlags_.sizing_fixed_fit
+    | imgui.TableFlags_.sizing_stretch_prop
     | imgui.TableFlags_.sortable
     | imgui.TableFlags_.no_saved_settings  # saved widths drew the table shifted after a reopen
 )
@@ -40,7 +40,7 @@ def gui_dataset_tree(state: AppState) -> None:
     for dataset in list(state.datasets):
         with imgui_ctx.push_id(str(dataset.root)):
             _dataset_node(state, dataset)
-    _delete_key(state)
+    _list_keys(state)
 
 
 def _journal(state: AppState, dataset: OpenDataset) -> Journal | None:
@@ -90,7 +90,7 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
         em = imgui.get_font_size()
         for i, (name, _) in enumerate(COLUMNS):
             col_flags = imgui.TableColumnFlags_.width_fixed
-            width = (6.5, 4.5, 1.5, 0)[i] * em
+            width = (4.2, 3.2, 1.2, 0)[i] * em
             if i == len(COLUMNS) - 1:
                 col_flags = imgui.TableColumnFlags_.width_stretch
             imgui.table_setup_column(name, col_flags, width)
@@ -134,31 +134,32 @@ def _refresh_rows(view: TreeView, dataset: OpenDataset, journal: Journal | None)
 
 def _filter_bar(view: TreeView, rows: RowColumns) -> None:
     flt = view.filter
-    imgui.set_next_item_width(imgui.get_font_size() * 12)
+    em = imgui.get_font_size()
+    # Fit the window's width: a wider line would widen the table below it past the window's edge.
+    imgui.set_next_item_width(max(6 * em, imgui.get_content_region_avail().x - 9.5 * em))
     changed, text = imgui.input_text_with_hint("##filter", "filter: index or task", flt.text)
     imgui.same_line()
-    imgui.set_next_item_width(imgui.get_font_size() * 3.5)
+    imgui.set_next_item_width(2.6 * em)
     changed_min, min_length = imgui.input_int("##min_frames", flt.min_length, 0, 0)
     if imgui.is_item_hovered():
         imgui.set_tooltip("at least this many frames (0: any)")
     imgui.same_line()
     imgui.text_disabled("-")
     imgui.same_line()
-    imgui.set_next_item_width(imgui.get_font_size() * 3.5)
+    imgui.set_next_item_width(2.6 * em)
     changed_max, max_length = imgui.input_int("##max_frames", flt.max_length, 0, 0)
     if imgui.is_item_hovered():
         imgui.set_tooltip("at most this many frames (0: any)")
     imgui.same_line()
     changed_problems, problems_only = imgui.checkbox(
-        f"{fa.ICON_FA_TRIANGLE_EXCLAMATION}##problems_only", flt.problems_only
+        f"{fa.ICON_FA_TRIANGLE_EXCLAMATION}###problems_only", flt.problems_only
     )
     if imgui.is_item_hovered():
         imgui.set_tooltip("only episodes with problems")
     if changed or changed_min or changed_max or changed_problems:
         view.filter = EpisodeFilter(text, max(0, min_length), max(0, max_length), problems_only)
     if view.filter.active and view.order is not None:
-        imgui.same_line()
-        imgui.text_disabled(f"{len(view.order)} of {len(rows)}")
+        imgui.text_disabled(f"{len(view.order)} of {len(rows)} episodes match")
 
 
 def _read_sort(view: TreeView) -> None:
@@ -301,13 +302,27 @@ def _strike_through_last_item(label: str) -> None:
     )
 
 
-def _delete_key(state: AppState) -> None:
-    """Del in the tree deletes the marked episodes of the selected dataset (a pending edit)."""
+def _list_keys(state: AppState) -> None:
+    """Keys of the focused tree: Del deletes the marked episodes, Ctrl+Home/End go to the first/last row."""
     io = imgui.get_io()
     if io.want_text_input or not imgui.is_window_focused(imgui.FocusedFlags_.root_and_child_windows):
         return
-    if not imgui.is_key_pressed(imgui.Key.delete, False):
-        return
+    dataset = state.selected_dataset
+    if dataset is not None and io.key_ctrl:
+        for key, first in ((imgui.Key.home, True), (imgui.Key.end, False)):
+            view = state.tree_views.get(dataset.root)
+            if (
+                imgui.is_key_pressed(key, False)
+                and view is not None
+                and view.order is not None
+                and len(view.order)
+            ):
+                state.select_row(dataset.root, view.rows, int(view.order[0 if first else -1]))
+    if imgui.is_key_pressed(imgui.Key.delete, False):
+        _delete_marked(state)
+
+
+def _delete_marked(state: AppState) -> None:
     dataset = state.selected_dataset
     if dataset is None or not state.selection.marked:
         return
