@@ -24,10 +24,18 @@ from leropilot_gl.time_control import TimeControl
 @dataclass
 class OpenDataset:
     index: DatasetIndex
+    _resolved: tuple[Path, Path] | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Path:
         return self.index.root
+
+    @property
+    def resolved_root(self) -> Path:
+        """root.resolve(), computed once: resolving costs system calls, and the tree needs it per row."""
+        if self._resolved is None or self._resolved[0] != self.index.root:
+            self._resolved = (self.index.root, self.index.root.resolve())
+        return self._resolved[1]
 
 
 @dataclass

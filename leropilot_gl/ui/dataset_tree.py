@@ -46,7 +46,7 @@ def gui_dataset_tree(state: AppState) -> None:
 def _journal(state: AppState, dataset: OpenDataset) -> Journal | None:
     """The dataset's journal when its pending edits are what the tree shows."""
     ed = state.edits
-    root = dataset.root.resolve()
+    root = dataset.resolved_root
     if not ed.attached(root) or ed.session.indexes.get(str(root)) is not dataset.index:
         return None
     return ed.session.journal(root)
@@ -260,7 +260,7 @@ def _working_row(
     future: np.ndarray | None,
 ) -> None:
     e = rows.working[row]
-    root = dataset.root.resolve()
+    root = dataset.resolved_root
     own = e.slice.source_root == str(root) and e.uid == f"e{e.slice.source_episode}"
     # A duplicate or a copy is a new episode: it shows the number Save gives it, never its source's.
     label = f"{e.slice.source_episode:06d}" if own or e.deleted else f"+{int(future[row]):06d}"
@@ -330,7 +330,7 @@ def _delete_marked(state: AppState) -> None:
     if journal is None:
         state.notify("warning", f"{dataset.index.name} cannot be edited yet (its pending edits are loading)")
         return
-    root = dataset.root.resolve()
+    root = dataset.resolved_root
     deleted = {e.uid for e in journal.episodes() if e.deleted}
     uids = sorted(u for u in state.selection.marked if u not in deleted)
     if not uids:
