@@ -48,7 +48,14 @@ def _set(table: pa.Table, name: str, values: np.ndarray) -> pa.Table:
     return table.set_column(i, name, pa.array(values, type=table.schema.field(name).type))
 
 
-def make_scale_dataset(out: Path, *, episodes: int, base: Path | None = None) -> Path:
+def make_scale_dataset(
+    out: Path,
+    *,
+    episodes: int,
+    base: Path | None = None,
+    per_data_file: int = EPISODES_PER_DATA_FILE,
+    per_meta_file: int = EPISODES_PER_META_FILE,
+) -> Path:
     """Write `episodes` episodes into the new folder `out` (must not exist)."""
     base = base or base_dataset()
     info = json.loads((base / "meta" / "info.json").read_text())
@@ -69,7 +76,7 @@ def make_scale_dataset(out: Path, *, episodes: int, base: Path | None = None) ->
 
     all_eps = np.arange(episodes, dtype=np.int64)
     source = all_eps % n_base
-    data_file = all_eps // EPISODES_PER_DATA_FILE
+    data_file = all_eps // per_data_file
     for f in range(int(data_file.max()) + 1):
         eps = all_eps[data_file == f]
         rows = (starts[source[eps]][:, None] + np.arange(frames)).ravel()
@@ -87,7 +94,7 @@ def make_scale_dataset(out: Path, *, episodes: int, base: Path | None = None) ->
     # Global row index: LeRobot's dataset_from_index counts rows across all files.
     table = _set(table, "dataset_from_index", all_eps * frames)
     table = _set(table, "dataset_to_index", (all_eps + 1) * frames)
-    meta_file = all_eps // EPISODES_PER_META_FILE
+    meta_file = all_eps // per_meta_file
     table = _set(table, "meta/episodes/chunk_index", np.zeros(episodes, dtype=np.int64))
     table = _set(table, "meta/episodes/file_index", meta_file)
     for f in range(int(meta_file.max()) + 1):
@@ -101,15 +108,28 @@ def make_scale_dataset(out: Path, *, episodes: int, base: Path | None = None) ->
     return out
 
 
-def cached_scale_dataset(episodes: int) -> Path:
-    """make_scale_dataset once per size under ~/.cache/leropilot-gl/bench/, built aside and renamed."""
-    final = SCALE_CACHE_DIR / f"scale-{episodes}-v{SCALE_VERSION}"
+def cached_scale_dataset(
+    episodes: int, *, per_data_file: int = EPISODES_PER_DATA_FILE, per_meta_file: int = EPISODES_PER_META_FILE
+) -> Path:
+    """make_scale_dataset once per shape under ~/.cache/leropilot-gl/bench/, built aside and renamed."""
+    shape = (
+        ""
+        if (per_data_file, per_meta_file) == (EPISODES_PER_DATA_FILE, EPISODES_PER_META_FILE)
+        else (f"-d{per_data_file}-m{per_meta_file}")
+    )
+    final = SCALE_CACHE_DIR / f"scale-{episodes}{shape}-v{SCALE_VERSION}"
     if final.is_dir():
         return final
     base = base_dataset()
     work = Path(tempfile.mkdtemp(prefix=f".scale-{episodes}-", dir=SCALE_CACHE_DIR))
     try:
-        make_scale_dataset(work / "dataset", episodes=episodes, base=base)
+        make_scale_dataset(
+            work / "dataset",
+            episodes=episodes,
+            base=base,
+            per_data_file=per_data_file,
+            per_meta_file=per_meta_file,
+        )
         try:
             os.rename(work / "dataset", final)
         except OSError:
