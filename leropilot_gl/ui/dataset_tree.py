@@ -136,7 +136,7 @@ def _filter_bar(view: TreeView, rows: RowColumns) -> None:
     flt = view.filter
     em = imgui.get_font_size()
     # Fit the window's width: a wider line would widen the table below it past the window's edge.
-    imgui.set_next_item_width(max(6 * em, imgui.get_content_region_avail().x - 9.5 * em))
+    imgui.set_next_item_width(max(6 * em, imgui.get_content_region_avail().x - 10.5 * em))
     changed, text = imgui.input_text_with_hint("##filter", "filter: index or task", flt.text)
     imgui.same_line()
     imgui.set_next_item_width(2.6 * em)

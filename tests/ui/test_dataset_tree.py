@@ -326,3 +326,38 @@ def test_100k_episodes_scroll_filter_select_play(app_state, tmp_path: Path) -> N
     assert seen["filtered"] == ["e99998"]
     assert seen["selected"] == 99_998
     assert seen["frame_after_play"] > 0
+
+
+def test_table_not_shifted_after_reopen(app_state, sample_uneven: Path, tmp_path: Path) -> None:
+    """Close the dataset and open it again: the episode table is drawn where it was, in full."""
+    from tests.conftest import copy_dataset
+
+    root = copy_dataset(sample_uneven, tmp_path, "uneven").resolve()
+    ed = _editable(app_state, root, tmp_path / "journals")
+    seen: dict = {}
+
+    def rect(ctx) -> tuple[float, float, float]:
+        info = ctx.item_info("**/e0/000000")
+        window = ctx.window_info("//Datasets").window
+        return info.rect_full.min.x, info.rect_full.max.x, window.pos.x + window.size.x
+
+    def test(ctx) -> None:
+        assert yield_until(ctx, lambda: ed.attached(root))
+        ctx.set_ref("Datasets")
+        ctx.item_click("**/e0/000000")
+        ctx.yield_(2)
+        seen["before"] = rect(ctx)
+        app_state.close_dataset(app_state.datasets[0].root)
+        ctx.yield_(2)
+        app_state.open_dataset_async(root)
+        assert yield_until(ctx, lambda: bool(app_state.datasets) and ed.attached(root))
+        ctx.yield_(3)
+        ctx.item_open("**/###dataset")
+        ctx.yield_(2)
+        seen["after"] = rect(ctx)
+        seen["shot"] = screenshot(ctx, "tree_after_reopen")
+
+    run_app_test(app_state, test)
+    (x0, x1, _), (y0, y1, edge2) = seen["before"], seen["after"]
+    assert abs(x0 - y0) < 1 and abs(x1 - y1) < 1, (seen["before"], seen["after"])
+    assert y1 <= edge2 + 1, "the row reaches past the window's right edge"
