@@ -412,7 +412,7 @@ def remove_stale_partials(final: Path) -> None:
 def episode_files(root: Path, episode_index: int | None = None) -> list[str]:
     """Relative paths of the data and video files one episode needs (None: the first episode),
     read from the local meta/ alone (the files themselves may not be here yet)."""
-    meta = DatasetInfo.from_dict(json.loads((root / L.INFO_PATH).read_text(encoding="utf-8")))
+    meta = DatasetInfo.read(root)
     if meta.is_v3:
         row = episode_row_v3(root, episode_index)
         if row is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from leropilot_gl.dataset import layout as L
@@ -81,6 +83,14 @@ class DatasetInfo:
         return {
             k: merged[k] for k in order if k in merged and not (k not in self.key_order and merged[k] is None)
         }
+
+    @classmethod
+    def read(cls, root: Path) -> DatasetInfo:
+        """`<root>/meta/info.json`; OSError or ValueError (bad JSON, not an object) when unreadable."""
+        raw = json.loads((Path(root) / L.INFO_PATH).read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError(f"{Path(root) / L.INFO_PATH} must hold a JSON object")
+        return cls.from_dict(raw)
 
     @property
     def is_v3(self) -> bool:
