@@ -85,7 +85,16 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
     _filter_bar(view, rows)
     order = view.order if view.order is not None else np.arange(0)
     # The table fills what is left of the window and scrolls itself: its header stays in view.
-    if imgui.begin_table("episodes", len(COLUMNS), TABLE_FLAGS | imgui.TableFlags_.scroll_y):
+    # A table as tall as its rows, at most what is left of the window; with other datasets below,
+    # at most 60% of it, so their nodes stay on screen.
+    avail_y = imgui.get_content_region_avail().y
+    natural_y = (len(order) + 1.5) * imgui.get_frame_height_with_spacing()
+    last = state.datasets and state.datasets[-1] is dataset
+    height = min(
+        natural_y, avail_y if last else max(avail_y * 0.6, 8 * imgui.get_frame_height_with_spacing())
+    )
+    outer = imgui.ImVec2(0, max(height, 3 * imgui.get_frame_height_with_spacing()))
+    if imgui.begin_table("episodes", len(COLUMNS), TABLE_FLAGS | imgui.TableFlags_.scroll_y, outer):
         imgui.table_setup_scroll_freeze(0, 1)
         em = imgui.get_font_size()
         for i, (name, _) in enumerate(COLUMNS):
