@@ -210,8 +210,8 @@ def _draw_rows(
                     _disk_row(state, dataset, view, rows, row, marked)
                 else:
                     _working_row(state, dataset, view, rows, row, marked, future)
-                if position == scroll_to:
-                    imgui.set_scroll_here_y()
+                if position == scroll_to and not imgui.is_item_visible():
+                    imgui.set_scroll_here_y()  # only when the shown row is out of view
 
 
 def _select_clicked(
