@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leropilot_gl.dataset import hf_compat, layout as L
+from leropilot_gl.dataset.episodes_table import episode_row_v3
+from leropilot_gl.dataset.info import DatasetInfo
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.problems import DatasetProblem, Severity
 
@@ -397,41 +399,31 @@ def remove_stale_partials(final: Path) -> None:
 def episode_files(root: Path, episode_index: int | None = None) -> list[str]:
     """Relative paths of the data and video files one episode needs (None: the first episode),
     read from the local meta/ alone (the files themselves may not be here yet)."""
-    info = json.loads((root / L.INFO_PATH).read_text(encoding="utf-8"))
-    version = str(info.get("codebase_version", ""))
-    video_keys = sorted(k for k, f in (info.get("features") or {}).items() if f.get("dtype") == "video")
-    if version.startswith("v3"):
-        row = _episode_row_v3(root, episode_index)
-        data_t = str(info.get("data_path") or L.DEFAULT_DATA_PATH_V3)
-        video_t = str(info.get("video_path") or L.DEFAULT_VIDEO_PATH_V3)
-        paths = [data_t.format(chunk_index=int(row[L.EP_DATA_CHUNK]), file_index=int(row[L.EP_DATA_FILE]))]
-        for key in video_keys:
+    meta = DatasetInfo.read(root)
+    if meta.is_v3:
+        row = episode_row_v3(root, episode_index)
+        if row is None:
+            raise HubError(f"episode {episode_index} is not in {root / L.EPISODES_V3_DIR}")
+        paths = [
+            meta.data_template.format(
+                chunk_index=int(row[L.EP_DATA_CHUNK]), file_index=int(row[L.EP_DATA_FILE])
+            )
+        ]
+        for key in meta.video_keys:
             chunk, file = (
                 row.get(L.ep_video_column(key, "chunk_index")),
                 row.get(L.ep_video_column(key, "file_index")),
             )
             if chunk is not None and file is not None:
-                paths.append(video_t.format(video_key=key, chunk_index=int(chunk), file_index=int(file)))
+                paths.append(
+                    meta.video_template.format(video_key=key, chunk_index=int(chunk), file_index=int(file))
+                )
         return paths
     ep = 0 if episode_index is None else episode_index
-    chunks_size = int(info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
-    data_t = str(info.get("data_path") or L.DEFAULT_DATA_PATH_V2)
-    video_t = str(info.get("video_path") or L.DEFAULT_VIDEO_PATH_V2)
-    fields = dict(episode_chunk=ep // chunks_size, episode_index=ep)
-    return [data_t.format(**fields)] + [video_t.format(video_key=k, **fields) for k in video_keys]
-
-
-def _episode_row_v3(root: Path, episode_index: int | None) -> dict[str, Any]:
-    import pyarrow.parquet as pq
-
-    files = sorted((root / L.EPISODES_V3_DIR).rglob("*.parquet"))
-    for path in files:
-        table = pq.read_table(path)
-        rows = table.to_pylist()
-        for row in sorted(rows, key=lambda r: int(r["episode_index"])):
-            if episode_index is None or int(row["episode_index"]) == episode_index:
-                return row
-    raise HubError(f"episode {episode_index} is not in {root / L.EPISODES_V3_DIR}")
+    fields = dict(episode_chunk=ep // meta.chunks, episode_index=ep)
+    return [meta.data_template.format(**fields)] + [
+        meta.video_template.format(video_key=k, **fields) for k in meta.video_keys
+    ]
 
 
 def missing_files(index: DatasetIndex, episode_index: int) -> list[str]:
@@ -457,9 +449,7 @@ def mark_not_downloaded(index: DatasetIndex, listing: RemoteListing) -> DatasetI
             else p
         )
 
-    index.problems = [soften(p) for p in index.problems]
-    for episode in index.episodes:
-        episode.problems = index.problems_for(episode.episode_index)
+    index.problems = [soften(p) for p in index.problems]  # episodes read theirs from this list
     return index
 
 
@@ -522,7 +512,7 @@ def open_lazy(
         shutil.rmtree(staged, ignore_errors=True)
         raise
     index = mark_not_downloaded(open_dataset(root), listing)
-    first_ep = min(e.episode_index for e in index.episodes)
+    first_ep = int(index.table.episode_index.min())
     return index, HubDataset(repo_id, root, endpoint, listing, {first_ep})
 
 

@@ -248,11 +248,13 @@ def op_references(op: dict[str, Any], root: str) -> set[str]:
     return {r for r in refs if isinstance(r, str) and r.startswith("e")}
 
 
-def base_episodes(index: DatasetIndex) -> list[WorkingEpisode]:
-    root = str(index.root)
+def base_episodes(index: DatasetIndex, root: str | None = None) -> list[WorkingEpisode]:
+    # From the index's columns: no per-episode index object is made (100,000 episodes attach in ms).
+    root = str(index.root) if root is None else root
+    table = index.table
     return [
-        WorkingEpisode(f"e{ep.episode_index}", EpisodeSlice(root, ep.episode_index, 0, ep.length), ep.length)
-        for ep in index.episodes
+        WorkingEpisode(f"e{ep}", EpisodeSlice(root, ep, 0, n), n)
+        for ep, n in zip(table.episode_index.tolist(), table.length.tolist(), strict=True)
     ]
 
 
@@ -1227,7 +1229,7 @@ def pending_roots(journal_dir: str | Path | None = None) -> list[Path]:
 
 
 def base_episodes_for(index: DatasetIndex, root: Path) -> list[WorkingEpisode]:
-    return [replace(e, slice=replace(e.slice, source_root=str(root))) for e in base_episodes(index)]
+    return base_episodes(index, str(root))
 
 
 def episode_label(e: WorkingEpisode, position: int | None = None) -> str:

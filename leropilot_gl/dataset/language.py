@@ -111,7 +111,7 @@ def read_layers(
     root: Path,
     features: dict[str, Any],
     fps: float,
-    episodes: Sequence[tuple[int, Path, int, int]],
+    episodes: Iterable[tuple[int, Path, int, int]],
 ) -> tuple[dict[int, LanguageLayers], list[str]]:
     """Layers per episode index, and messages about what could not be read.
 

@@ -19,6 +19,11 @@ DEFAULT_EPISODES_PATH_V3 = EPISODES_V3_DIR + "/" + CHUNK_FILE_PATTERN + ".parque
 DEFAULT_DATA_PATH_V2 = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
 DEFAULT_VIDEO_PATH_V2 = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
 DEFAULT_CHUNKS_SIZE = 1000
+# Globs (relative to data/, meta/episodes/ or videos/<key>/) matching the v3.0 file templates.
+CHUNK_FILE_GLOB = "chunk-*/file-*"
+PARQUET_CHUNK_FILE_GLOB = CHUNK_FILE_GLOB + ".parquet"
+MP4_CHUNK_FILE_GLOB = CHUNK_FILE_GLOB + ".mp4"
+V2_DATA_GLOB = "chunk-*/episode_*.parquet"
 
 V20, V21, V30 = "v2.0", "v2.1", "v3.0"
 SUPPORTED_VERSIONS = (V20, V21, V30)
@@ -40,6 +45,9 @@ EP_FROM_INDEX = "dataset_from_index"
 EP_TO_INDEX = "dataset_to_index"
 EP_TASKS = "tasks"
 EP_LENGTH = "length"
+EP_EPISODE_INDEX = "episode_index"
+EP_STATS_PREFIX = "stats/"
+VIDEO_FIELDS = ("chunk_index", "file_index", "from_timestamp", "to_timestamp")
 
 
 def ep_video_column(video_key: str, field: str) -> str:

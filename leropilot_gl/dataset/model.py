@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from leropilot_gl.dataset.problems import DatasetProblem, Severity
+
+if TYPE_CHECKING:
+    from leropilot_gl.dataset.info import DatasetInfo
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class EpisodeVideo:
 
 @dataclass
 class EpisodeIndex:
+    """One episode, built on demand from the dataset's episode columns."""
+
     episode_index: int
     length: int
     tasks: tuple[str, ...]
@@ -72,7 +79,10 @@ class EpisodeIndex:
     row_end: int
     videos: dict[str, EpisodeVideo]
     dataset: DatasetIndex = field(repr=False, compare=False)
-    problems: list[DatasetProblem] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[DatasetProblem]:
+        return self.dataset.problems_for(self.episode_index)
 
     @property
     def usable(self) -> bool:
@@ -89,6 +99,109 @@ class EpisodeIndex:
 
 
 @dataclass
+class VideoColumns:
+    """Where one camera of every episode lives: a file id per episode (-1: none) and a time range."""
+
+    file: np.ndarray  # int32, into paths
+    from_s: np.ndarray  # float64
+    to_s: np.ndarray  # float64
+    paths: list[Path]  # each distinct file once
+    exists: np.ndarray  # bool, per path: checked once per file
+
+
+@dataclass
+class EpisodeColumns:
+    """The episode table as columns, one row per episode, sorted by episode_index."""
+
+    episode_index: np.ndarray  # int64
+    length: np.ndarray  # int64
+    row_start: np.ndarray  # int64, inside the episode's data file
+    row_end: np.ndarray
+    data_file: np.ndarray  # int32, into data_paths
+    data_paths: list[Path]
+    tasks: pa.Array  # list<string> per episode
+    videos: dict[str, VideoColumns] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.episode_index)
+
+    def position(self, episode_index: int) -> int | None:
+        """Row of an episode index, or None. O(1) for the usual 0..n-1, O(log n) otherwise."""
+        eps = self.episode_index
+        n = len(eps)
+        if n == 0:
+            return None
+        guess = int(episode_index) - int(eps[0])
+        if 0 <= guess < n and eps[guess] == episode_index:
+            return guess
+        pos = int(np.searchsorted(eps, episode_index))
+        return pos if pos < n and eps[pos] == episode_index else None
+
+    def tasks_at(self, pos: int) -> tuple[str, ...]:
+        value = self.tasks[pos].as_py()
+        return tuple(str(t) for t in value) if value else ()
+
+    def first_task_rank(self) -> np.ndarray:
+        """Per episode, the alphabetical rank of its first task (-1: none), for sorting by task."""
+        firsts = pc.list_slice(self.tasks, 0, 1)
+        ranks = np.full(len(self.tasks), -1, dtype=np.int64)
+        flat = pc.list_flatten(firsts)
+        if len(flat):
+            encoded = (
+                pc.dictionary_encode(flat).combine_chunks()
+                if hasattr(flat, "chunks")
+                else pc.dictionary_encode(flat)
+            )
+            words = encoded.dictionary.to_pylist()
+            order = np.argsort(np.array(words, dtype=object).astype(str), kind="stable")
+            rank_of_word = np.empty(len(words), dtype=np.int64)
+            rank_of_word[order] = np.arange(len(words))
+            codes = numbers_to_numpy(encoded.indices, dtype="int64", fill=-1)
+            ranks[_primitive_to_numpy(pc.list_parent_indices(firsts))] = rank_of_word[codes]
+        return ranks
+
+    def task_text_matches(self, text: str) -> np.ndarray:
+        """Per episode: does any of its tasks contain `text` (case-insensitive)?"""
+        flat = pc.list_flatten(self.tasks)
+        hit = np.zeros(len(self.tasks), dtype=bool)
+        if len(flat):
+            found = numbers_to_numpy(
+                pc.cast(pc.match_substring(flat, text, ignore_case=True), pa.uint8()), dtype="uint8", fill=0
+            ).astype(bool)
+            parents = _primitive_to_numpy(pc.list_parent_indices(self.tasks))
+            hit[parents[found]] = True
+        return hit
+
+
+class EpisodeList(Sequence[EpisodeIndex]):
+    """`index.episodes`: a sequence of EpisodeIndex made on first access and kept."""
+
+    def __init__(self, index: DatasetIndex) -> None:
+        self._index = index
+        self._made: dict[int, EpisodeIndex] = {}
+
+    def __len__(self) -> int:
+        return len(self._index.table)
+
+    def __getitem__(self, item):  # type: ignore[override]
+        if isinstance(item, slice):
+            return [self[i] for i in range(*item.indices(len(self)))]
+        pos = int(item)
+        if pos < 0:
+            pos += len(self)
+        if not 0 <= pos < len(self):
+            raise IndexError(item)
+        made = self._made.get(pos)
+        if made is None:
+            made = self._made[pos] = self._index.make_episode(pos)
+        return made
+
+    def __iter__(self) -> Iterator[EpisodeIndex]:
+        for pos in range(len(self)):
+            yield self[pos]
+
+
+@dataclass
 class DatasetIndex:
     root: Path
     version: str
@@ -97,37 +210,89 @@ class DatasetIndex:
     features: dict[str, Feature]
     cameras: dict[str, CameraInfo]
     tasks: dict[int, str]
-    episodes: list[EpisodeIndex]
+    table: EpisodeColumns
     problems: list[DatasetProblem]
     info: dict[str, Any]
     columns: ColumnReader = field(repr=False)
     # language/subtask annotations per episode index (dataset.language.read_layers)
     language: dict[int, Any] = field(default_factory=dict, repr=False)
+    episodes: EpisodeList = field(init=False, repr=False)
+    _problem_map: dict[int, list[DatasetProblem]] = field(init=False, repr=False, default_factory=dict)
+    _problem_source: tuple[object, int] = field(init=False, repr=False, default=(None, -1))
+
+    def __post_init__(self) -> None:
+        self.episodes = EpisodeList(self)
 
     @property
     def name(self) -> str:
         return self.root.name
 
     @property
+    def dataset_info(self) -> DatasetInfo:
+        from leropilot_gl.dataset.info import DatasetInfo
+
+        return DatasetInfo.from_dict(self.info)
+
+    @property
     def total_frames(self) -> int:
-        return sum(ep.length for ep in self.episodes)
+        return int(self.table.length.sum())
 
     @property
     def video_keys(self) -> list[str]:
         return sorted(k for k, c in self.cameras.items() if c.storage == "video")
 
+    def make_episode(self, pos: int) -> EpisodeIndex:
+        t = self.table
+        videos = {}
+        for key, vc in t.videos.items():
+            f = int(vc.file[pos])
+            if f >= 0:
+                videos[key] = EpisodeVideo(
+                    key, vc.paths[f], float(vc.from_s[pos]), float(vc.to_s[pos]), bool(vc.exists[f])
+                )
+        return EpisodeIndex(
+            episode_index=int(t.episode_index[pos]),
+            length=int(t.length[pos]),
+            tasks=t.tasks_at(pos),
+            data_path=t.data_paths[int(t.data_file[pos])],
+            row_start=int(t.row_start[pos]),
+            row_end=int(t.row_end[pos]),
+            videos=videos,
+            dataset=self,
+        )
+
     def episode(self, episode_index: int) -> EpisodeIndex:
-        for ep in self.episodes:
-            if ep.episode_index == episode_index:
-                return ep
-        raise KeyError(f"episode {episode_index} is not in {self.root}")
+        pos = self.table.position(episode_index)
+        if pos is None:
+            raise KeyError(f"episode {episode_index} is not in {self.root}")
+        return self.episodes[pos]
 
     def problems_for(self, episode_index: int) -> list[DatasetProblem]:
-        return [p for p in self.problems if p.episode_index == episode_index]
+        # Rebuilt when the problem list is replaced or grows (the Hub softens missing files).
+        source = (self.problems, len(self.problems))
+        if source[0] is not self._problem_source[0] or source[1] != self._problem_source[1]:
+            by_episode: dict[int, list[DatasetProblem]] = {}
+            for p in self.problems:
+                if p.episode_index is not None:
+                    by_episode.setdefault(p.episode_index, []).append(p)
+                for e in p.episodes:
+                    by_episode.setdefault(e, []).append(p)
+            self._problem_map, self._problem_source = by_episode, source
+        return self._problem_map.get(episode_index, [])
+
+    def episodes_with_problems(self) -> set[int]:
+        self.problems_for(-1)
+        return set(self._problem_map)
 
     @property
     def usable(self) -> bool:
-        return any(ep.usable for ep in self.episodes)
+        self.problems_for(-1)
+        broken = sum(
+            1
+            for ps in self._problem_map.values()
+            if any(p.severity is Severity.ERROR and p.camera is None for p in ps)
+        )
+        return broken < len(self.table)
 
     def numeric_features(self) -> list[Feature]:
         """Features worth plotting: numeric, at most 2-D, not bookkeeping columns."""
@@ -189,6 +354,24 @@ def column_to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         flat = _primitive_to_numpy(arr.flatten())
         return flat.reshape(n, -1) if n else flat.reshape(0, 0)
     return _primitive_to_numpy(arr)
+
+
+def numbers_to_numpy(column: pa.ChunkedArray | pa.Array, *, dtype: str, fill: float) -> np.ndarray:
+    """A numeric column as `dtype` numpy with nulls replaced by `fill`.
+
+    Done in numpy: pyarrow's fill_null with a Python value builds a scalar, which imports pandas.
+    """
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    target = pa.from_numpy_dtype(np.dtype(dtype))
+    if arr.type != target:
+        arr = pc.cast(arr, target)
+    if arr.null_count == 0:
+        return _primitive_to_numpy(arr)
+    values = np.frombuffer(
+        arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset * np.dtype(dtype).itemsize
+    ).copy()
+    values[~_primitive_to_numpy(pc.is_valid(arr))] = fill
+    return values
 
 
 def _primitive_to_numpy(arr: pa.Array) -> np.ndarray:

@@ -15,18 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
+from leropilot_gl.dataset.episodes_table import read_episodes_v3, read_jsonl
+from leropilot_gl.dataset.info import DatasetInfo
 from leropilot_gl.dataset.model import (
     CameraInfo,
     ColumnReader,
     DatasetIndex,
-    EpisodeIndex,
+    EpisodeColumns,
     EpisodeVideo,
     Feature,
+    VideoColumns,
+    numbers_to_numpy,
 )
-from leropilot_gl.dataset.problems import DatasetOpenError, DatasetProblem, Severity
+from leropilot_gl.dataset.problems import DatasetOpenError, DatasetProblem, Severity, list_some
 
 _FPS_TOLERANCE = 1e-3
 
@@ -74,7 +81,7 @@ def open_dataset(root: str | Path) -> DatasetIndex:
     builder.check_tasks()
     builder.check_meta_files()
 
-    if not builder.episodes:
+    if builder.table is None or not len(builder.table):
         raise DatasetOpenError(
             f"{root}: no episodes found. Expected episode metadata in "
             + (f"{L.EPISODES_V3_DIR}/ " if version == L.V30 else f"{L.EPISODES_V2_PATH} ")
@@ -93,14 +100,11 @@ def open_dataset(root: str | Path) -> DatasetIndex:
         features=features,
         cameras=cameras,
         tasks=builder.tasks,
-        episodes=builder.episodes,
+        table=builder.table,
         problems=problems,
         info=info,
         columns=ColumnReader(),
     )
-    for ep in index.episodes:
-        ep.dataset = index
-        ep.problems = index.problems_for(ep.episode_index)
     _read_language(index)
     if not index.usable:
         raise DatasetOpenError(
@@ -115,7 +119,8 @@ def _read_language(index: DatasetIndex) -> None:
     """Language columns and 0.4.4 subtasks as per-episode tracks (see dataset/language.py)."""
     from leropilot_gl.dataset import language
 
-    spans = [(e.episode_index, e.data_path, e.row_start, e.row_end) for e in index.episodes if e.usable]
+    # a generator: read_layers walks the episodes only when the dataset has language columns
+    spans = ((e.episode_index, e.data_path, e.row_start, e.row_end) for e in index.episodes if e.usable)
     index.language, messages = language.read_layers(
         index.root, index.info.get("features") or {}, index.fps, spans
     )
@@ -253,6 +258,19 @@ def _camera_from_spec(
 
 
 @dataclass
+class _Row:
+    """One episode read one at a time (v2.x files, v3.0 rebuilt from data)."""
+
+    episode_index: int
+    length: int
+    tasks: tuple[str, ...]
+    data_path: Path
+    row_start: int
+    row_end: int
+    videos: dict[str, EpisodeVideo]
+
+
+@dataclass
 class _DataFile:
     path: Path
     num_rows: int | None
@@ -270,6 +288,53 @@ def _read_footer(path: Path) -> _DataFile:
         return _DataFile(path, None, frozenset(), f"unreadable parquet ({exc})")
 
 
+def _ints(table: pa.Table, name: str) -> np.ndarray:
+    """An integer column as int64 numpy, nulls (and a missing column) as -1."""
+    if name not in table.column_names:
+        return np.full(table.num_rows, -1, dtype=np.int64)
+    try:
+        return numbers_to_numpy(table.column(name), dtype="int64", fill=-1)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return np.full(table.num_rows, -1, dtype=np.int64)
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    """A float column as float64 numpy, nulls (and a missing column) as NaN."""
+    if name not in table.column_names:
+        return np.full(table.num_rows, np.nan)
+    try:
+        return numbers_to_numpy(table.column(name), dtype="float64", fill=np.nan)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return np.full(table.num_rows, np.nan)
+
+
+def _files_of(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (chunk, file) keys and, per row, the id of its file (-1 where not valid)."""
+    ids = np.full(len(keys), -1, dtype=np.int32)
+    uniq, inverse = np.unique(keys[valid], return_inverse=True)
+    ids[valid] = inverse
+    return uniq, ids
+
+
+_FILE_KEY = 1 << 24  # chunk * _FILE_KEY + file: one integer per (chunk, file)
+
+
+def _follow_in_file(file_ids: np.ndarray, order_key: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Start time of each row in its file when the rows of one file follow each other from 0."""
+    starts = np.full(len(file_ids), np.nan)
+    rows = np.flatnonzero(file_ids >= 0)
+    if len(rows) == 0:
+        return starts
+    order = rows[np.lexsort((order_key[rows], file_ids[rows]))]
+    durations = seconds[order]
+    before = np.cumsum(durations) - durations  # sum of all earlier rows, across files
+    group = file_ids[order]
+    first = np.r_[True, group[1:] != group[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    starts[order] = before - before[group_start]
+    return starts
+
+
 class _Builder:
     def __init__(
         self,
@@ -283,101 +348,202 @@ class _Builder:
     ) -> None:
         self.root = root
         self.info = info
+        self.meta = DatasetInfo.from_dict(info)
         self.fps = fps
         self.version = version
         self.features = features
         self.problems = problems
-        self.episodes: list[EpisodeIndex] = []
+        self.table: EpisodeColumns | None = None
         self.tasks: dict[int, str] = {}
         self.data_files: dict[Path, _DataFile] = {}
         self.video_keys = [k for k, f in features.items() if f.dtype == "video"]
         self._videos_listing: list[Path] | None = None
+        self._told_frame_index = False
 
     def problem(self, severity: Severity, message: str, **where: Any) -> None:
         self.problems.append(DatasetProblem(severity, message, **where))
 
+    def rel(self, path: Path) -> str:
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
+    def episodes_problem(
+        self, severity: Severity, message: str, episodes: np.ndarray, *, total: int, **where: Any
+    ) -> None:
+        """One problem for many episodes: `7 of 100 episodes: <message> (0, 3, 6, ...)`."""
+        eps = np.unique(np.asarray(episodes, dtype=np.int64))
+        if len(eps) == 0:
+            return
+        if len(eps) == 1:
+            self.problem(severity, message, episode_index=int(eps[0]), **where)
+            return
+        self.problem(
+            severity,
+            f"{len(eps)} of {total} episodes: {message} (episodes {list_some(eps)})",
+            episodes=tuple(int(e) for e in eps),
+            **where,
+        )
+
+    @property
+    def episode_count(self) -> int:
+        return 0 if self.table is None else len(self.table)
+
     # ---------------------------------------------------------------- v3.0
     def read_v3(self) -> None:
         self.tasks = self._read_tasks_v3()
-        rows = self._read_episode_rows_v3()
-        data_template = str(self.info.get("data_path") or L.DEFAULT_DATA_PATH_V3)
-        video_template = str(self.info.get("video_path") or L.DEFAULT_VIDEO_PATH_V3)
-        if rows is None:
+        read = read_episodes_v3(self.root)
+        for path, why in read.errors:
+            self.problem(Severity.ERROR, f"episode table {self.rel(path)} is {why}", path=path)
+        if not read.files:
+            self.problem(
+                Severity.ERROR,
+                f"{L.EPISODES_V3_DIR}/ holds no episode table; episodes rebuilt from the data files, "
+                "camera positions unknown",
+            )
+        table = read.table
+        if table is None or table.num_rows == 0:
             self._rebuild_from_data_v3()
             return
-        paths = {}
-        for row in rows:
-            try:
-                paths[row["episode_index"]] = self.root / data_template.format(
-                    chunk_index=int(row[L.EP_DATA_CHUNK]), file_index=int(row[L.EP_DATA_FILE])
-                )
-            except (KeyError, TypeError, ValueError):
-                self.problem(
-                    Severity.ERROR,
-                    "episode row lacks its data file index",
-                    episode_index=row.get("episode_index"),
-                )
-        self._load_footers(set(paths.values()))
-        # Row offsets inside shared files: episodes of one file are contiguous in global index.
-        first_index: dict[Path, int] = {}
-        for row in rows:
-            path = paths.get(row["episode_index"])
-            if path is not None:
-                first_index[path] = min(first_index.get(path, 1 << 62), int(row[L.EP_FROM_INDEX]))
-        rows_used: dict[Path, int] = {}
-        for row in sorted(rows, key=lambda r: r["episode_index"]):
-            ep = int(row["episode_index"])
-            path = paths.get(ep)
-            if path is None:
-                continue
-            length = int(row[L.EP_LENGTH])
-            start = int(row[L.EP_FROM_INDEX]) - first_index[path]
-            end = start + length
-            if int(row[L.EP_TO_INDEX]) - int(row[L.EP_FROM_INDEX]) != length:
-                self.problem(
-                    Severity.WARNING,
-                    f"length {length} disagrees with dataset index range "
-                    f"[{row[L.EP_FROM_INDEX]}, {row[L.EP_TO_INDEX]})",
-                    episode_index=ep,
-                )
-            rows_used[path] = max(rows_used.get(path, 0), end)
-            self._check_data_file(ep, path, end)
-            videos = {}
-            for key in self.video_keys:
-                try:
-                    vpath = self.root / video_template.format(
-                        video_key=key,
-                        chunk_index=int(row[L.ep_video_column(key, "chunk_index")]),
-                        file_index=int(row[L.ep_video_column(key, "file_index")]),
-                    )
-                    from_s = float(row[L.ep_video_column(key, "from_timestamp")])
-                    to_s = float(row[L.ep_video_column(key, "to_timestamp")])
-                except (KeyError, TypeError, ValueError):
-                    self.problem(
-                        Severity.ERROR, "no video position in the episode table", episode_index=ep, camera=key
-                    )
-                    continue
-                videos[key] = EpisodeVideo(key, vpath, from_s, to_s, vpath.is_file())
-            self.episodes.append(
-                EpisodeIndex(
-                    episode_index=ep,
-                    length=length,
-                    tasks=tuple(str(t) for t in (row.get(L.EP_TASKS) or ())),
-                    data_path=path,
-                    row_start=start,
-                    row_end=end,
-                    videos=videos,
-                    dataset=None,  # type: ignore[arg-type]  # set by open_dataset
-                )
+        required = {
+            L.EP_EPISODE_INDEX,
+            L.EP_LENGTH,
+            L.EP_FROM_INDEX,
+            L.EP_TO_INDEX,
+            L.EP_DATA_CHUNK,
+            L.EP_DATA_FILE,
+        }
+        missing = required - set(table.column_names)
+        if missing:
+            self.problem(
+                Severity.ERROR, f"episode table lacks columns {sorted(missing)}; episodes rebuilt from data"
             )
-        for path, used in rows_used.items():
+            self._rebuild_from_data_v3()
+            return
+        ep = _ints(table, L.EP_EPISODE_INDEX)
+        chunk, file = _ints(table, L.EP_DATA_CHUNK), _ints(table, L.EP_DATA_FILE)
+        lacking = (chunk < 0) | (file < 0) | (ep < 0)
+        if lacking.any():
+            self.episodes_problem(
+                Severity.ERROR,
+                "episode row lacks its data file index",
+                ep[lacking & (ep >= 0)],
+                total=len(ep),
+            )
+            table = table.filter(pa.array(~lacking))
+            ep, chunk, file = ep[~lacking], chunk[~lacking], file[~lacking]
+        n = len(ep)
+        if n == 0:
+            return
+        total = n
+        length = _ints(table, L.EP_LENGTH)
+        from_index, to_index = _ints(table, L.EP_FROM_INDEX), _ints(table, L.EP_TO_INDEX)
+        uniq, data_file = _files_of(chunk * _FILE_KEY + file, np.ones(n, dtype=bool))
+        template = self.meta.data_template
+        data_paths = [
+            self.root / template.format(chunk_index=int(k // _FILE_KEY), file_index=int(k % _FILE_KEY))
+            for k in uniq
+        ]
+        self._load_footers(set(data_paths))
+        # Row offsets inside shared files: the episodes of one file are contiguous in global index.
+        first = np.full(len(data_paths), np.iinfo(np.int64).max)
+        np.minimum.at(first, data_file, from_index)
+        row_start = from_index - first[data_file]
+        row_end = row_start + length
+        disagree = (to_index - from_index) != length
+        if disagree.any():
+            self.episodes_problem(
+                Severity.WARNING,
+                "length disagrees with the dataset index range (dataset_to_index - dataset_from_index)",
+                ep[disagree],
+                total=total,
+            )
+        num_rows = np.array(
+            [-1 if (r := self.data_files[p].num_rows) is None else r for p in data_paths], dtype=np.int64
+        )
+        for fid, path in enumerate(data_paths):
             df = self.data_files[path]
-            if df.num_rows is not None and df.num_rows != used:
-                self.problem(
-                    Severity.WARNING,
-                    f"{path.relative_to(self.root)} holds {df.num_rows} rows; the episode table accounts for {used}",
+            if df.error:
+                self.episodes_problem(
+                    Severity.ERROR,
+                    f"{self.rel(path)}: {df.error}",
+                    ep[data_file == fid],
+                    total=total,
                     path=path,
                 )
+        short = (num_rows[data_file] >= 0) & (row_end > num_rows[data_file])
+        for fid in np.unique(data_file[short]):
+            path = data_paths[fid]
+            self.episodes_problem(
+                Severity.ERROR,
+                f"{self.rel(path)} holds {num_rows[fid]} rows, fewer than the episode needs",
+                ep[short & (data_file == fid)],
+                total=total,
+                path=path,
+            )
+        used = np.zeros(len(data_paths), dtype=np.int64)
+        np.maximum.at(used, data_file, row_end)
+        for fid, path in enumerate(data_paths):
+            if num_rows[fid] >= 0 and num_rows[fid] != used[fid]:
+                self.problem(
+                    Severity.WARNING,
+                    f"{self.rel(path)} holds {num_rows[fid]} rows; the episode table accounts for {used[fid]}",
+                    path=path,
+                )
+        tasks = (
+            table.column(L.EP_TASKS).combine_chunks()
+            if L.EP_TASKS in table.column_names and pa.types.is_list(table.column(L.EP_TASKS).type)
+            else pa.nulls(n, pa.list_(pa.string()))
+        )
+        self.table = EpisodeColumns(
+            episode_index=ep,
+            length=length,
+            row_start=row_start,
+            row_end=row_end,
+            data_file=data_file,
+            data_paths=data_paths,
+            tasks=tasks,
+            videos={
+                key: self._video_columns_v3(table, key, ep, length, from_index) for key in self.video_keys
+            },
+        )
+
+    def _video_columns_v3(
+        self, table: pa.Table, key: str, ep: np.ndarray, length: np.ndarray, from_index: np.ndarray
+    ) -> VideoColumns:
+        """Per-camera file and time range (merged datasets keep one video file per source)."""
+        n = len(ep)
+        chunk = _ints(table, L.ep_video_column(key, "chunk_index"))
+        file = _ints(table, L.ep_video_column(key, "file_index"))
+        from_s = _floats(table, L.ep_video_column(key, "from_timestamp"))
+        to_s = _floats(table, L.ep_video_column(key, "to_timestamp"))
+        placed = (chunk >= 0) & (file >= 0)
+        uniq, file_ids = _files_of(chunk * _FILE_KEY + file, placed)
+        untimed = placed & (np.isnan(from_s) | np.isnan(to_s))
+        if untimed.any():
+            # A writer that gave files but no times: a file's first episode starts at 0, the next
+            # ones follow the previous lengths.
+            seconds = length / self.fps
+            starts = _follow_in_file(file_ids, from_index, seconds)
+            from_s = np.where(untimed, starts, from_s)
+            to_s = np.where(untimed, starts + seconds, to_s)
+            self.problem(
+                Severity.INFO,
+                f"the episode table gives this camera's file but no from/to timestamps for "
+                f"{int(untimed.sum())} of {n} episodes; positions inferred: each file's first episode "
+                f"starts at 0 s, the next ones follow the previous episodes' lengths at {self.fps:g} fps",
+                camera=key,
+            )
+        if not placed.all():
+            self.episodes_problem(
+                Severity.ERROR, "no video position in the episode table", ep[~placed], total=n, camera=key
+            )
+        template = self.meta.video_template
+        paths = [
+            self.root
+            / template.format(video_key=key, chunk_index=int(k // _FILE_KEY), file_index=int(k % _FILE_KEY))
+            for k in uniq
+        ]
+        exists = np.array([p.is_file() for p in paths], dtype=bool)
+        return VideoColumns(file_ids, from_s, to_s, paths, exists)
 
     def _read_tasks_v3(self) -> dict[int, str]:
         path = self.root / L.TASKS_V3_PATH
@@ -401,73 +567,36 @@ class _Builder:
             )
         }
 
-    def _read_episode_rows_v3(self) -> list[dict[str, Any]] | None:
-        files = sorted((self.root / L.EPISODES_V3_DIR).glob("chunk-*/file-*.parquet"))
-        if not files:
-            self.problem(
-                Severity.ERROR,
-                f"{L.EPISODES_V3_DIR}/ holds no episode table; episodes rebuilt from the data files, "
-                "camera positions unknown",
-            )
-            return None
-        rows: list[dict[str, Any]] = []
-        for path in files:
-            try:
-                parquet = pq.ParquetFile(path)
-                schema_names = parquet.schema_arrow.names
-                wanted = [n for n in schema_names if not n.startswith("stats/")]
-                rows.extend(parquet.read(columns=wanted).to_pylist())
-            except Exception as exc:
-                self.problem(
-                    Severity.ERROR,
-                    f"episode table {path.relative_to(self.root)} is unreadable ({exc})",
-                    path=path,
-                )
-        if not rows:
-            return None
-        required = {
-            "episode_index",
-            L.EP_LENGTH,
-            L.EP_FROM_INDEX,
-            L.EP_TO_INDEX,
-            L.EP_DATA_CHUNK,
-            L.EP_DATA_FILE,
-        }
-        missing = required - set(rows[0])
-        if missing:
-            self.problem(
-                Severity.ERROR, f"episode table lacks columns {sorted(missing)}; episodes rebuilt from data"
-            )
-            return None
-        return rows
-
     def _rebuild_from_data_v3(self) -> None:
-        files = sorted((self.root / L.DATA_DIR).glob("chunk-*/file-*.parquet"))
+        files = sorted((self.root / L.DATA_DIR).glob(L.PARQUET_CHUNK_FILE_GLOB))
         self._load_footers(set(files))
+        rows: list[_Row] = []
         for path in files:
             df = self.data_files[path]
             if df.error:
-                self.problem(Severity.ERROR, f"{path.relative_to(self.root)}: {df.error}", path=path)
+                self.problem(Severity.ERROR, f"{self.rel(path)}: {df.error}", path=path)
                 continue
-            self._episodes_from_rows(path)
+            rows.extend(self._episodes_from_rows(path))
+        self.table = self._columns_from_rows(rows)
 
     # ---------------------------------------------------------------- v2.x
     def read_v2(self) -> None:
         self.tasks = self._read_tasks_v2()
         rows = self._read_jsonl(L.EPISODES_V2_PATH)
-        data_template = str(self.info.get("data_path") or L.DEFAULT_DATA_PATH_V2)
-        video_template = str(self.info.get("video_path") or L.DEFAULT_VIDEO_PATH_V2)
-        chunks_size = int(self.info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
+        data_template = self.meta.data_template
+        video_template = self.meta.video_template
+        chunks_size = self.meta.chunks
         if rows is None:
             self.problem(
                 Severity.ERROR, f"{L.EPISODES_V2_PATH} is missing; episodes rebuilt from the data files"
             )
-            files = sorted((self.root / L.DATA_DIR).glob("chunk-*/episode_*.parquet"))
+            files = sorted((self.root / L.DATA_DIR).glob(L.V2_DATA_GLOB))
             rows = []
             for path in files:
                 m = re.search(r"episode_(\d+)", path.stem)
                 if m:
                     rows.append({"episode_index": int(m.group(1)), "length": None, "tasks": []})
+        rows = [r for r in rows if isinstance(r.get("episode_index"), int)]
         paths = {
             int(r["episode_index"]): self.root
             / data_template.format(
@@ -476,6 +605,7 @@ class _Builder:
             for r in rows
         }
         self._load_footers(set(paths.values()))
+        out: list[_Row] = []
         for row in sorted(rows, key=lambda r: int(r["episode_index"])):
             ep = int(row["episode_index"])
             path = paths[ep]
@@ -498,20 +628,11 @@ class _Builder:
                     episode_chunk=ep // chunks_size, video_key=key, episode_index=ep
                 )
                 videos[key] = self._locate_v2_video(ep, key, vpath, length)
-            self.episodes.append(
-                EpisodeIndex(
-                    episode_index=ep,
-                    length=length,
-                    tasks=tuple(str(t) for t in (row.get("tasks") or ())),
-                    data_path=path,
-                    row_start=0,
-                    row_end=length,
-                    videos=videos,
-                    dataset=None,  # type: ignore[arg-type]
-                )
-            )
-        if self.version == L.V20 and self.info.get("total_chunks") is not None and self.episodes:
-            expected_chunks = max(e.episode_index for e in self.episodes) // chunks_size + 1
+            tasks = tuple(str(t) for t in (row.get("tasks") or ()))
+            out.append(_Row(ep, length, tasks, path, 0, length, videos))
+        self.table = self._columns_from_rows(out)
+        if self.version == L.V20 and self.info.get("total_chunks") is not None and out:
+            expected_chunks = max(r.episode_index for r in out) // chunks_size + 1
             if int(self.info["total_chunks"]) != expected_chunks:
                 self.problem(
                     Severity.INFO,
@@ -552,22 +673,44 @@ class _Builder:
 
     def _read_jsonl(self, rel: str) -> list[dict[str, Any]] | None:
         path = self.root / rel
-        if not path.is_file():
-            return None
-        rows = []
-        for lineno, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                self.problem(Severity.WARNING, f"{rel} line {lineno} is not valid JSON; skipped", path=path)
-                continue
-            if isinstance(row, dict):
-                rows.append(row)
+        rows, bad = read_jsonl(path)
+        for lineno in bad:
+            self.problem(Severity.WARNING, f"{rel} line {lineno} is not valid JSON; skipped", path=path)
         return rows
 
     # ---------------------------------------------------------------- shared
+    def _columns_from_rows(self, rows: list[_Row]) -> EpisodeColumns:
+        """Columns from per-episode rows (v2.x, or v3.0 rebuilt from data): one file per episode there."""
+        rows = sorted({r.episode_index: r for r in rows}.values(), key=lambda r: r.episode_index)
+        data_paths = list(dict.fromkeys(r.data_path for r in rows))
+        data_id = {p: i for i, p in enumerate(data_paths)}
+        videos: dict[str, VideoColumns] = {}
+        for key in self.video_keys:
+            paths: dict[Path, bool] = {}
+            for r in rows:
+                if key in r.videos:
+                    paths.setdefault(r.videos[key].path, r.videos[key].exists)
+            ids = {p: i for i, p in enumerate(paths)}
+            videos[key] = VideoColumns(
+                file=np.array(
+                    [ids[r.videos[key].path] if key in r.videos else -1 for r in rows], dtype=np.int32
+                ),
+                from_s=np.array([r.videos[key].from_s if key in r.videos else np.nan for r in rows]),
+                to_s=np.array([r.videos[key].to_s if key in r.videos else np.nan for r in rows]),
+                paths=list(paths),
+                exists=np.array(list(paths.values()), dtype=bool),
+            )
+        return EpisodeColumns(
+            episode_index=np.array([r.episode_index for r in rows], dtype=np.int64),
+            length=np.array([r.length for r in rows], dtype=np.int64),
+            row_start=np.array([r.row_start for r in rows], dtype=np.int64),
+            row_end=np.array([r.row_end for r in rows], dtype=np.int64),
+            data_file=np.array([data_id[r.data_path] for r in rows], dtype=np.int32),
+            data_paths=data_paths,
+            tasks=pa.array([list(r.tasks) for r in rows], type=pa.list_(pa.string())),
+            videos=videos,
+        )
+
     def _load_footers(self, paths: set[Path]) -> None:
         todo = sorted(p for p in paths if p not in self.data_files)
         if len(todo) > 16:
@@ -577,11 +720,7 @@ class _Builder:
             results = [_read_footer(p) for p in todo]
         for df in results:
             self.data_files[df.path] = df
-            if (
-                df.error is None
-                and L.FRAME_INDEX not in df.columns
-                and not getattr(self, "_told_frame_index", False)
-            ):
+            if df.error is None and L.FRAME_INDEX not in df.columns and not self._told_frame_index:
                 self._told_frame_index = True
                 self.problem(
                     Severity.WARNING,
@@ -591,7 +730,7 @@ class _Builder:
 
     def _check_data_file(self, ep: int, path: Path, rows_needed: int) -> None:
         df = self.data_files[path]
-        rel = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+        rel = self.rel(path)
         if df.error:
             self.problem(Severity.ERROR, f"{rel}: {df.error}", episode_index=ep, path=path)
         elif df.num_rows is not None and df.num_rows < rows_needed:
@@ -602,42 +741,52 @@ class _Builder:
                 path=path,
             )
 
-    def _episodes_from_rows(self, path: Path) -> None:
+    def _episodes_from_rows(self, path: Path) -> list[_Row]:
         table = pq.ParquetFile(path).read(columns=[L.EPISODE_INDEX])
-        values = table.column(L.EPISODE_INDEX).to_pylist()
-        start = 0
-        for i in range(1, len(values) + 1):
-            if i == len(values) or values[i] != values[start]:
-                ep = int(values[start])
-                self.episodes.append(
-                    EpisodeIndex(ep, i - start, (), path, start, i, {}, dataset=None)  # type: ignore[arg-type]
-                )
-                start = i
+        values = _ints(table, L.EPISODE_INDEX)
+        if len(values) == 0:
+            return []
+        cuts = np.flatnonzero(np.diff(values)) + 1
+        starts = np.r_[0, cuts]
+        ends = np.r_[cuts, len(values)]
+        return [
+            _Row(int(values[s]), int(e - s), (), path, int(s), int(e), {})
+            for s, e in zip(starts, ends, strict=True)
+        ]
 
     def finish_cameras(self, cameras: dict[str, CameraInfo]) -> dict[str, CameraInfo]:
         """Report cameras without files, and read codec, size and fps from one real file each."""
         out = dict(cameras)
+        if self.table is None:
+            return out
+        eps = self.table.episode_index
+        total = len(eps)
         for key in self.video_keys:
-            eps = [e for e in self.episodes if key in e.videos]
-            present = [e for e in eps if e.videos[key].exists]
-            if eps and not present:
+            vc = self.table.videos.get(key)
+            if vc is None:
+                continue
+            placed = vc.file >= 0
+            if not placed.any():
+                continue
+            present_files = np.flatnonzero(vc.exists)
+            if not np.isin(vc.file[placed], present_files).any():
                 self.problem(
                     Severity.WARNING,
-                    f"camera declared in info.json but none of its {len(eps)} episode videos exist",
+                    f"camera declared in info.json but none of its {int(placed.sum())} episode videos exist",
                     camera=key,
                 )
                 continue
-            for e in eps:
-                if not e.videos[key].exists:
-                    self.problem(
-                        Severity.ERROR,
-                        f"video file missing: {e.videos[key].path.relative_to(self.root)}",
-                        episode_index=e.episode_index,
-                        camera=key,
-                        path=e.videos[key].path,
-                    )
-            if present:
-                out[key] = self._probe_camera(out[key], present[0].videos[key].path)
+            for fid in np.flatnonzero(~vc.exists):
+                path = vc.paths[fid]
+                self.episodes_problem(
+                    Severity.ERROR,
+                    f"video file missing: {self.rel(path)}",
+                    eps[vc.file == fid],
+                    total=total,
+                    camera=key,
+                    path=path,
+                )
+            out[key] = self._probe_camera(out[key], vc.paths[int(present_files[0])])
         return out
 
     def _probe_camera(self, camera: CameraInfo, path: Path) -> CameraInfo:
@@ -671,13 +820,17 @@ class _Builder:
         )
 
     def check_tasks(self) -> None:
-        multi = [e for e in self.episodes if len(e.tasks) > 1]
-        if multi:
-            first = multi[0]
+        if self.table is None:
+            return
+        counts = numbers_to_numpy(pc.list_value_length(self.table.tasks), dtype="int64", fill=0)
+        multi = np.flatnonzero(counts > 1)
+        if len(multi):
+            first = int(multi[0])
             self.problem(
                 Severity.INFO,
-                f"{len(multi)} of {len(self.episodes)} episodes list more than one task "
-                f"(episode {first.episode_index}: {', '.join(repr(t) for t in first.tasks)})",
+                f"{len(multi)} of {len(counts)} episodes list more than one task "
+                f"(episode {int(self.table.episode_index[first])}: "
+                f"{', '.join(repr(t) for t in self.table.tasks_at(first))})",
             )
 
     def check_meta_files(self) -> None:
@@ -698,8 +851,8 @@ class _Builder:
             )
 
     def check_totals(self) -> None:
-        episodes = len(self.episodes)
-        frames = sum(e.length for e in self.episodes)
+        episodes = self.episode_count
+        frames = 0 if self.table is None else int(self.table.length.sum())
         declared_eps = self.info.get("total_episodes")
         declared_frames = self.info.get("total_frames")
         if declared_eps is not None and int(declared_eps) != episodes:

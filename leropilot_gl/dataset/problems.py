@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,11 @@ class DatasetProblem:
     episode_index: int | None = None
     camera: str | None = None
     path: Path | None = None
+    # A problem shared by many episodes is reported once and lists them all here (sorted).
+    episodes: tuple[int, ...] = ()
+
+    def covers(self, episode_index: int) -> bool:
+        return self.episode_index == episode_index or episode_index in self.episodes
 
     def __str__(self) -> str:
         where = []
@@ -33,6 +39,12 @@ class DatasetProblem:
             where.append(self.camera)
         prefix = f"[{self.severity.label}] " + (f"({', '.join(where)}) " if where else "")
         return prefix + self.message
+
+
+def list_some(values: Sequence[int], limit: int = 8) -> str:
+    """`0, 3, 6, ...` : the first few of many episode indices, for one-line messages."""
+    shown = ", ".join(str(int(v)) for v in values[:limit])
+    return shown + (", ..." if len(values) > limit else "")
 
 
 class DatasetOpenError(Exception):

@@ -1,10 +1,21 @@
-"""The dataset tree: open datasets > episodes, with length, task and problems."""
+"""The dataset tree: open datasets > episodes, with length, problems and task.
+
+Only the visible rows are drawn (list clipper), so 100,000 episodes cost what 30 do. The rows are
+filtered and sorted as numpy columns (dataset/episode_rows.py), again only when the filter, the sort
+or the pending edits change. Click shows an episode, Ctrl-click marks one more, Shift-click marks a
+range, Del deletes the marked episodes (a pending edit, undoable).
+"""
 
 from __future__ import annotations
 
-from imgui_bundle import icons_fontawesome_6 as fa, imgui, imgui_ctx
+from pathlib import Path
 
-from leropilot_gl.state import AppState, OpenDataset
+import numpy as np
+from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
+
+from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns, rows_on_disk, rows_working
+from leropilot_gl.dataset.journal import Journal
+from leropilot_gl.state import AppState, OpenDataset, TreeView
 from leropilot_gl.ui import edit_actions
 from leropilot_gl.ui.problem_badge import problem_badge
 
@@ -13,7 +24,12 @@ TABLE_FLAGS = (
     | imgui.TableFlags_.borders_inner_v
     | imgui.TableFlags_.resizable
     | imgui.TableFlags_.sizing_stretch_prop
+    | imgui.TableFlags_.sortable
+    | imgui.TableFlags_.no_saved_settings  # saved widths drew the table shifted after a reopen
 )
+# Table columns and the row key each sorts by.
+COLUMNS = (("Episode", "order"), ("Frames", "length"), ("##problems", "problems"), ("Task", "task"))
+DELETED_COLOR = imgui.ImVec4(0.6, 0.6, 0.6, 0.8)
 
 
 def gui_dataset_tree(state: AppState) -> None:
@@ -24,10 +40,23 @@ def gui_dataset_tree(state: AppState) -> None:
     for dataset in list(state.datasets):
         with imgui_ctx.push_id(str(dataset.root)):
             _dataset_node(state, dataset)
+    _list_keys(state)
+
+
+def _journal(state: AppState, dataset: OpenDataset) -> Journal | None:
+    """The dataset's journal when its pending edits are what the tree shows."""
+    ed = state.edits
+    root = dataset.resolved_root
+    if not ed.attached(root) or ed.session.indexes.get(str(root)) is not dataset.index:
+        return None
+    return ed.session.journal(root)
 
 
 def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
     index = dataset.index
+    journal = _journal(state, dataset)
+    view = state.tree_views.setdefault(dataset.root, TreeView())
+    rows = _refresh_rows(view, dataset, journal)
     selected_here = state.selection.dataset_root == dataset.root
     flags = imgui.TreeNodeFlags_.default_open if selected_here else 0
     opened = imgui.tree_node_ex(f"{fa.ICON_FA_DATABASE} {index.name}###dataset", flags)
@@ -45,7 +74,7 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
             f"{index.root}\n{index.version}, {index.fps:g} fps, robot {index.robot_type or 'unknown'}"
         )
     imgui.same_line()
-    imgui.text_disabled(f"{index.version}  {len(index.episodes)} ep")
+    imgui.text_disabled(f"{index.version}  {_episode_count(index, rows, view.kept)}")
     edit_actions.gui_dataset_badges(state, dataset)
     dataset_level = [p for p in index.problems if p.episode_index is None]
     if dataset_level:
@@ -53,36 +82,268 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
         problem_badge(dataset_level)
     if not opened:
         return
-    if imgui.begin_table("episodes", 3, TABLE_FLAGS):
-        imgui.table_setup_column("Episode", imgui.TableColumnFlags_.width_fixed)
-        imgui.table_setup_column("Frames", imgui.TableColumnFlags_.width_fixed)
-        imgui.table_setup_column("Task")
-        if edit_actions.gui_edit_rows(state, dataset):  # the journal's working list (pending edits)
-            imgui.end_table()
-            imgui.tree_pop()
-            return
-        clipper = imgui.ListClipper()
-        clipper.begin(len(index.episodes))
-        while clipper.step():
-            for row in range(clipper.display_start, clipper.display_end):
-                episode = index.episodes[row]
-                with imgui_ctx.push_id(episode.episode_index):
-                    imgui.table_next_row()
-                    imgui.table_next_column()
-                    is_selected = selected_here and state.selection.episode_index == episode.episode_index
-                    clicked, _ = imgui.selectable(
-                        f"{episode.episode_index:06d}", is_selected, imgui.SelectableFlags_.span_all_columns
-                    )
-                    if clicked:
-                        state.select_episode(dataset.root, episode.episode_index)
-                    if is_selected and imgui.is_window_appearing():
-                        imgui.set_scroll_here_y()
-                    imgui.table_next_column()
-                    imgui.text(str(episode.length))
-                    imgui.table_next_column()
-                    if episode.problems:
-                        problem_badge(episode.problems)
-                        imgui.same_line()
-                    imgui.text(" | ".join(episode.tasks) if episode.tasks else "")
+    _filter_bar(view, rows)
+    order = view.order if view.order is not None else np.arange(0)
+    # The table fills what is left of the window and scrolls itself: its header stays in view.
+    # A table as tall as its rows, at most what is left of the window; with other datasets below,
+    # at most 60% of it, so their nodes stay on screen.
+    avail_y = imgui.get_content_region_avail().y
+    natural_y = (len(order) + 1.5) * imgui.get_frame_height_with_spacing()
+    last = state.datasets and state.datasets[-1] is dataset
+    height = min(
+        natural_y, avail_y if last else max(avail_y * 0.6, 8 * imgui.get_frame_height_with_spacing())
+    )
+    outer = imgui.ImVec2(0, max(height, 3 * imgui.get_frame_height_with_spacing()))
+    if imgui.begin_table("episodes", len(COLUMNS), TABLE_FLAGS | imgui.TableFlags_.scroll_y, outer):
+        imgui.table_setup_scroll_freeze(0, 1)
+        em = imgui.get_font_size()
+        for i, (name, _) in enumerate(COLUMNS):
+            col_flags = imgui.TableColumnFlags_.width_fixed
+            width = (4.2, 3.2, 1.2, 0)[i] * em
+            if i == len(COLUMNS) - 1:
+                col_flags = imgui.TableColumnFlags_.width_stretch
+            imgui.table_setup_column(name, col_flags, width)
+        imgui.table_headers_row()
+        _read_sort(view)
+        _draw_rows(state, dataset, view, rows, order)
         imgui.end_table()
     imgui.tree_pop()
+
+
+def _episode_count(index, rows: RowColumns, view_kept: int) -> str:
+    """The header's count: what Save would write, and what is on disk when that differs."""
+    on_disk = len(index.episodes)
+    if rows.working is None:
+        return f"{on_disk} ep"
+    kept = view_kept
+    return f"{kept} ep" if kept == on_disk else f"{kept} ep (on disk {on_disk})"
+
+
+def _refresh_rows(view: TreeView, dataset: OpenDataset, journal: Journal | None) -> RowColumns:
+    """Rebuild the row columns and their order only when something they depend on changed."""
+    index = dataset.index
+    if journal is None:
+        source_key: tuple = ("disk", id(index), len(index.problems))
+    else:
+        last_op = id(journal.ops[journal.cursor - 1]) if journal.cursor else None
+        source_key = ("journal", id(index), len(index.problems), id(journal), journal.cursor, last_op)
+    if view.rows is None or view.cache_key[:1] != (source_key,):
+        view.rows = rows_on_disk(index) if journal is None else rows_working(index, journal.episodes())
+        view.cache_key = (source_key,)
+        view.order = None
+        if view.rows.working is not None:
+            kept = np.fromiter((not e.deleted for e in view.rows.working), dtype=bool, count=len(view.rows))
+            view.future, view.kept = np.cumsum(kept) - 1, int(kept.sum())
+    key = (source_key, view.filter, view.sort_key, view.ascending)
+    if view.order is None or view.cache_key != key:
+        view.order = view.rows.order(view.filter, view.sort_key, ascending=view.ascending)
+        view.cache_key = key
+    return view.rows
+
+
+def _filter_bar(view: TreeView, rows: RowColumns) -> None:
+    flt = view.filter
+    em = imgui.get_font_size()
+    # Fit the window's width: a wider line would widen the table below it past the window's edge.
+    imgui.set_next_item_width(max(6 * em, imgui.get_content_region_avail().x - 10.5 * em))
+    changed, text = imgui.input_text_with_hint("##filter", "filter: index or task", flt.text)
+    imgui.same_line()
+    imgui.set_next_item_width(2.6 * em)
+    changed_min, min_length = imgui.input_int("##min_frames", flt.min_length, 0, 0)
+    if imgui.is_item_hovered():
+        imgui.set_tooltip("at least this many frames (0: any)")
+    imgui.same_line()
+    imgui.text_disabled("-")
+    imgui.same_line()
+    imgui.set_next_item_width(2.6 * em)
+    changed_max, max_length = imgui.input_int("##max_frames", flt.max_length, 0, 0)
+    if imgui.is_item_hovered():
+        imgui.set_tooltip("at most this many frames (0: any)")
+    imgui.same_line()
+    changed_problems, problems_only = imgui.checkbox(
+        f"{fa.ICON_FA_TRIANGLE_EXCLAMATION}###problems_only", flt.problems_only
+    )
+    if imgui.is_item_hovered():
+        imgui.set_tooltip("only episodes with problems")
+    if changed or changed_min or changed_max or changed_problems:
+        view.filter = EpisodeFilter(text, max(0, min_length), max(0, max_length), problems_only)
+    if view.filter.active and view.order is not None:
+        imgui.text_disabled(f"{len(view.order)} of {len(rows)} episodes match")
+
+
+def _read_sort(view: TreeView) -> None:
+    specs = imgui.table_get_sort_specs()
+    if specs is None or not specs.specs_dirty:
+        return
+    if specs.specs_count > 0:
+        spec = specs.get_specs(0)
+        view.sort_key = COLUMNS[spec.column_index][1]
+        view.ascending = spec.sort_direction != imgui.SortDirection.descending
+    else:
+        view.sort_key, view.ascending = "order", True
+    specs.specs_dirty = False
+
+
+def _draw_rows(
+    state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, order: np.ndarray
+) -> None:
+    sel = state.selection
+    here = sel.dataset_root == dataset.root
+    scroll_to = None
+    if here and sel.uid is not None and view.scrolled_to != (sel.uid, view.cache_key):
+        scroll_to = view.position_of(sel.uid)  # the shown episode changed (click, PageUp/PageDown)
+        view.scrolled_to = (sel.uid, view.cache_key)
+    future = view.future
+    clipper = imgui.ListClipper()
+    clipper.begin(len(order))
+    if scroll_to is not None:
+        clipper.include_item_by_index(scroll_to)
+    while clipper.step():
+        for position in range(clipper.display_start, clipper.display_end):
+            row = int(order[position])
+            uid = rows.uid(row)
+            with imgui_ctx.push_id(uid):
+                imgui.table_next_row()
+                imgui.table_next_column()
+                marked = here and uid in sel.marked
+                if rows.working is None:
+                    _disk_row(state, dataset, view, rows, row, marked)
+                else:
+                    _working_row(state, dataset, view, rows, row, marked, future)
+                if position == scroll_to and not imgui.is_item_visible():
+                    imgui.set_scroll_here_y()  # only when the shown row is out of view
+
+
+def _select_clicked(
+    state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, row: int
+) -> None:
+    io = imgui.get_io()
+    sel = state.selection
+    uid = rows.uid(row)
+    root = dataset.root
+    if io.key_shift and sel.dataset_root == root and sel.anchor is not None:
+        start, end = view.position_of(sel.anchor), view.position_of(uid)
+        anchor = sel.anchor
+        state.select_row(root, rows, row, keep_marks=True)
+        if start is not None and end is not None and view.order is not None:
+            lo, hi = min(start, end), max(start, end)
+            state.selection.marked = {rows.uid(int(r)) for r in view.order[lo : hi + 1]}
+        state.selection.anchor = anchor
+    elif io.key_ctrl and sel.dataset_root == root:
+        was_marked = uid in sel.marked
+        state.select_row(root, rows, row, keep_marks=True)
+        if was_marked and len(state.selection.marked) > 1:
+            state.selection.marked.discard(uid)
+        else:
+            state.selection.marked.add(uid)
+        state.selection.anchor = uid
+    else:
+        state.select_row(root, rows, row)
+
+
+def _disk_row(
+    state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, row: int, marked: bool
+) -> None:
+    episode = dataset.index.episodes[row]
+    clicked, _ = imgui.selectable(
+        f"{episode.episode_index:06d}", marked, imgui.SelectableFlags_.span_all_columns
+    )
+    if clicked:
+        _select_clicked(state, dataset, view, rows, row)
+    imgui.table_next_column()
+    imgui.text(str(episode.length))
+    imgui.table_next_column()
+    if rows.problem_count[row]:
+        problem_badge(episode.problems)
+    imgui.table_next_column()
+    imgui.text(" | ".join(episode.tasks) if episode.tasks else "")
+
+
+def _working_row(
+    state: AppState,
+    dataset: OpenDataset,
+    view: TreeView,
+    rows: RowColumns,
+    row: int,
+    marked: bool,
+    future: np.ndarray | None,
+) -> None:
+    e = rows.working[row]
+    root = dataset.resolved_root
+    own = e.slice.source_root == str(root) and e.uid == f"e{e.slice.source_episode}"
+    # A duplicate or a copy is a new episode: it shows the number Save gives it, never its source's.
+    label = f"{e.slice.source_episode:06d}" if own or e.deleted else f"+{int(future[row]):06d}"
+    if e.deleted:
+        imgui.push_style_color(imgui.Col_.text, DELETED_COLOR)
+    clicked, _ = imgui.selectable(label, marked, imgui.SelectableFlags_.span_all_columns)
+    if e.deleted:
+        imgui.pop_style_color()
+        _strike_through_last_item(label)
+    elif not own and imgui.is_item_hovered():
+        source = Path(e.slice.source_root)
+        where = "" if source == root else f" of {source.name}"
+        imgui.set_tooltip(
+            f"new: a copy of episode {e.slice.source_episode}{where}; episode {future[row]} after Save"
+        )
+    if clicked:
+        _select_clicked(state, dataset, view, rows, row)
+    edit_actions.gui_row_interactions(state, root, e, row, label)
+    imgui.table_next_column()
+    imgui.text(str(e.length))
+    if e.trimmed and imgui.is_item_hovered():
+        imgui.set_tooltip(f"trimmed: frames {e.slice.start}..{e.slice.end - 1} of {e.source_length}")
+    imgui.table_next_column()
+    if rows.problem_count[row]:
+        problem_badge(dataset.index.problems_for(int(rows.episode_index[row])))
+    imgui.table_next_column()
+    edit_actions.gui_row_badges(state, root, e)
+
+
+def _strike_through_last_item(label: str) -> None:
+    rect_min, rect_max = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+    width = imgui.calc_text_size(label).x
+    y = (rect_min.y + rect_max.y) / 2
+    imgui.get_window_draw_list().add_line(
+        imgui.ImVec2(rect_min.x, y),
+        imgui.ImVec2(rect_min.x + width, y),
+        imgui.get_color_u32(DELETED_COLOR),
+        1.5,
+    )
+
+
+def _list_keys(state: AppState) -> None:
+    """Keys of the focused tree: Del deletes the marked episodes, Ctrl+Home/End go to the first/last row."""
+    io = imgui.get_io()
+    if io.want_text_input or not imgui.is_window_focused(imgui.FocusedFlags_.root_and_child_windows):
+        return
+    dataset = state.selected_dataset
+    if dataset is not None and io.key_ctrl:
+        for key, first in ((imgui.Key.home, True), (imgui.Key.end, False)):
+            view = state.tree_views.get(dataset.root)
+            if (
+                imgui.is_key_pressed(key, False)
+                and view is not None
+                and view.order is not None
+                and len(view.order)
+            ):
+                state.select_row(dataset.root, view.rows, int(view.order[0 if first else -1]))
+    if imgui.is_key_pressed(imgui.Key.delete, False):
+        _delete_marked(state)
+
+
+def _delete_marked(state: AppState) -> None:
+    dataset = state.selected_dataset
+    if dataset is None or not state.selection.marked:
+        return
+    journal = _journal(state, dataset)
+    if journal is None:
+        state.notify("warning", f"{dataset.index.name} cannot be edited yet (its pending edits are loading)")
+        return
+    root = dataset.resolved_root
+    deleted = {e.uid for e in journal.episodes() if e.deleted}
+    uids = sorted(u for u in state.selection.marked if u not in deleted)
+    if not uids:
+        return
+    ed = state.edits
+    ed.run(lambda: ed.session.delete(root, uids), state.notify)
+    hello_imgui.log(hello_imgui.LogLevel.info, f"delete: {len(uids)} episode(s) of {dataset.index.name}")

@@ -155,6 +155,18 @@ def _episode_row(state: AppState, root: Path, e: WorkingEpisode, position: int, 
         _badges(state, root, e)
 
 
+def gui_row_interactions(state: AppState, root: Path, e: WorkingEpisode, position: int, label: str) -> None:
+    """Drag, drop and context menu of a working row that the tree drew (position: in the working list)."""
+    if not editor(state).busy(root):
+        _drag_source(state, root, e, label)
+        _drop_target(state, root, position)
+        _row_menu(state, root, e, position)
+
+
+def gui_row_badges(state: AppState, root: Path, e: WorkingEpisode) -> None:
+    _badges(state, root, e)
+
+
 def _selection_shows(state: AppState, e: WorkingEpisode) -> bool:
     sel = state.selection
     return (

@@ -395,3 +395,36 @@ def test_token_never_appears_in_logs_output_or_our_files(
     assert any(t for t in texts), "something was logged at all"
     for path in (p for p in tmp_path.rglob("*") if p.is_file()):
         assert TEST_TOKEN.encode() not in path.read_bytes(), f"token written to {path}"
+
+
+def test_lazy_open_of_10k_episodes_fetches_meta_then_one_episode(hf_home, stand_in):
+    """10,000 episodes in 10 data files: the open fetches meta/ and the first episode's files;
+    selecting the last episode fetches its one data file. Requests and bytes are counted."""
+    from tools.scale_dataset import cached_scale_dataset
+
+    folder = cached_scale_dataset(10_000, per_data_file=1_000, per_meta_file=2_500)
+    repo = stand_in.add_dataset("carol/big", folder)
+    rec = Recorder()
+    index, origin = hub.open_lazy("carol/big", endpoint=stand_in.url, progress=rec)
+    fetched = stand_in.resolved_paths("carol/big")
+    meta = sorted(p for p in repo.files if p.startswith("meta/"))
+    first = [
+        "data/chunk-000/file-000.parquet",
+        "videos/observation.images.front/chunk-000/file-000.mp4",
+        "videos/observation.images.wrist/chunk-000/file-000.mp4",
+    ]
+    assert sorted(fetched) == sorted(meta + first)
+    assert len(fetched) == len(set(fetched)) == len(meta) + 3  # one request per file, none twice
+    fetched_bytes = sum(len(repo.files[p]) for p in fetched)
+    total_bytes = sum(len(b) for b in repo.files.values())
+    print(f"\nlazy open of 10,000 episodes: {len(fetched)} files, {fetched_bytes} of {total_bytes} bytes")
+    assert fetched_bytes < total_bytes
+    assert len(index.episodes) == 10_000
+    last = index.episode(9_999)
+    assert not last.data_path.exists() and all(v.exists for v in last.videos.values())
+
+    stand_in.clear_log()
+    new_index = hub.fetch_episode(origin, index, 9_999, progress=rec)
+    assert stand_in.resolved_paths("carol/big") == ["data/chunk-000/file-009.parquet"]
+    assert new_index.episode(9_999).column("episode_index").tolist() == [9_999] * 10
+    assert not new_index.episode(9_999).problems

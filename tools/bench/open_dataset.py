@@ -1,13 +1,13 @@
-"""How long opening a 1,000-episode LeRobot v3.0 dataset takes, and how much memory it needs.
+"""How long opening a LeRobot v3.0 dataset of many episodes takes, and how much memory it needs.
 
-Compares leropilot-gl's `open_dataset` with LeRobot's `LeRobotDatasetMetadata` and
-`LeRobotDataset`. Each measurement runs in a fresh Python process (imports done before the clock
-starts), so caches and earlier allocations of one loader do not help or hurt another.
+Compares leropilot-gl's `open_dataset` with LeRobot's `LeRobotDatasetMetadata` (and, with
+--lerobot-dataset, `LeRobotDataset`). Each measurement runs in a fresh Python process (imports done
+before the clock starts), so caches and earlier allocations of one loader do not help or hurt another.
 
-    python tools/bench/open_dataset.py [--episodes 1000] [--repeats 3] [--dataset PATH]
+    python tools/bench/open_dataset.py [--episodes 100000] [--repeats 3] [--dataset PATH]
 
-The dataset is generated once with tools/make_sample_dataset.py and reused from
-~/.cache/leropilot-gl/bench/.
+The dataset (10 frames per episode, 2 AV1 cameras, stats columns in meta/episodes as LeRobot writes
+them) is made in seconds by tools/scale_dataset.py and reused from ~/.cache/leropilot-gl/bench/.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tools.make_sample_dataset import DEFAULT_CACHE_DIR, cached_sample_dataset  # noqa: E402
+from tools.scale_dataset import SCALE_CACHE_DIR, cached_scale_dataset  # noqa: E402
 
-BENCH_CACHE_DIR = DEFAULT_CACHE_DIR / "bench"
 REPO_ID = "local/bench"
 
 # Run in the child: import what the loader needs, then time only the open itself.
@@ -83,18 +82,7 @@ LOADERS = (
 
 def bench_dataset(episodes: int) -> Path:
     """The benchmark dataset: `episodes` episodes of 10 frames, 2 cameras of 64x48 AV1 (cached)."""
-    return cached_sample_dataset(
-        f"bench-{episodes}",
-        cache_dir=BENCH_CACHE_DIR,
-        hash_sources=False,  # minutes to build; timing does not depend on generator details
-        repo_id=REPO_ID,
-        episodes=episodes,
-        frames=10,
-        cameras=2,
-        width=64,
-        height=48,
-        vcodec="libsvtav1",
-    )
+    return cached_scale_dataset(episodes)
 
 
 def measure(loader: str, root: Path) -> dict:
@@ -117,41 +105,48 @@ def _mib(n: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--episodes", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3, help="fresh processes per loader (median)")
     parser.add_argument("--dataset", type=Path, default=None, help="bench this dataset instead")
+    parser.add_argument(
+        "--lerobot-dataset", action="store_true", help="also time LeRobotDataset (loads every data row)"
+    )
     args = parser.parse_args(argv)
+    loaders = [(k, label) for k, label in LOADERS if args.lerobot_dataset or k != "lerobot_dataset"]
 
     if args.dataset is not None:
         root = args.dataset
     else:
         start = time.perf_counter()
-        print(f"dataset: making or reusing {args.episodes} episodes under {BENCH_CACHE_DIR} ...", flush=True)
+        print(f"dataset: making or reusing {args.episodes} episodes under {SCALE_CACHE_DIR} ...", flush=True)
         root = bench_dataset(args.episodes)
         print(f"dataset: {root} ready in {time.perf_counter() - start:.1f} s", flush=True)
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     print(f"dataset size: {size / 2**20:.1f} MiB, {sum(1 for _ in root.rglob('*.mp4'))} mp4 files")
 
     medians: dict[str, float] = {}
+    peaks: dict[str, float] = {}
     print(f"\n{'loader':44} {'median s':>9} {'min s':>7} {'RSS MiB':>8} {'peak MiB':>8} {'episodes':>8}")
-    for loader, label in LOADERS:
+    for loader, label in loaders:
         runs = [measure(loader, root) for _ in range(args.repeats)]
         seconds = [r["seconds"] for r in runs]
         medians[loader] = statistics.median(seconds)
         rss = statistics.median(r["rss_delta"] for r in runs)
         peak = statistics.median(r["peak_delta"] for r in runs)
+        peaks[loader] = peak
         print(
             f"{label:44} {medians[loader]:9.3f} {min(seconds):7.3f} {_mib(rss)} {_mib(peak)} "
             f"{runs[0]['episodes']:8d}"
         )
     print(
         "(RSS/peak: growth of the process's resident memory over the open, imports excluded; the\n"
-        " first open_dataset pays for lazy imports (av) that lerobot's module import\n"
-        " has already done for its loaders)"
+        " first open_dataset pays for lazy imports that lerobot's module import has already done)"
     )
+    open_s, meta_s = medians["leropilot_open_dataset"], medians["lerobot_metadata"]
+    extra = f" lerobot_dataset_s={medians['lerobot_dataset']:.3f}" if "lerobot_dataset" in medians else ""
     print(
-        f"summary: open_s={medians['leropilot_open_dataset']:.3f} "
-        f"lerobot_meta_s={medians['lerobot_metadata']:.3f} lerobot_dataset_s={medians['lerobot_dataset']:.3f}"
+        f"summary: open_s={open_s:.3f} lerobot_meta_s={meta_s:.3f} ratio={meta_s / open_s:.2f} "
+        f"rss_mb={peaks['leropilot_open_dataset'] / 2**20:.1f}{extra}"
     )
     return 0
 
