@@ -12,7 +12,7 @@ from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp
 from leropilot_gl.render.headless import init_null_platform
 from leropilot_gl.settings import Settings
 from leropilot_gl.state import AppState
-from leropilot_gl.ui import layout, quit_dialog
+from leropilot_gl.ui import frame, layout, quit_dialog
 from leropilot_gl.ui.folder_browser import choose_path, gui_file_browser
 from leropilot_gl.ui.notices import gui_notices
 from leropilot_gl.ui.shortcuts_help import gui_shortcuts_help
@@ -45,8 +45,7 @@ def tick(state: AppState) -> None:
                 state.notify("error", f"{snap.title} failed: {snap.error}")
         elif snap.status == "cancelled":
             state.notify("info", f"{snap.title} cancelled")
-    for hook in state.tick_hooks:
-        hook(state)
+    frame.tick_features(state)
 
 
 def handle_dropped_paths(state: AppState, paths: list[str]) -> None:
@@ -142,8 +141,7 @@ def handle_app_shortcuts(state: AppState, ui: _UiOnlyState) -> None:
 # ---------------------------------------------------------------------------- menus
 def gui_menus(state: AppState, ui: _UiOnlyState) -> None:
     _gui_file_menu(state, ui)
-    for menu_hook in state.menu_hooks:
-        menu_hook(state)
+    frame.gui_feature_menus(state)
     _gui_view_menu(state, ui)
     _gui_help_menu(state, ui)
 
@@ -292,12 +290,9 @@ def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hell
         if persist_layout:
             state.settings = Settings.from_json(hello_imgui.load_user_pref(SETTINGS_PREF))
         _install_drop_callback(state)
-        for hook in state.post_init_hooks:
-            hook(state)
 
     def before_exit() -> None:
-        for hook in state.before_exit_hooks:
-            hook(state)
+        frame.release(state)
         if persist_layout:
             hello_imgui.save_user_pref(SETTINGS_PREF, state.settings.to_json())
         state.shutdown()
@@ -364,7 +359,11 @@ def run_app(dataset_args: list[str], *, offscreen_png: str | None = None, max_wa
         params = build_runner_params(state, persist_layout=False)  # never touch the user's layout
         params.fps_idling.enable_idling = False  # no user input will come to wake an idling loop
         started_at = time.monotonic()
-        state.tick_hooks.append(lambda s: _exit_when_settled(s, started_at, max_wait_s))
+        tick_then_check = params.callbacks.post_new_frame
+        params.callbacks.post_new_frame = lambda: (
+            tick_then_check(),
+            _exit_when_settled(state, started_at, max_wait_s),
+        )
     else:
         missing = _display_missing()
         if missing:

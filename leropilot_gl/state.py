@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,11 +109,6 @@ class AppState:
     show_demo_window: bool = False
     show_metrics_window: bool = False
     show_id_stack_tool: bool = False
-    # Features plug into the frame here (registered by ui/layout.install_feature_hooks).
-    tick_hooks: list[Callable[[AppState], None]] = field(default_factory=list)
-    menu_hooks: list[Callable[[AppState], None]] = field(default_factory=list)
-    post_init_hooks: list[Callable[[AppState], None]] = field(default_factory=list)
-    before_exit_hooks: list[Callable[[AppState], None]] = field(default_factory=list)
 
     # ------------------------------------------------------------------ datasets
     def open_dataset_async(self, path: str | Path) -> None:

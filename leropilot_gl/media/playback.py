@@ -6,7 +6,6 @@ Plain data and no GL: the camera textures are created, filled and released by th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +72,6 @@ class PlaybackState:
     plot_error: str | None = None
     idling_before: bool | None = None  # the runner's idling setting while playback overrides it
     # Extra drawing inside the timeline plot (e.g. trim handles): fn(state, TimelineView).
-    timeline_overlays: list[Callable[..., None]] = field(default_factory=list)
     ui_objects: dict[str, Any] = field(default_factory=dict)  # imgui-side objects (axis links)
 
     def ensure_pool(self, cache_bytes: int, *, backend: str = "auto") -> DecodePool:

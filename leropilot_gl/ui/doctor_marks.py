@@ -48,9 +48,3 @@ def doctor_timeline_marks(state: AppState, view) -> None:  # noqa: ANN001  # vie
         ]
         if tips:
             imgui.set_tooltip("\n".join(tips[:6]))
-
-
-def register_doctor_marks(state: AppState) -> None:
-    overlays = state.playback.timeline_overlays
-    if doctor_timeline_marks not in overlays:
-        overlays.append(doctor_timeline_marks)

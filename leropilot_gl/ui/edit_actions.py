@@ -11,7 +11,6 @@ from leropilot_gl.dataset.edit_state import ConfirmRequest, EditorState
 from leropilot_gl.dataset.journal import COPIED, DUPLICATED, MOVED, TRIMMED, EditError, WorkingEpisode
 from leropilot_gl.state import AppState, OpenDataset
 from leropilot_gl.ui import quit_dialog
-from leropilot_gl.ui.trim_handles import register_timeline_overlay
 
 DRAG_TYPE = "LEROPILOT_EPISODE"
 CONFIRM_POPUP = "Confirm changes###edit_confirm"
@@ -36,9 +35,6 @@ def _root(path: Path | str) -> Path:
 def edit_tick_hook(state: AppState) -> None:
     """Attach opened datasets, land finished saves, and the undo/redo shortcuts."""
     ed = editor(state)
-    register_timeline_overlay(state)
-    if flush_journals not in state.before_exit_hooks:
-        state.before_exit_hooks.append(flush_journals)
     quit_dialog.reopen_tick(state)
     for notice in ed.sync([d.index for d in state.datasets], state.executor):
         state.notify("info", notice)

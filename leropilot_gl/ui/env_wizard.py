@@ -368,7 +368,7 @@ def _show_window(label: str) -> None:
 
 
 def env_menu_hook(state: AppState) -> None:
-    """The "Environments" menu (registered in ui/layout.install_feature_hooks)."""
+    """The "Environments" menu (called from ui/frame.gui_feature_menus)."""
     if imgui.begin_menu("Environments"):
         if imgui.menu_item("New environment...", "", False)[0]:
             if state.envs.draft.env_id is not None and not state.jobs.is_running(

@@ -1,4 +1,4 @@
-"""Docking layout: dock spaces, the dockable windows, and the hooks features add to the frame."""
+"""Docking layout: dock spaces and the dockable windows (what runs each frame: ui/frame.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from leropilot_gl.state import AppState
 from leropilot_gl.ui import env_wizard
 from leropilot_gl.ui.dataset_tree import gui_dataset_tree
 from leropilot_gl.ui.details import gui_details
-from leropilot_gl.ui.doctor_marks import register_doctor_marks
-from leropilot_gl.ui.doctor_panel import WINDOW as DOCTOR_WINDOW, doctor_tick_hook, gui_doctor_panel
-from leropilot_gl.ui.edit_actions import edit_menu_hook, edit_tick_hook
+from leropilot_gl.ui.doctor_panel import WINDOW as DOCTOR_WINDOW, gui_doctor_panel
 from leropilot_gl.ui.env_list import gui_env_list
-from leropilot_gl.ui.hub_panel import gui_hub_panel, hub_tick_hook
 from leropilot_gl.ui.notices import LOG_WINDOW, gui_notice_log
 from leropilot_gl.ui.pending_edits import WINDOW as PENDING_EDITS_WINDOW, gui_pending_edits
 from leropilot_gl.ui.plots import gui_plots
@@ -22,10 +19,8 @@ from leropilot_gl.ui.settings_panel import gui_settings_panel
 from leropilot_gl.ui.sync_table import gui_sync_table
 from leropilot_gl.ui.task_list import WINDOW as TASKS_WINDOW, gui_task_list
 from leropilot_gl.ui.timeline import gui_timeline
-from leropilot_gl.ui.transport import playback_tick, release_playback
 from leropilot_gl.ui.video_grid import gui_video_grid
-from leropilot_gl.ui.view3d import gui_view3d, release_view3d_gl
-from leropilot_gl.ui.watch_status import watch_tick_hook
+from leropilot_gl.ui.view3d import gui_view3d
 
 MAIN_SPACE = "MainDockSpace"
 LEFT_SPACE = "LeftSpace"
@@ -115,28 +110,4 @@ def make_docking_params(state: AppState) -> hello_imgui.DockingParams:
     params.layout_name = LAYOUT_NAME
     params.docking_splits = make_docking_splits()
     params.dockable_windows = make_dockable_windows(state)
-    install_feature_hooks(state)
     return params
-
-
-def install_feature_hooks(state: AppState) -> None:
-    """Per-frame ticks, menus and GL setup/teardown that features add to the app."""
-    if hub_tick_hook not in state.tick_hooks:  # Hub: login state, lazy episode fetches, dialogs
-        state.tick_hooks.append(hub_tick_hook)
-        state.menu_hooks.append(gui_hub_panel)
-    if playback_tick not in state.tick_hooks:  # playback: clock, decode requests, camera textures
-        state.tick_hooks.insert(0, playback_tick)
-        state.before_exit_hooks.append(release_playback)
-    if env_wizard.env_tick_hook not in state.tick_hooks:  # params may be built twice for one state
-        state.tick_hooks.append(env_wizard.env_tick_hook)
-        state.menu_hooks.append(env_wizard.env_menu_hook)
-    if edit_tick_hook not in state.tick_hooks:  # editing: journals, saves, undo/redo shortcuts
-        state.tick_hooks.append(edit_tick_hook)
-        state.menu_hooks.append(edit_menu_hook)
-    if watch_tick_hook not in state.tick_hooks:  # recordings: new episodes appear as they land
-        state.tick_hooks.append(watch_tick_hook)
-    if doctor_tick_hook not in state.tick_hooks:  # dataset doctor: collect checks, timeline marks
-        state.tick_hooks.append(doctor_tick_hook)
-        register_doctor_marks(state)
-    if release_view3d_gl not in state.before_exit_hooks:  # GL objects go while the context lives
-        state.before_exit_hooks.append(release_view3d_gl)

@@ -8,8 +8,10 @@ import numpy as np
 from imgui_bundle import hello_imgui, imgui, implot
 
 from leropilot_gl.state import AppState
+from leropilot_gl.ui.doctor_marks import doctor_timeline_marks
 from leropilot_gl.ui.language_track import draw_language_tracks, tracks_height
 from leropilot_gl.ui.transport import gui_transport
+from leropilot_gl.ui.trim_handles import timeline_trim_overlay
 
 PLAYHEAD_COLOUR = imgui.ImVec4(1.0, 0.35, 0.25, 1.0)
 
@@ -96,13 +98,11 @@ def _timeline_plot(state: AppState, x_min: implot.BoxedValue, x_max: implot.Boxe
 
 
 def draw_tracks(state: AppState, view: TimelineView) -> None:
-    """The one place where things are drawn over the timeline: trim handles, marks, extra tracks.
-
-    Each overlay in `state.playback.timeline_overlays` is called as overlay(state, view) inside the
-    plot. An overlay that owns the mouse (a handle hovered or dragged) sets
+    """The one place where things are drawn over the timeline, in this order: trim handles, doctor
+    marks, language tracks. An overlay that owns the mouse (a handle hovered or dragged) sets
     `state.playback.ui_objects["timeline_handle_hot"] = True` so that the timeline does not seek.
     """
     state.playback.ui_objects["timeline_handle_hot"] = False
-    for overlay in state.playback.timeline_overlays:
-        overlay(state, view)
+    timeline_trim_overlay(state, view)
+    doctor_timeline_marks(state, view)
     draw_language_tracks(state, view)

@@ -166,7 +166,7 @@ def gui_trim_bar(state: AppState) -> None:
 
 
 def timeline_trim_overlay(state: AppState, view) -> None:  # noqa: ANN001  # view: ui.timeline.TimelineView
-    """The trim handles inside the timeline plot (registered in state.playback.timeline_overlays)."""
+    """The trim handles inside the timeline plot (drawn by ui/timeline.draw_tracks)."""
     target = trim_target(state)
     if target is None or view.x_max_s <= view.x_min_s or state.time.fps <= 0:
         return
@@ -200,10 +200,3 @@ def set_trim_point(state: AppState, which: str) -> bool:
         return False
     state.edits.run(lambda: state.edits.session.trim(root, episode.uid, start, end), state.notify)
     return True
-
-
-def register_timeline_overlay(state: AppState) -> None:
-    """Add the trim handles to the timeline (its extension point: playback.timeline_overlays)."""
-    overlays = state.playback.timeline_overlays
-    if timeline_trim_overlay not in overlays:
-        overlays.append(timeline_trim_overlay)

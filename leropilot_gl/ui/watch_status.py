@@ -42,8 +42,6 @@ def gui_episode_mark(state: AppState, root: Path, episode_index: int) -> None:
 def watch_tick_hook(state: AppState) -> None:
     """Once per frame: a watcher per open dataset, and what they saw (no file work here)."""
     w = state.watch
-    if stop_watchers not in state.before_exit_hooks:
-        state.before_exit_hooks.append(stop_watchers)
     open_roots = {d.root.resolve(): d for d in state.datasets} if w.enabled else {}
     for root in [r for r in w.watchers if r not in open_roots]:
         w.watchers.pop(root).stop(wait=False)
