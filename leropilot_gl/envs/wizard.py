@@ -256,15 +256,6 @@ class EnvManagerState:
             else next((i for i, o in enumerate(self.draft.options) if o.recommended), 0)
         )
 
-    def select_torch_build(self, build: str) -> bool:
-        """Pick the first option with this build ("skip", "cpu", "cu128"...); False if none."""
-        for i, option in enumerate(self.draft.options):
-            if option.build == build:
-                self.draft.torch_index = i
-                self.draft.torch_user_chosen = True
-                return True
-        return False
-
     # ---- wizard: review and install ---------------------------------------------------------------
     def make_plan(self, executor: Executor) -> None:
         assert self.manager is not None

@@ -56,11 +56,6 @@ class ShaderProgram:
             self._location(name), 1, GL.GL_TRUE, np.ascontiguousarray(matrix, dtype=np.float32)
         )
 
-    def set_mat3(self, name: str, matrix: np.ndarray) -> None:
-        GL.glUniformMatrix3fv(
-            self._location(name), 1, GL.GL_TRUE, np.ascontiguousarray(matrix, dtype=np.float32)
-        )
-
     def set_vec3(self, name: str, value) -> None:
         GL.glUniform3f(self._location(name), *(float(x) for x in value))
 

@@ -23,10 +23,6 @@ class VideoTexture:
         self.frame_key: object | None = None  # what the texture shows, e.g. (file, frame index)
         self.allocations = 0  # storage (re)allocations: stays 1 while frames stream in
 
-    @property
-    def has_image(self) -> bool:
-        return self.texture_id is not None and self.frame_key is not None
-
     def upload(self, image: np.ndarray, frame_key: object) -> None:
         """Put an HxWx4 RGBA or HxWx3 RGB uint8 frame into the texture; a frame already shown costs nothing."""
         if frame_key == self.frame_key and self.texture_id is not None:
