@@ -51,6 +51,7 @@ def test_so101_dataset_gets_the_bundled_model_and_follows_episodes(sample_av1, e
     view.update_prefs(ds.robot_type, units=JointUnits.RANGE_100.value)
     _settle(view, executor, ds, second)
     assert view.robot is robot_before and view.motion.units is JointUnits.RANGE_100
+    view.prefs_store.flush()  # written on the executor: the click never waits for the disk
     assert RobotPrefsStore(tmp_path).get(ds.robot_type).units == "range_100"
 
 
