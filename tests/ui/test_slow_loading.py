@@ -8,13 +8,12 @@ import threading
 from imgui_bundle import imgui
 
 from leropilot_gl import state as state_module
+from leropilot_gl.app import SAMPLE_DATASET
 from leropilot_gl.dataset import open_dataset
 from leropilot_gl.render import view3d_state
 from leropilot_gl.render.view3d_state import View3DState
 from leropilot_gl.robot import RobotPrefsStore
 from tests.ui.conftest import run_app_test, screenshot, yield_until
-
-SAMPLE = state_module.Path(state_module.__file__).parent / "assets" / "sample" / "so101_sample"
 
 
 def test_frames_keep_coming_while_a_slow_loader_runs(app_state, tmp_path, monkeypatch):
@@ -35,7 +34,7 @@ def test_frames_keep_coming_while_a_slow_loader_runs(app_state, tmp_path, monkey
     monkeypatch.setattr(state_module, "open_dataset", slow_open)
     monkeypatch.setattr(view3d_state, "RobotPrefsStore", SlowPrefsStore)
     app_state.view3d = View3DState(config_dir=tmp_path)
-    app_state.open_dataset_async(SAMPLE)
+    app_state.open_dataset_async(SAMPLE_DATASET)
     seen: dict = {}
 
     def test(ctx):
