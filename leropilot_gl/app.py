@@ -9,6 +9,7 @@ from pathlib import Path
 
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp
 
+from leropilot_gl.render.gl import preload_in_background
 from leropilot_gl.render.headless import init_null_platform
 from leropilot_gl.settings import Settings
 from leropilot_gl.state import AppState
@@ -289,6 +290,7 @@ def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hell
     params.callbacks.post_new_frame = lambda: tick(state)
 
     def post_init() -> None:
+        preload_in_background()  # PyOpenGL loads while the first frames draw the tree
         if persist_layout:
             state.settings = Settings.from_json(hello_imgui.load_user_pref(SETTINGS_PREF))
         _install_drop_callback(state)

@@ -9,7 +9,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each of these is loaded by the panel, command or worker that uses it, never by the app's import.
-LATER = ("pydantic", "pygit2", "torch", "torchcodec", "huggingface_hub", "trimesh", "yourdfpy", "lerobot")
+LATER = (
+    "pydantic",
+    "pygit2",
+    "OpenGL",
+    "torch",
+    "torchcodec",
+    "huggingface_hub",
+    "trimesh",
+    "yourdfpy",
+    "lerobot",
+)
 
 
 def _modules_after(code: str) -> set[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from OpenGL import GL
+
+from leropilot_gl.render.gl import GL
 
 SHADER_DIR = Path(__file__).resolve().parent.parent / "shaders"
 

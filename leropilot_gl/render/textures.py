@@ -7,7 +7,8 @@ reallocated only when the size changes (another episode, another camera resoluti
 from __future__ import annotations
 
 import numpy as np
-from OpenGL import GL
+
+from leropilot_gl.render.gl import GL
 
 
 class VideoTexture:
