@@ -232,7 +232,9 @@ class View3DState:
 
     @property
     def busy(self) -> bool:
-        return self.robot_future is not None or self.motion_future is not None
+        return (
+            self.robot_future is not None or self.motion_future is not None or self._prefs_future is not None
+        )
 
     def frame_to_show(self, time_s: float) -> int:
         """The episode frame under the playhead (a dragged trim handle moves the playhead too)."""
