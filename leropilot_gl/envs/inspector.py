@@ -31,9 +31,6 @@ class RepoInspection:
     extras: list[str]  # sorted optional-dependency names (the robot checkboxes)
     uv_sources: list[str] = field(default_factory=list)  # packages [tool.uv.sources] routes elsewhere
 
-    def allows_python(self, python_version: str) -> bool:
-        return python_version in self.python_choices
-
 
 def inspect_pyproject(text: str) -> RepoInspection:
     try:
