@@ -12,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LATER = (
     "pydantic",
     "pygit2",
-    "OpenGL",
     "torch",
     "torchcodec",
     "huggingface_hub",
@@ -43,3 +42,10 @@ def test_the_envs_surface_still_loads_on_use():
         "assert set(envs.__all__) <= set(envs._LAZY)"
     )
     assert "pydantic" in loaded and "leropilot_gl.envs.manager" in loaded
+
+
+def test_the_panels_import_without_waiting_for_opengl():
+    """app.py loads PyOpenGL on a thread of its own; no panel or render module needs it at import."""
+    loaded = _modules_after("import leropilot_gl.ui.layout, leropilot_gl.render.scene3d")
+    assert "leropilot_gl.render.textures" in loaded and "leropilot_gl.render.scene3d" in loaded
+    assert "OpenGL" not in loaded

@@ -1,6 +1,6 @@
 """PyOpenGL, loaded on first use: importing it costs ~0.1 s that the window and the dataset tree
-need not wait for. The app starts loading it in the background once the window is up
-(`preload_in_background`), so the first texture upload rarely finds it still loading."""
+need not wait for. app.py starts loading it on a thread before its other imports
+(`preload_in_background`), so it is ready by the first texture upload."""
 
 from __future__ import annotations
 
