@@ -1,11 +1,18 @@
 """The hello_imgui runner: window, docking layout, menus, the per-frame tick that polls workers."""
 
+# ruff: noqa: E402  (PyOpenGL starts loading on its own thread before the other imports run)
 from __future__ import annotations
 
 import os
 import sys
 import time
 from pathlib import Path
+
+from leropilot_gl.render.gl import preload_in_background
+
+# Measured with tools/bench/startup.py: loaded here, beside imgui and the dataset code, PyOpenGL is
+# ready before the first texture; loaded once the window is up, it delayed the first video frame.
+preload_in_background()
 
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp
 

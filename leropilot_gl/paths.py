@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -12,3 +13,10 @@ def user_config_dir() -> Path:
     """$XDG_CONFIG_HOME/leropilot-gl (default ~/.config/leropilot-gl): robot prefs, edit journals."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / APP_DIR_NAME
+
+
+@functools.lru_cache(maxsize=4096)
+def resolved(path: Path | str) -> Path:
+    """`Path(path).resolve()`, once per distinct path: the UI compares dataset roots every frame and
+    each resolve() is a chain of system calls. A dataset's folder does not move while it is open."""
+    return Path(path).resolve()

@@ -11,7 +11,6 @@ from typing import Any
 class Settings:
     frame_cache_mb: int = 1024
     recent_datasets: list[str] = field(default_factory=list)
-    show_problems_in_tree: bool = True
     hub_endpoint: str = ""  # a Hugging Face Hub mirror; empty: HF_ENDPOINT, else huggingface.co
     ui_scale: float = 1.0  # text and widget size on top of the screen's own DPI scale (View > UI scale)
 

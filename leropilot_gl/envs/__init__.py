@@ -3,41 +3,64 @@
 No imgui, no GL: the wizard panels, the CLI and the tests all use this surface.
 """
 
-from leropilot_gl.envs.compat import (
-    CompatTable,
-    CompatTableError,
-    TorchOption,
-    load_table,
-    recommend_python,
-    recommended_option,
-    refresh_table,
-    torch_options,
-)
-from leropilot_gl.envs.hardware import HardwareInfo, detect_hardware
-from leropilot_gl.envs.inspector import BASE_INSTALL, InspectError, RepoInspection, inspect_pyproject
-from leropilot_gl.envs.installer import InstallError, InstallStatus, read_status, run_install
-from leropilot_gl.envs.manager import EnvError, EnvironmentRecord, EnvManager
-from leropilot_gl.envs.plan import (
-    EnvironmentConfig,
-    PlanError,
-    PlanInputs,
-    bash_quote,
-    generate_script,
-    new_env_id,
-    powershell_quote,
-)
-from leropilot_gl.envs.repos import RepoCache, RepoError, RepoRefs
-from leropilot_gl.envs.settings import (
-    OFFICIAL_REPO_URL,
-    Settings,
-    ToolCheck,
-    check_data_dir,
-    check_git,
-    is_first_run,
-    load_settings,
-    read_pip_config,
-)
-from leropilot_gl.envs.uvtool import UvNotFound, check_uv, find_uv
+import importlib
+
+# Loaded on first use: pydantic, pygit2 and uv checks cost ~0.2 s to import, and the app's
+# window must not wait for them before anyone opens an environment panel.
+_LAZY = {
+    "BASE_INSTALL": "inspector",
+    "CompatTable": "compat",
+    "CompatTableError": "compat",
+    "EnvError": "manager",
+    "EnvManager": "manager",
+    "EnvironmentConfig": "plan",
+    "EnvironmentRecord": "manager",
+    "HardwareInfo": "hardware",
+    "InspectError": "inspector",
+    "InstallError": "installer",
+    "InstallStatus": "installer",
+    "OFFICIAL_REPO_URL": "settings",
+    "PlanError": "plan",
+    "PlanInputs": "plan",
+    "RepoCache": "repos",
+    "RepoError": "repos",
+    "RepoInspection": "inspector",
+    "RepoRefs": "repos",
+    "Settings": "settings",
+    "ToolCheck": "settings",
+    "TorchOption": "compat",
+    "UvNotFound": "uvtool",
+    "bash_quote": "plan",
+    "check_data_dir": "settings",
+    "check_git": "settings",
+    "check_uv": "uvtool",
+    "detect_hardware": "hardware",
+    "find_uv": "uvtool",
+    "generate_script": "plan",
+    "inspect_pyproject": "inspector",
+    "is_first_run": "settings",
+    "load_settings": "settings",
+    "load_table": "compat",
+    "new_env_id": "plan",
+    "powershell_quote": "plan",
+    "read_pip_config": "settings",
+    "read_status": "installer",
+    "recommend_python": "compat",
+    "recommended_option": "compat",
+    "refresh_table": "compat",
+    "run_install": "installer",
+    "torch_options": "compat",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BASE_INSTALL",

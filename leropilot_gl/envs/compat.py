@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.request
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -124,6 +123,8 @@ def refresh_table(url: str, cache_dir: Path, *, timeout_s: float = 30.0) -> Comp
     """Download the table; it replaces the cached copy only when it parses."""
     if not url:
         raise CompatTableError("no compatibility table URL is set")
+    import urllib.request  # http, email, ssl: ~0.1 s, only when the user asks for a refresh
+
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 (user-set URL)
             body = response.read(2_000_000)

@@ -18,7 +18,6 @@ from leropilot_gl.envs.compat import CompatTable, TorchOption, load_table
 from leropilot_gl.envs.inspector import RepoInspection, inspect_pyproject
 from leropilot_gl.envs.installer import (
     CONFIG_FILE,
-    LOG_FILE,
     InstallStatus,
     default_shell,
     read_status,
@@ -377,12 +376,6 @@ class EnvManager:
                 except (EnvError, ValueError):
                     continue
         return sorted(records, key=lambda r: r.config.created_at)
-
-    def read_log(self, env_id: str, last_lines: int = 400) -> list[str]:
-        path = self.env_dir(env_id) / LOG_FILE
-        if not path.is_file():
-            return []
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()[-last_lines:]
 
     def delete(self, env_id: str, jobs: JobRunner | None = None) -> None:
         """Remove an environment folder (the caller has asked the user to confirm)."""

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field, field_validator
 
 from leropilot_gl.envs.settings import Settings
 
-STEP_PREFIX = "##[step "
 DONE_MARK = "##[done]"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _EXTRA_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # PEP 508 extra names

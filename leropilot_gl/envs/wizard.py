@@ -10,24 +10,18 @@ import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leropilot_gl.envs.compat import TorchOption, recommend_python, refresh_table, torch_options
-from leropilot_gl.envs.hardware import HardwareInfo, detect_hardware
-from leropilot_gl.envs.inspector import RepoInspection
-from leropilot_gl.envs.manager import EnvironmentRecord, EnvManager
-from leropilot_gl.envs.plan import EnvironmentConfig
-from leropilot_gl.envs.repos import RepoRefs
-from leropilot_gl.envs.settings import (
-    Settings,
-    ToolCheck,
-    check_data_dir,
-    check_git,
-    is_first_run,
-    load_settings,
-)
-from leropilot_gl.envs.uvtool import available_pythons, check_uv
 from leropilot_gl.jobs import Job, JobRunner, pop_finished
+
+if TYPE_CHECKING:  # the modules load with the panels' first action (pydantic, pygit2: ~0.2 s)
+    from leropilot_gl.envs.compat import TorchOption
+    from leropilot_gl.envs.hardware import HardwareInfo
+    from leropilot_gl.envs.inspector import RepoInspection
+    from leropilot_gl.envs.manager import EnvironmentRecord, EnvManager
+    from leropilot_gl.envs.plan import EnvironmentConfig
+    from leropilot_gl.envs.repos import RepoRefs
+    from leropilot_gl.envs.settings import Settings, ToolCheck
 
 _FAILURE_TEXT = {
     "load": "Cannot read the settings",
@@ -102,6 +96,9 @@ class EnvManagerState:
 
     # ---- loading and checks -------------------------------------------------------------------
     def _load(self) -> tuple[Settings, EnvManager, bool]:
+        from leropilot_gl.envs.manager import EnvManager
+        from leropilot_gl.envs.settings import is_first_run, load_settings
+
         settings = load_settings(self.data_dir)
         manager = EnvManager(settings)
         manager.compat_table()  # read the table here, off the UI thread
@@ -131,6 +128,9 @@ class EnvManagerState:
         settings = self.settings
 
         def run_checks() -> dict[str, ToolCheck]:
+            from leropilot_gl.envs.settings import check_data_dir, check_git
+            from leropilot_gl.envs.uvtool import check_uv
+
             return {
                 "data": check_data_dir(settings.data_dir),
                 "git": check_git(settings.git_path),
@@ -160,12 +160,16 @@ class EnvManagerState:
         settings = self.settings.model_copy(deep=True)
         self.pending.pop("save-settings", None)  # the newest values win
         self._submit(executor, "save-settings", settings.save)
+        from leropilot_gl.envs.manager import EnvManager
+
         table = self.manager.compat_table() if self.manager else None
         self.manager = EnvManager(self.settings)
         if table is not None:
             self.manager.set_compat_table(table)
 
     def refresh_compat_table(self, executor: Executor) -> None:
+        from leropilot_gl.envs.compat import refresh_table
+
         assert self.settings is not None
         settings = self.settings
         self._submit(
@@ -210,6 +214,9 @@ class EnvManagerState:
         self._submit(executor, "inspect", self.manager.inspect, self.draft.repo_target, ref)
 
     def detect(self, executor: Executor) -> None:
+        from leropilot_gl.envs.hardware import detect_hardware
+        from leropilot_gl.envs.uvtool import available_pythons
+
         if self.hardware is None:
             self._submit(executor, "hardware", detect_hardware)
         if self.pythons is None and self.settings is not None:
@@ -225,6 +232,8 @@ class EnvManagerState:
         """Recompute the torch choices (pure: the table is small) and select the recommended one."""
         if self.manager is None or self.hardware is None or self.draft.inspection is None:
             return
+        from leropilot_gl.envs.compat import recommend_python, torch_options
+
         table = self.manager.compat_table()
         self.draft.recommended_python = recommend_python(self.draft.inspection, table, self.pythons)
         if (
@@ -246,15 +255,6 @@ class EnvManagerState:
             if keep is not None and self.draft.torch_user_chosen
             else next((i for i, o in enumerate(self.draft.options) if o.recommended), 0)
         )
-
-    def select_torch_build(self, build: str) -> bool:
-        """Pick the first option with this build ("skip", "cpu", "cu128"...); False if none."""
-        for i, option in enumerate(self.draft.options):
-            if option.build == build:
-                self.draft.torch_index = i
-                self.draft.torch_user_chosen = True
-                return True
-        return False
 
     # ---- wizard: review and install ---------------------------------------------------------------
     def make_plan(self, executor: Executor) -> None:

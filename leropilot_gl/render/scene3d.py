@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from OpenGL import GL
-from OpenGL.raw.GL.VERSION.GL_2_0 import glVertexAttribPointer as raw_vertex_attrib_pointer
 
 from leropilot_gl.render.camera import OrbitCamera
+from leropilot_gl.render.gl import GL, raw_vertex_attrib_pointer
 from leropilot_gl.render.shader import ShaderProgram
 from leropilot_gl.robot import MeshData, RobotModel
 

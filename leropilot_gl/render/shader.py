@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from OpenGL import GL
+
+from leropilot_gl.render.gl import GL
 
 SHADER_DIR = Path(__file__).resolve().parent.parent / "shaders"
 
@@ -53,11 +54,6 @@ class ShaderProgram:
 
     def set_mat4(self, name: str, matrix: np.ndarray) -> None:
         GL.glUniformMatrix4fv(
-            self._location(name), 1, GL.GL_TRUE, np.ascontiguousarray(matrix, dtype=np.float32)
-        )
-
-    def set_mat3(self, name: str, matrix: np.ndarray) -> None:
-        GL.glUniformMatrix3fv(
             self._location(name), 1, GL.GL_TRUE, np.ascontiguousarray(matrix, dtype=np.float32)
         )
 

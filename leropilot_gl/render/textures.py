@@ -7,7 +7,8 @@ reallocated only when the size changes (another episode, another camera resoluti
 from __future__ import annotations
 
 import numpy as np
-from OpenGL import GL
+
+from leropilot_gl.render.gl import GL
 
 
 class VideoTexture:
@@ -22,10 +23,6 @@ class VideoTexture:
         self.height = 0
         self.frame_key: object | None = None  # what the texture shows, e.g. (file, frame index)
         self.allocations = 0  # storage (re)allocations: stays 1 while frames stream in
-
-    @property
-    def has_image(self) -> bool:
-        return self.texture_id is not None and self.frame_key is not None
 
     def upload(self, image: np.ndarray, frame_key: object) -> None:
         """Put an HxWx4 RGBA or HxWx3 RGB uint8 frame into the texture; a frame already shown costs nothing."""

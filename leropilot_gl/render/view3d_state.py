@@ -82,15 +82,41 @@ class View3DState:
     urdf_dialog: Any = None  # a pending portable_file_dialogs.open_file, polled by the panel
     last_render_key: tuple | None = None  # what the texture shows; equal key: no new render
     _prefs_store: RobotPrefsStore | None = None
+    _prefs_future: Future | None = None
 
     # ------------------------------------------------------------------ preferences
+    def load_prefs_async(self, executor: Executor) -> bool:
+        """True once the saved choices are read; the first call starts reading them on `executor`
+        (and later writes go there too), so no frame waits on robot_prefs.json."""
+        if self._prefs_store is None and self._prefs_future is None:
+            self._prefs_future = executor.submit(RobotPrefsStore, self.config_dir, executor)
+        future = self._prefs_future
+        if self._prefs_store is None and future is not None and future.done():
+            self._prefs_future = None
+            exc = future.exception()
+            if exc is not None:  # unreadable in a way the store does not handle: start empty
+                store = RobotPrefsStore(self.config_dir, executor, read=False)
+                store.problem = f"robot settings are unreadable ({exc}); starting fresh"
+                store.set_aside_before_write()
+                self._prefs_store = store
+            else:
+                self._prefs_store = future.result()
+        return self._prefs_store is not None
+
     @property
     def prefs_store(self) -> RobotPrefsStore:
+        """The store; scripts and tests without `load_prefs_async` read the file here, at once."""
         if self._prefs_store is None:
-            self._prefs_store = RobotPrefsStore(self.config_dir)
+            if self._prefs_future is not None:
+                self._prefs_store = self._prefs_future.result()
+                self._prefs_future = None
+            else:
+                self._prefs_store = RobotPrefsStore(self.config_dir)
         return self._prefs_store
 
     def prefs_for(self, robot_type: str | None) -> RobotPrefs:
+        if self._prefs_store is None and self._prefs_future is not None:
+            return RobotPrefs()  # still reading: the defaults, until the next frame has the file
         return self.prefs_store.get(robot_type)
 
     def update_prefs(self, robot_type: str | None, **changes) -> None:
@@ -124,7 +150,7 @@ class View3DState:
     def update(self, executor: Executor, dataset: DatasetIndex | None, episode: EpisodeIndex | None) -> None:
         """Collect finished work and start what the selection needs; never blocks."""
         self._poll()
-        if dataset is None or episode is None:
+        if not self.load_prefs_async(executor) or dataset is None or episode is None:
             return
         source = self.source_for(dataset.robot_type)
         if source != self.robot_source:
@@ -206,7 +232,9 @@ class View3DState:
 
     @property
     def busy(self) -> bool:
-        return self.robot_future is not None or self.motion_future is not None
+        return (
+            self.robot_future is not None or self.motion_future is not None or self._prefs_future is not None
+        )
 
     def frame_to_show(self, time_s: float) -> int:
         """The episode frame under the playhead (a dragged trim handle moves the playhead too)."""

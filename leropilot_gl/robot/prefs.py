@@ -7,6 +7,8 @@ overwritten silently: it is set aside as `<name>.bad` before the next write.
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -48,12 +50,22 @@ def _keys(value: object) -> list[str] | None:
 
 
 class RobotPrefsStore:
-    def __init__(self, config_dir: Path | None = None) -> None:
+    """The file is read when the store is made (the app makes it on its executor) and written after
+    each `put`: on `writer` when one is set, so a click in the UI never waits on the disk."""
+
+    def __init__(
+        self, config_dir: Path | None = None, writer: Executor | None = None, *, read: bool = True
+    ) -> None:
         self.path = (config_dir or default_config_dir()) / PREFS_FILENAME
         self.problem: str | None = None
+        self.writer = writer
         self._entries: dict[str, dict] = {}
         self._damaged = False
-        if self.path.is_file():
+        self._write_lock = threading.Lock()
+        self._version = 0  # of the entries; a write never replaces a newer one on disk
+        self._written = 0
+        self._last_write: Future | None = None
+        if read and self.path.is_file():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
                 if not isinstance(data, dict):
@@ -63,15 +75,36 @@ class RobotPrefsStore:
                 self.problem = f"robot settings in {self.path} are unreadable ({exc}); starting fresh"
                 self._damaged = True
 
+    def set_aside_before_write(self) -> None:
+        """The file could not be read: the next write keeps it as `<name>.bad` first."""
+        self._damaged = True
+
     def get(self, robot_type: str | None) -> RobotPrefs:
         return RobotPrefs.from_json(self._entries.get(robot_type or "", {}))
 
     def put(self, robot_type: str | None, prefs: RobotPrefs) -> None:
         self._entries[robot_type or ""] = asdict(prefs)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self._damaged and self.path.exists():
-            self.path.replace(self.path.with_name(self.path.name + ".bad"))
-            self._damaged = False
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self._entries, indent=2, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.path)
+        self._version += 1
+        text = json.dumps(self._entries, indent=2, sort_keys=True)  # a snapshot: the UI goes on editing
+        if self.writer is None:
+            self._write(text, self._version)
+        else:
+            self._last_write = self.writer.submit(self._write, text, self._version)
+
+    def flush(self) -> None:
+        """Wait for the last write (tests, and before reading the file back)."""
+        if self._last_write is not None:
+            self._last_write.result()
+
+    def _write(self, text: str, version: int) -> None:
+        with self._write_lock:
+            if version <= self._written:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self._damaged and self.path.exists():
+                self.path.replace(self.path.with_name(self.path.name + ".bad"))
+                self._damaged = False
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(self.path)
+            self._written = version

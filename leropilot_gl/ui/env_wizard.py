@@ -7,7 +7,6 @@ from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ct
 from leropilot_gl.envs import BASE_INSTALL
 from leropilot_gl.envs.compat import order_pythons
 from leropilot_gl.envs.ffmpeg import cache_slot
-from leropilot_gl.envs.manager import activate_command
 from leropilot_gl.envs.wizard import FETCH_JOB, STEPS, EnvManagerState
 from leropilot_gl.state import AppState
 
@@ -311,6 +310,8 @@ def _gui_progress(state: AppState) -> None:
         imgui.same_line()
         imgui.text_disabled(snap.error or snap.status_text.split(":")[0])
         if snap.status == "done":
+            from leropilot_gl.envs.manager import activate_command  # pydantic/pygit2: not at start-up
+
             command = activate_command(envs.manager.env_dir(env_id))
             imgui.text(f"Activate: {command}")
             imgui.same_line()

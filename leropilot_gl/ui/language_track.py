@@ -21,6 +21,7 @@ from leropilot_gl.dataset.language import (
     LanguageTrack,
     tools_summary,
 )
+from leropilot_gl.paths import resolved
 from leropilot_gl.state import AppState
 from leropilot_gl.ui.trim_handles import trim_target
 
@@ -82,7 +83,7 @@ def annotation_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
     ed = state.edits
     if dataset is None or episode is None or not ed.attached(dataset.root) or ed.busy(dataset.root):
         return None
-    root = Path(dataset.root).resolve()
+    root = resolved(dataset.root)
     uid = f"e{episode.episode_index}"
     working = next((e for e in ed.session.episodes(root) if e.uid == uid), None)
     return None if working is None or working.deleted else (root, working)

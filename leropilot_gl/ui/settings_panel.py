@@ -6,7 +6,6 @@ import json
 
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
-from leropilot_gl.envs.settings import INDEX_STRATEGIES, pip_suggestion
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.state import AppState
 
@@ -58,6 +57,8 @@ def _gui_repositories(envs: EnvManagerState) -> None:
 
 
 def _gui_pip_suggestion(envs: EnvManagerState) -> None:
+    from leropilot_gl.envs.settings import pip_suggestion  # pydantic: loaded with the panel, not at start-up
+
     """pip's index settings, offered once per session; used only when the user says so."""
     s = envs.settings
     assert s is not None
@@ -83,6 +84,8 @@ def _gui_pip_suggestion(envs: EnvManagerState) -> None:
 
 
 def gui_settings_panel(state: AppState) -> None:
+    from leropilot_gl.envs.settings import INDEX_STRATEGIES  # pydantic: loaded with the panel
+
     envs = state.envs
     if not envs.load_async(state.executor):
         imgui.text_disabled("loading settings...")

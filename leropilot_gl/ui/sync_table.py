@@ -22,6 +22,9 @@ def gui_motion_features(state: AppState) -> None:
         return
     index = dataset.index
     view = state.view3d
+    if not view.load_prefs_async(state.executor):  # read on the executor, never in a frame
+        imgui.text_disabled("Reading the saved robot settings...")
+        return
     prefs = view.prefs_for(index.robot_type)
     features = motion_features_for(index, prefs)
     imgui.text_wrapped(features.describe())

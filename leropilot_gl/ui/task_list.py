@@ -13,6 +13,7 @@ from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ct
 
 from leropilot_gl.dataset.journal import WorkingEpisode
 from leropilot_gl.dataset.tasks import episode_tasks, episodes_with_task
+from leropilot_gl.paths import resolved
 from leropilot_gl.state import AppState
 from leropilot_gl.ui.watch_status import gui_watch_status
 
@@ -25,7 +26,7 @@ TABLE_FLAGS = (
 def episode_visible(state: AppState, root: Path, e: WorkingEpisode) -> bool:
     """False when the task filter is on for this dataset and the episode lacks the task."""
     active = state.watch.task_list.filter
-    if active is None or active[0] != Path(root).resolve():
+    if active is None or active[0] != resolved(root):
         return True
     return active[1] in episode_tasks(state.edits.session, e)
 
@@ -35,7 +36,7 @@ def gui_task_list(state: AppState) -> None:
     if dataset is None:
         imgui.text_disabled("Select a dataset to see its tasks.")
         return
-    root = dataset.root.resolve()
+    root = dataset.resolved_root
     gui_watch_status(state, root)
     ed = state.edits
     if not ed.attached(root) or ed.session.indexes.get(str(root)) is not dataset.index:

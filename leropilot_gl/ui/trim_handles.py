@@ -17,6 +17,7 @@ from imgui_bundle import hello_imgui, imgui
 
 from leropilot_gl.dataset.edit_state import TrimDrag
 from leropilot_gl.dataset.journal import WorkingEpisode
+from leropilot_gl.paths import resolved
 from leropilot_gl.state import AppState
 
 KEPT_COLOR = imgui.ImVec4(0.30, 0.65, 0.95, 0.45)
@@ -32,7 +33,7 @@ def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
     sel = state.selection
     if sel.dataset_root is None or sel.episode_index is None:
         return None
-    source_root = Path(sel.dataset_root).resolve()
+    source_root = resolved(sel.dataset_root)
 
     def plays(episode: WorkingEpisode | None) -> bool:
         return (

@@ -42,6 +42,9 @@ def gui_view3d(state: AppState) -> None:
     if dataset is None or episode is None:
         imgui.text_disabled("Select an episode to see the robot in 3D.")
         return
+    if not view.load_prefs_async(state.executor):
+        imgui.text_disabled("Reading the saved robot settings...")
+        return
     robot_type = dataset.index.robot_type
     _gui_toolbar(view, robot_type)
     if imgui.collapsing_header("Robot model, joints and units"):

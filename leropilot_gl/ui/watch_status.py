@@ -14,6 +14,7 @@ from pathlib import Path
 from imgui_bundle import icons_fontawesome_6 as fa, imgui
 
 from leropilot_gl.dataset.watch import NEW, RECORDING, DatasetWatcher, WatchEvent
+from leropilot_gl.paths import resolved
 from leropilot_gl.state import AppState
 
 MARK_LABELS = {NEW: f"{fa.ICON_FA_STAR} new", RECORDING: f"{fa.ICON_FA_CIRCLE} recording: data pending"}
@@ -42,7 +43,7 @@ def gui_episode_mark(state: AppState, root: Path, episode_index: int) -> None:
 def watch_tick_hook(state: AppState) -> None:
     """Once per frame: a watcher per open dataset, and what they saw (no file work here)."""
     w = state.watch
-    open_roots = {d.root.resolve(): d for d in state.datasets} if w.enabled else {}
+    open_roots = {d.resolved_root: d for d in state.datasets} if w.enabled else {}
     for root in [r for r in w.watchers if r not in open_roots]:
         w.watchers.pop(root).stop(wait=False)
         w.shown.pop(root, None)
@@ -85,7 +86,7 @@ def _show_index(state: AppState, root: Path, event: WatchEvent) -> None:
     """Show the grown index; the selection and the playhead stay unless they follow new episodes."""
     index = event.index
     assert index is not None
-    dataset = next((d for d in state.datasets if d.root.resolve() == root), None)
+    dataset = next((d for d in state.datasets if d.resolved_root == root), None)
     if dataset is None:
         return
     if index.root != dataset.root:  # the app's own spelling of the path (selection compares it)
@@ -100,7 +101,7 @@ def _show_index(state: AppState, root: Path, event: WatchEvent) -> None:
     playing_key = state.playback.episode_key
     state.replace_index(index)
     state.watch.shown[root] = index
-    if playing_key is not None and playing_key[0].resolve() == root:
+    if playing_key is not None and resolved(playing_key[0]) == root:
         selected = state.selection.episode_index
         if selected is not None and selected != event.episode_index:
             # the episode on screen is the same frames in the same files: no reload, no jump
@@ -110,7 +111,7 @@ def _show_index(state: AppState, root: Path, event: WatchEvent) -> None:
 def _select(state: AppState, root: Path, episode_index: int) -> None:
     from leropilot_gl.ui import edit_actions
 
-    dataset = next((d for d in state.datasets if d.root.resolve() == root), None)
+    dataset = next((d for d in state.datasets if d.resolved_root == root), None)
     if dataset is None:
         return
     ed = state.edits
@@ -129,7 +130,7 @@ def stop_watchers(state: AppState) -> None:
 def gui_watch_status(state: AppState, root: Path) -> None:
     """One line about the dataset's recording, and the follow toggle."""
     w = state.watch
-    watcher = w.watchers.get(Path(root).resolve())
+    watcher = w.watchers.get(resolved(root))
     _, w.follow_new = imgui.checkbox("Follow new episodes", w.follow_new)
     if imgui.is_item_hovered():
         imgui.set_tooltip("Select each new episode as soon as it can be played")

@@ -32,9 +32,19 @@ def _settle(view: View3DState, executor, dataset, episode, *, frames: int = 400)
     raise AssertionError("the 3D state never settled")
 
 
+def _prefs_read(view: View3DState, executor) -> View3DState:
+    """The saved robot settings are read on the executor; update() starts nothing before them."""
+    for _ in range(400):
+        if view.load_prefs_async(executor):
+            return view
+        assert view.busy  # reading the settings is work in flight
+        time.sleep(0.01)
+    raise AssertionError("the robot settings were never read")
+
+
 def test_so101_dataset_gets_the_bundled_model_and_follows_episodes(sample_av1, executor, tmp_path):
     ds = open_dataset(sample_av1)
-    view = View3DState(config_dir=tmp_path)
+    view = _prefs_read(View3DState(config_dir=tmp_path), executor)
     first, second = ds.episodes[0], ds.episodes[1]
     view.update(executor, ds, first)
     assert view.robot_source.bundled and view.robot_source.urdf_path == BUNDLED_SO101_URDF
@@ -51,6 +61,7 @@ def test_so101_dataset_gets_the_bundled_model_and_follows_episodes(sample_av1, e
     view.update_prefs(ds.robot_type, units=JointUnits.RANGE_100.value)
     _settle(view, executor, ds, second)
     assert view.robot is robot_before and view.motion.units is JointUnits.RANGE_100
+    view.prefs_store.flush()  # written on the executor: the click never waits for the disk
     assert RobotPrefsStore(tmp_path).get(ds.robot_type).units == "range_100"
 
 
@@ -67,7 +78,7 @@ def test_playhead_time_to_frame(sample_av1, executor, tmp_path):
 
 def test_unknown_robot_needs_a_urdf_and_bad_choices_are_refused(real_data, executor, tmp_path):
     koch = open_dataset(real_data / "datasets" / "koch_screwdriver_v2.1_novideo")
-    view = View3DState(config_dir=tmp_path)
+    view = _prefs_read(View3DState(config_dir=tmp_path), executor)
     view.update(executor, koch, koch.episodes[0])
     assert view.robot_source is None and not view.busy
     assert view.choose_urdf(koch.robot_type, tmp_path / "robot.stl") == "robot.stl is not a URDF file (.urdf)"

@@ -106,6 +106,7 @@ def test_chosen_urdf_is_used_and_remembered(app_state, real_data, tmp_path):
     assert motion.units is JointUnits.RANGE_100 and "±100" in motion.unit_guess.reason
     assert ("screwdriver.vel", "not a joint position (.vel)") in motion.mapping.unmapped_features
     assert len(motion.mapping.targets) == 5
+    app_state.view3d.prefs_store.flush()  # written on the executor
     remembered = RobotPrefsStore(tmp_path).get("koch_screwdriver_follower")
     assert remembered.urdf_path == str(BUNDLED_SO101_URDF.resolve())
     assert remembered.mapping["screwdriver.vel"] == ["", "gripper"]

@@ -1,0 +1,51 @@
+"""Opening the window imports only what the first frame needs: the heavy libraries load later."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Each of these is loaded by the panel, command or worker that uses it, never by the app's import.
+LATER = (
+    "pydantic",
+    "pygit2",
+    "torch",
+    "torchcodec",
+    "huggingface_hub",
+    "trimesh",
+    "yourdfpy",
+    "lerobot",
+)
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_importing_the_app_leaves_heavy_libraries_for_later():
+    loaded = _modules_after("import leropilot_gl.cli, leropilot_gl.app")
+    assert "leropilot_gl.app" in loaded and "imgui_bundle" in loaded
+    early = sorted(name for name in LATER if name in loaded)
+    assert not early, f"imported at start-up: {early}"
+
+
+def test_the_envs_surface_still_loads_on_use():
+    loaded = _modules_after(
+        "from leropilot_gl import envs\nassert envs.EnvManager.__name__ == 'EnvManager'\n"
+        "assert set(envs.__all__) <= set(envs._LAZY)"
+    )
+    assert "pydantic" in loaded and "leropilot_gl.envs.manager" in loaded
+
+
+def test_the_panels_import_without_waiting_for_opengl():
+    """app.py loads PyOpenGL on a thread of its own; no panel or render module needs it at import."""
+    loaded = _modules_after("import leropilot_gl.ui.layout, leropilot_gl.render.scene3d")
+    assert "leropilot_gl.render.textures" in loaded and "leropilot_gl.render.scene3d" in loaded
+    assert "OpenGL" not in loaded
