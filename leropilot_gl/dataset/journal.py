@@ -176,6 +176,10 @@ class Journal:
     # changed on disk, the edits of the episodes that did not change are re-applied.
     sigs: dict[str, list[Any]] = field(default_factory=dict)
     _cache: tuple[int, list[WorkingEpisode]] | None = field(default=None, repr=False)
+    # uid -> position and (source root, source episode) -> first kept position, of one working list
+    _lookup: tuple[list[WorkingEpisode], dict[str, int], dict[tuple[str, int], int]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def applied(self) -> list[dict[str, Any]]:
@@ -187,13 +191,42 @@ class Journal:
 
     def episodes(self) -> list[WorkingEpisode]:
         """The working episode list: base with the applied operations replayed (deleted ones kept)."""
+        return list(self.working())
+
+    def working(self) -> list[WorkingEpisode]:
+        """The same list without a copy, for code that reads it every frame: never change it."""
         if self._cache is not None and self._cache[0] == self.cursor:
-            return list(self._cache[1])
+            return self._cache[1]
         episodes = list(self.base)
         for op in self.applied:
             episodes = apply_op(episodes, op)
         self._cache = (self.cursor, episodes)
-        return list(episodes)
+        return episodes
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        """Changes whenever the working list may have changed (an edit, an undo, a redo, a reload)."""
+        working = self.working()
+        return (id(working), self.cursor, len(self.ops))
+
+    def _lookups(self) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        working = self.working()
+        if self._lookup is None or self._lookup[0] is not working:
+            by_uid = {e.uid: i for i, e in enumerate(working)}
+            by_source: dict[tuple[str, int], int] = {}
+            for i, e in enumerate(working):
+                if not e.deleted:
+                    by_source.setdefault((e.slice.source_root, e.slice.source_episode), i)
+            self._lookup = (working, by_uid, by_source)
+        return self._lookup[1], self._lookup[2]
+
+    def position_of(self, uid: str) -> int | None:
+        """Where uid is in the working list; O(1) after the first call per version."""
+        return self._lookups()[0].get(uid)
+
+    def first_playing(self, source_root: str, source_episode: int) -> int | None:
+        """The first kept working episode cut from that source episode, O(1) per version."""
+        return self._lookups()[1].get((str(source_root), int(source_episode)))
 
     def kept(self) -> list[WorkingEpisode]:
         return [e for e in self.episodes() if not e.deleted]
