@@ -28,6 +28,7 @@ from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.fsio import atomic_write_text
 from leropilot_gl.dataset.lock import remove_leftover_staging
 from leropilot_gl.dataset.model import DatasetIndex
+from leropilot_gl.dataset.problems import Severity
 from leropilot_gl.paths import user_config_dir
 
 JOURNAL_DIR_ENV = "LEROPILOT_GL_JOURNAL_DIR"
@@ -291,6 +292,15 @@ def base_episodes(index: DatasetIndex, root: str | None = None) -> list[WorkingE
     ]
 
 
+def _unusable_episodes(index: DatasetIndex) -> set[int]:
+    """Episodes whose data rows cannot be read (what EpisodeIndex.usable says), from the problems."""
+    return {
+        p.episode_index
+        for p in index.problems
+        if p.severity is Severity.ERROR and p.camera is None and p.episode_index is not None
+    }
+
+
 def _find(episodes: Sequence[WorkingEpisode], uid: str) -> int:
     for i, e in enumerate(episodes):
         if e.uid == uid:
@@ -334,8 +344,10 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
     kind = op["kind"]
     out = list(episodes)
     if kind in ("delete", "restore"):
+        # many uids: one pass over the list, not one scan per uid
+        where = {e.uid: i for i, e in enumerate(out)} if len(op["uids"]) > 4 else None
         for uid in op["uids"]:
-            i = _find(out, uid)
+            i = where[uid] if where is not None and uid in where else _find(out, uid)
             out[i] = replace(out[i], deleted=kind == "delete")
     elif kind == "trim":
         i = _find(out, op["uid"])
@@ -1080,12 +1092,15 @@ class EditSession:
 
     def _unsaveable(self, j: Journal, episodes: list[WorkingEpisode]) -> str | None:
         """Why a save of this working list would be refused (unreadable data), said at edit time."""
+        # Unreadable episodes come from the problem lists: with none (the usual case) no episode
+        # of a 100,000-episode list is looked at.
+        unusable = {root: bad for root, index in self.indexes.items() if (bad := _unusable_episodes(index))}
+        if not unusable:
+            return None
         for e in episodes:
-            if e.deleted:
+            if e.deleted or e.slice.source_episode not in unusable.get(e.slice.source_root, ()):
                 continue
-            index = self.indexes.get(e.slice.source_root)
-            if index is None:
-                continue
+            index = self.indexes[e.slice.source_root]
             try:
                 src = index.episode(e.slice.source_episode)
             except (KeyError, IndexError, ValueError):

@@ -17,13 +17,14 @@ from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ct
 
 from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns, rows_on_disk, rows_working
 from leropilot_gl.dataset.journal import Journal
+from leropilot_gl.dataset.watch import NEW
 from leropilot_gl.quality.doctor_state import episode_flag, worst_severity
 from leropilot_gl.state import AppState, OpenDataset, TreeView
 from leropilot_gl.ui import edit_actions
 from leropilot_gl.ui.doctor_panel import SEVERITY_COLOURS
 from leropilot_gl.ui.problem_badge import problem_badge
 from leropilot_gl.ui.task_list import episode_visible
-from leropilot_gl.ui.watch_status import gui_episode_mark
+from leropilot_gl.ui.watch_status import NEW_COLOR, RECORDING_COLOR, episode_marks, mark_label
 
 TABLE_FLAGS = (
     imgui.TableFlags_.row_bg
@@ -327,8 +328,8 @@ def _disk_row(
     imgui.table_next_column()
     _doctor_cell(state, dataset.resolved_root, episode.episode_index)
     imgui.table_next_column()
+    _watch_mark(state, dataset.resolved_root, episode.episode_index)
     imgui.text(" | ".join(episode.tasks) if episode.tasks else "")
-    gui_episode_mark(state, dataset.resolved_root, episode.episode_index)
 
 
 def _working_row(
@@ -371,9 +372,18 @@ def _working_row(
     if rows.source_pos[row] >= 0:  # the doctor's findings are about the dataset's own episodes
         _doctor_cell(state, root, int(rows.episode_index[row]))
     imgui.table_next_column()
-    edit_actions.gui_row_badges(state, root, e)
     if e.uid == f"e{e.slice.source_episode}" and e.slice.source_root == str(root):
-        gui_episode_mark(state, root, e.slice.source_episode)
+        _watch_mark(state, root, e.slice.source_episode)
+    edit_actions.gui_row_badges(state, root, e)
+
+
+def _watch_mark(state: AppState, root: Path, episode_index: int) -> None:
+    """The watcher's mark (new, recording) first in the task column, where a long task cannot hide it."""
+    mark = episode_marks(state, root, episode_index)
+    if mark is None:
+        return
+    imgui.text_colored(NEW_COLOR if mark == NEW else RECORDING_COLOR, mark_label(mark))
+    imgui.same_line()
 
 
 def _doctor_cell(state: AppState, root: Path, episode_index: int) -> None:
