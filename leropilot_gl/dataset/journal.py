@@ -181,6 +181,7 @@ class Journal:
     _lookup: tuple[list[WorkingEpisode], dict[str, int], dict[tuple[str, int], int]] | None = field(
         default=None, repr=False
     )
+    _kept: tuple[list[WorkingEpisode], list[WorkingEpisode]] | None = field(default=None, repr=False)
 
     @property
     def applied(self) -> list[dict[str, Any]]:
@@ -230,7 +231,19 @@ class Journal:
         return self._lookups()[1].get((str(source_root), int(source_episode)))
 
     def kept(self) -> list[WorkingEpisode]:
-        return [e for e in self.episodes() if not e.deleted]
+        return list(self.kept_view())
+
+    def kept_view(self) -> list[WorkingEpisode]:
+        """The kept episodes without a copy, made once per version (per-frame readers): never change it."""
+        working = self.working()
+        if self._kept is None or self._kept[0] is not working:
+            self._kept = (working, [e for e in working if not e.deleted])
+        return self._kept[1]
+
+    def find(self, uid: str) -> WorkingEpisode | None:
+        """The working episode with that uid, O(1) after the first call per version."""
+        pos = self.position_of(uid)
+        return None if pos is None else self.working()[pos]
 
     def sources(self) -> set[str]:
         """Roots of other datasets whose episodes the applied operations reference."""
