@@ -1099,7 +1099,8 @@ class EditSession:
             del j.ops[j.cursor :]
             j.ops.append(op)
             j.cursor = len(j.ops)
-            j._cache = None
+            # the preview is the new working list: no replay of every op from the base
+            j._cache = (j.cursor, previews[j.root])
         for j in {id(j): j for j, _ in ops}.values():
             self._persist(j)
 
