@@ -196,19 +196,23 @@ def _task_filter(state: AppState | None, root: Path) -> str | None:
 
 
 def _task_mask(state: AppState, root: Path, rows: RowColumns, task: str) -> np.ndarray:
-    """Rows whose tasks (after pending task edits) include `task`; once per filter and version."""
-    if rows.working is not None:
-        return np.fromiter(
-            (episode_visible(state, root, e) for e in rows.working), dtype=bool, count=len(rows)
-        )
+    """Rows whose tasks (after pending task edits) include `task`; once per filter and version.
+    Episodes without task edits are matched on the index's task column, the rest one by one."""
     tasks = rows.index.table.tasks
-    hit = np.zeros(len(rows.index.table), dtype=bool)
+    on_disk = np.zeros(len(rows.index.table), dtype=bool)
     flat = pc.list_flatten(tasks)
     if len(flat):
         equal = pc.fill_null(pc.equal(flat, pa.scalar(task, flat.type)), False)
         parents = np.asarray(pc.list_parent_indices(tasks).to_numpy(zero_copy_only=False))
-        hit[parents[np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)]] = True
-    return hit[rows.source_pos]
+        on_disk[parents[np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)]] = True
+    own = rows.source_pos >= 0
+    hit = np.zeros(len(rows), dtype=bool)
+    hit[own] = on_disk[rows.source_pos[own]]
+    if rows.working is not None:
+        for i, e in enumerate(rows.working):
+            if e.task is not None or e.task_renames or not own[i]:
+                hit[i] = episode_visible(state, root, e)
+    return hit
 
 
 def _filter_bar(view: TreeView, rows: RowColumns) -> None:
