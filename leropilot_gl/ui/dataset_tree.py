@@ -122,7 +122,7 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
             imgui.table_setup_column(name, col_flags, width)
         imgui.table_headers_row()
         _read_sort(view)
-        _draw_rows(state, dataset, view, rows, order)
+        _draw_rows(state, dataset, view, rows, order, _doctor_shown(state, dataset.resolved_root))
         imgui.end_table()
     imgui.tree_pop()
 
@@ -259,7 +259,12 @@ def _read_sort(view: TreeView) -> None:
 
 
 def _draw_rows(
-    state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, order: np.ndarray
+    state: AppState,
+    dataset: OpenDataset,
+    view: TreeView,
+    rows: RowColumns,
+    order: np.ndarray,
+    doctor: tuple[bool, bool] = (False, False),
 ) -> None:
     sel = state.selection
     here = sel.dataset_root == dataset.root
@@ -281,9 +286,9 @@ def _draw_rows(
                 imgui.table_next_column()
                 marked = here and uid in sel.marked
                 if rows.working is None:
-                    _disk_row(state, dataset, view, rows, row, marked)
+                    _disk_row(state, dataset, view, rows, row, marked, doctor)
                 else:
-                    _working_row(state, dataset, view, rows, row, marked, future)
+                    _working_row(state, dataset, view, rows, row, marked, future, doctor)
                 if position == scroll_to and not imgui.is_item_visible():
                     imgui.set_scroll_here_y()  # only when the shown row is out of view
 
@@ -316,7 +321,13 @@ def _select_clicked(
 
 
 def _disk_row(
-    state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, row: int, marked: bool
+    state: AppState,
+    dataset: OpenDataset,
+    view: TreeView,
+    rows: RowColumns,
+    row: int,
+    marked: bool,
+    doctor: tuple[bool, bool] = (False, False),
 ) -> None:
     episode = dataset.index.episodes[row]
     clicked, _ = imgui.selectable(
@@ -330,7 +341,8 @@ def _disk_row(
     if rows.problem_count[row]:
         problem_badge(episode.problems)
     imgui.table_next_column()
-    _doctor_cell(state, dataset.resolved_root, episode.episode_index)
+    if any(doctor):
+        _doctor_cell(state, dataset.resolved_root, episode.episode_index, doctor)
     imgui.table_next_column()
     _watch_mark(state, dataset.resolved_root, episode.episode_index)
     imgui.text(" | ".join(episode.tasks) if episode.tasks else "")
@@ -344,6 +356,7 @@ def _working_row(
     row: int,
     marked: bool,
     future: np.ndarray | None,
+    doctor: tuple[bool, bool] = (False, False),
 ) -> None:
     e = rows.working[row]
     root = dataset.resolved_root
@@ -373,8 +386,8 @@ def _working_row(
     if rows.problem_count[row]:
         problem_badge(dataset.index.problems_for(int(rows.episode_index[row])))
     imgui.table_next_column()
-    if rows.source_pos[row] >= 0:  # the doctor's findings are about the dataset's own episodes
-        _doctor_cell(state, root, int(rows.episode_index[row]))
+    if any(doctor) and rows.source_pos[row] >= 0:  # the doctor's findings are about its own episodes
+        _doctor_cell(state, root, int(rows.episode_index[row]), doctor)
     imgui.table_next_column()
     if e.uid == f"e{e.slice.source_episode}" and e.slice.source_root == str(root):
         _watch_mark(state, root, e.slice.source_episode)
@@ -390,10 +403,20 @@ def _watch_mark(state: AppState, root: Path, episode_index: int) -> None:
     imgui.same_line()
 
 
-def _doctor_cell(state: AppState, root: Path, episode_index: int) -> None:
+def _doctor_shown(state: AppState, root: Path) -> tuple[bool, bool]:
+    """Once a frame per dataset: is there a doctor report, are there hand flags (rows skip both
+    lookups, and their path resolving, when not)."""
+    doctor = getattr(state, "doctor", None)
+    if doctor is None:
+        return False, False
+    flags = doctor.flags
+    return doctor.report_for(root) is not None, flags is not None and bool(flags.for_dataset(root))
+
+
+def _doctor_cell(state: AppState, root: Path, episode_index: int, shown: tuple[bool, bool]) -> None:
     """The doctor's worst finding of the episode as a coloured mark; a hand-set flag's note as tooltip."""
-    severity = worst_severity(state, root, episode_index)
-    note = episode_flag(state, root, episode_index)
+    severity = worst_severity(state, root, episode_index) if shown[0] else None
+    note = episode_flag(state, root, episode_index) if shown[1] else None
     if severity is None and note is None:
         return
     if severity is not None:

@@ -11,6 +11,7 @@ the in/out points at the playhead.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from imgui_bundle import hello_imgui, imgui
@@ -25,6 +26,12 @@ HANDLE_COLOR = imgui.ImVec4(0.95, 0.75, 0.25, 1.0)
 TRIM_BAR_PLAYHEAD_COLOR = imgui.ImVec4(1.0, 0.35, 0.25, 1.0)  # the timeline's playhead colour
 
 
+@functools.lru_cache(maxsize=64)
+def _resolved(path: Path | str) -> Path:
+    """Path.resolve() costs syscalls; trim_target runs several times a frame on the same roots."""
+    return Path(path).resolve()
+
+
 def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
     """The working episode that is playing: the one selected in the tree, else (the episode was
     changed with PageUp/PageDown or from a script) the first working episode cut from it.
@@ -35,7 +42,7 @@ def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
     sel = state.selection
     if sel.dataset_root is None or sel.episode_index is None:
         return None
-    source_root = Path(sel.dataset_root).resolve()
+    source_root = _resolved(sel.dataset_root)
 
     def plays(episode: WorkingEpisode | None) -> bool:
         return (
@@ -46,9 +53,10 @@ def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
         )
 
     journals = ed.session.journals
+    busy = bool(ed.jobs)  # busy() resolves its path: only asked while a save or compact runs
     for root, uid in ed.selected_uid.items():
-        journal = journals.get(Path(root).resolve())
-        if journal is None or ed.busy(root):
+        journal = journals.get(_resolved(root))
+        if journal is None or (busy and ed.busy(root)):
             continue
         pos = journal.position_of(uid)
         episode = journal.working()[pos] if pos is not None else None
@@ -58,7 +66,7 @@ def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
     roots = [source_root] + [Path(r) for r in journals if Path(r) != source_root]
     for root in roots:
         journal = journals.get(root)
-        if journal is None or ed.busy(root):
+        if journal is None or (busy and ed.busy(root)):
             continue
         pos = journal.first_playing(str(source_root), sel.episode_index)
         if pos is not None:
