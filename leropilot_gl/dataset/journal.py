@@ -501,7 +501,9 @@ class JournalWriter:
             return
         if sources:
             data = dict(data, sources={s: meta_fingerprint(Path(s)) for s in sources if Path(s).is_dir()})
-        atomic_write_text(path, json.dumps(data, indent=1))
+        # indented while small enough to read; compact (the fast C encoder) for big datasets
+        big = len(data.get("sigs") or ()) > 2000
+        atomic_write_text(path, json.dumps(data) if big else json.dumps(data, indent=1))
 
 
 class EditSession:
@@ -1147,7 +1149,11 @@ class EditSession:
         if not j.ops and j.on_disk and saving is None:
             self.writer.submit(path, None, [])
             return
-        data = json.loads(json.dumps(j.to_json()))
+        # A copy of what edits change (the op list, the small info); the per-episode signatures of
+        # a 100,000-episode dataset are shared, never changed in place (a JSON round trip cost seconds).
+        data = dict(j.to_json(), ops=[dict(op) for op in j.ops], sigs=dict(j.sigs))
+        if data.get("info") is not None:
+            data["info"] = json.loads(json.dumps(data["info"]))
         if saving is not None:
             data["saving"] = saving
         sources = sorted(j.sources()) if j.on_disk else []
