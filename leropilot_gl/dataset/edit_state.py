@@ -92,7 +92,7 @@ class EditorState:
 
     def busy(self, root: Path) -> bool:
         """A save or compact job is writing this dataset: it is locked for edits."""
-        return Path(root).resolve() in self.jobs
+        return bool(self.jobs) and Path(root).resolve() in self.jobs  # no syscall per tree row when idle
 
     # ------------------------------------------------------------------ operations with messages
     def run(self, fn: Callable[[], Any], notify: Callable[[str, str], None]) -> Any:

@@ -17,7 +17,7 @@ from leropilot_gl.dataset.journal import WorkingEpisode
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.problems import Severity
 
-SORT_KEYS = ("order", "episode", "length", "task", "problems")
+SORT_KEYS = ("order", "episode", "length", "task", "problems", "doctor")
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,21 @@ class RowColumns:
             self._uid_rows = {u: i for i, u in enumerate(self.uids)}
         return self._uid_rows.get(uid)
 
-    def order(self, flt: EpisodeFilter, sort_key: str = "order", *, ascending: bool = True) -> np.ndarray:
-        """Rows that pass the filter, sorted (stable), as row numbers."""
+    def order(
+        self,
+        flt: EpisodeFilter,
+        sort_key: str = "order",
+        *,
+        ascending: bool = True,
+        visible: np.ndarray | None = None,
+        doctor: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Rows that pass the filter, sorted (stable), as row numbers.
+
+        visible: a row mask from elsewhere (the Tasks tab's filter); doctor: per row the worst
+        severity of the doctor's findings (-1: none), what the "doctor" key sorts by."""
         n = len(self)
-        keep = np.ones(n, dtype=bool)
+        keep = np.ones(n, dtype=bool) if visible is None else np.asarray(visible, dtype=bool).copy()
         if flt.min_length > 0:
             keep &= self.length >= flt.min_length
         if flt.max_length > 0:
@@ -81,6 +92,8 @@ class RowColumns:
             values = self.episode_index[rows]
         elif sort_key == "length":
             values = self.length[rows]
+        elif sort_key == "doctor":
+            values = (doctor if doctor is not None else np.full(n, -1, dtype=np.int64))[rows].astype(np.int64)
         elif sort_key == "problems":
             values = self.worst[rows].astype(np.int64) * (1 << 32) + self.problem_count[rows]
         else:

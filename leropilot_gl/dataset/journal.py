@@ -28,6 +28,7 @@ from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.fsio import atomic_write_text
 from leropilot_gl.dataset.lock import remove_leftover_staging
 from leropilot_gl.dataset.model import DatasetIndex
+from leropilot_gl.dataset.problems import Severity
 from leropilot_gl.paths import user_config_dir
 
 JOURNAL_DIR_ENV = "LEROPILOT_GL_JOURNAL_DIR"
@@ -176,6 +177,11 @@ class Journal:
     # changed on disk, the edits of the episodes that did not change are re-applied.
     sigs: dict[str, list[Any]] = field(default_factory=dict)
     _cache: tuple[int, list[WorkingEpisode]] | None = field(default=None, repr=False)
+    # uid -> position and (source root, source episode) -> first kept position, of one working list
+    _lookup: tuple[list[WorkingEpisode], dict[str, int], dict[tuple[str, int], int]] | None = field(
+        default=None, repr=False
+    )
+    _kept: tuple[list[WorkingEpisode], list[WorkingEpisode]] | None = field(default=None, repr=False)
 
     @property
     def applied(self) -> list[dict[str, Any]]:
@@ -187,16 +193,57 @@ class Journal:
 
     def episodes(self) -> list[WorkingEpisode]:
         """The working episode list: base with the applied operations replayed (deleted ones kept)."""
+        return list(self.working())
+
+    def working(self) -> list[WorkingEpisode]:
+        """The same list without a copy, for code that reads it every frame: never change it."""
         if self._cache is not None and self._cache[0] == self.cursor:
-            return list(self._cache[1])
+            return self._cache[1]
         episodes = list(self.base)
         for op in self.applied:
             episodes = apply_op(episodes, op)
         self._cache = (self.cursor, episodes)
-        return list(episodes)
+        return episodes
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        """Changes whenever the working list may have changed (an edit, an undo, a redo, a reload)."""
+        working = self.working()
+        return (id(working), self.cursor, len(self.ops))
+
+    def _lookups(self) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        working = self.working()
+        if self._lookup is None or self._lookup[0] is not working:
+            by_uid = {e.uid: i for i, e in enumerate(working)}
+            by_source: dict[tuple[str, int], int] = {}
+            for i, e in enumerate(working):
+                if not e.deleted:
+                    by_source.setdefault((e.slice.source_root, e.slice.source_episode), i)
+            self._lookup = (working, by_uid, by_source)
+        return self._lookup[1], self._lookup[2]
+
+    def position_of(self, uid: str) -> int | None:
+        """Where uid is in the working list; O(1) after the first call per version."""
+        return self._lookups()[0].get(uid)
+
+    def first_playing(self, source_root: str, source_episode: int) -> int | None:
+        """The first kept working episode cut from that source episode, O(1) per version."""
+        return self._lookups()[1].get((str(source_root), int(source_episode)))
 
     def kept(self) -> list[WorkingEpisode]:
-        return [e for e in self.episodes() if not e.deleted]
+        return list(self.kept_view())
+
+    def kept_view(self) -> list[WorkingEpisode]:
+        """The kept episodes without a copy, made once per version (per-frame readers): never change it."""
+        working = self.working()
+        if self._kept is None or self._kept[0] is not working:
+            self._kept = (working, [e for e in working if not e.deleted])
+        return self._kept[1]
+
+    def find(self, uid: str) -> WorkingEpisode | None:
+        """The working episode with that uid, O(1) after the first call per version."""
+        pos = self.position_of(uid)
+        return None if pos is None else self.working()[pos]
 
     def sources(self) -> set[str]:
         """Roots of other datasets whose episodes the applied operations reference."""
@@ -258,6 +305,15 @@ def base_episodes(index: DatasetIndex, root: str | None = None) -> list[WorkingE
     ]
 
 
+def _unusable_episodes(index: DatasetIndex) -> set[int]:
+    """Episodes whose data rows cannot be read (what EpisodeIndex.usable says), from the problems."""
+    return {
+        p.episode_index
+        for p in index.problems
+        if p.severity is Severity.ERROR and p.camera is None and p.episode_index is not None
+    }
+
+
 def _find(episodes: Sequence[WorkingEpisode], uid: str) -> int:
     for i, e in enumerate(episodes):
         if e.uid == uid:
@@ -301,8 +357,10 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
     kind = op["kind"]
     out = list(episodes)
     if kind in ("delete", "restore"):
+        # many uids: one pass over the list, not one scan per uid
+        where = {e.uid: i for i, e in enumerate(out)} if len(op["uids"]) > 4 else None
         for uid in op["uids"]:
-            i = _find(out, uid)
+            i = where[uid] if where is not None and uid in where else _find(out, uid)
             out[i] = replace(out[i], deleted=kind == "delete")
     elif kind == "trim":
         i = _find(out, op["uid"])
@@ -443,7 +501,9 @@ class JournalWriter:
             return
         if sources:
             data = dict(data, sources={s: meta_fingerprint(Path(s)) for s in sources if Path(s).is_dir()})
-        atomic_write_text(path, json.dumps(data, indent=1))
+        # indented while small enough to read; compact (the fast C encoder) for big datasets
+        big = len(data.get("sigs") or ()) > 2000
+        atomic_write_text(path, json.dumps(data) if big else json.dumps(data, indent=1))
 
 
 class EditSession:
@@ -1041,18 +1101,22 @@ class EditSession:
             del j.ops[j.cursor :]
             j.ops.append(op)
             j.cursor = len(j.ops)
-            j._cache = None
+            # the preview is the new working list: no replay of every op from the base
+            j._cache = (j.cursor, previews[j.root])
         for j in {id(j): j for j, _ in ops}.values():
             self._persist(j)
 
     def _unsaveable(self, j: Journal, episodes: list[WorkingEpisode]) -> str | None:
         """Why a save of this working list would be refused (unreadable data), said at edit time."""
+        # Unreadable episodes come from the problem lists: with none (the usual case) no episode
+        # of a 100,000-episode list is looked at.
+        unusable = {root: bad for root, index in self.indexes.items() if (bad := _unusable_episodes(index))}
+        if not unusable:
+            return None
         for e in episodes:
-            if e.deleted:
+            if e.deleted or e.slice.source_episode not in unusable.get(e.slice.source_root, ()):
                 continue
-            index = self.indexes.get(e.slice.source_root)
-            if index is None:
-                continue
+            index = self.indexes[e.slice.source_root]
             try:
                 src = index.episode(e.slice.source_episode)
             except (KeyError, IndexError, ValueError):
@@ -1085,7 +1149,11 @@ class EditSession:
         if not j.ops and j.on_disk and saving is None:
             self.writer.submit(path, None, [])
             return
-        data = json.loads(json.dumps(j.to_json()))
+        # A copy of what edits change (the op list, the small info); the per-episode signatures of
+        # a 100,000-episode dataset are shared, never changed in place (a JSON round trip cost seconds).
+        data = dict(j.to_json(), ops=[dict(op) for op in j.ops], sigs=dict(j.sigs))
+        if data.get("info") is not None:
+            data["info"] = json.loads(json.dumps(data["info"]))
         if saving is not None:
             data["saving"] = saving
         sources = sorted(j.sources()) if j.on_disk else []

@@ -125,6 +125,47 @@ class EpisodeColumns:
     def __len__(self) -> int:
         return len(self.episode_index)
 
+    def with_rows(
+        self, keep: np.ndarray, added: Sequence[tuple[int, int, Sequence[str]]], data_path: Path
+    ) -> EpisodeColumns:
+        """The rows where keep is True plus episodes (index, length, tasks) that point at no
+        data rows (in data_path, rows 0..0) and no video; sorted by episode index again."""
+        n = len(added)
+        eps = np.concatenate([self.episode_index[keep], np.array([a[0] for a in added], dtype=np.int64)])
+        order = np.argsort(eps, kind="stable")
+        data_paths = [*self.data_paths, data_path]
+        zeros = np.zeros(n, dtype=np.int64)
+        tasks = pa.concat_arrays(
+            [
+                self.tasks.filter(pa.array(keep)).cast(pa.list_(pa.string())),
+                pa.array([list(a[2]) for a in added], pa.list_(pa.string())),
+            ]
+        ).take(pa.array(order))
+        videos = {
+            key: VideoColumns(
+                np.concatenate([vc.file[keep], np.full(n, -1, dtype=vc.file.dtype)])[order],
+                np.concatenate([vc.from_s[keep], zeros.astype(np.float64)])[order],
+                np.concatenate([vc.to_s[keep], zeros.astype(np.float64)])[order],
+                vc.paths,
+                vc.exists,
+            )
+            for key, vc in self.videos.items()
+        }
+        return EpisodeColumns(
+            episode_index=eps[order],
+            length=np.concatenate([self.length[keep], np.array([a[1] for a in added], dtype=np.int64)])[
+                order
+            ],
+            row_start=np.concatenate([self.row_start[keep], zeros])[order],
+            row_end=np.concatenate([self.row_end[keep], zeros])[order],
+            data_file=np.concatenate(
+                [self.data_file[keep], np.full(n, len(data_paths) - 1, dtype=self.data_file.dtype)]
+            )[order],
+            data_paths=data_paths,
+            tasks=tasks,
+            videos=videos,
+        )
+
     def position(self, episode_index: int) -> int | None:
         """Row of an episode index, or None. O(1) for the usual 0..n-1, O(log n) otherwise."""
         eps = self.episode_index

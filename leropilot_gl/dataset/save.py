@@ -40,9 +40,15 @@ from leropilot_gl.dataset.journal import (
     write_saving_marker,
 )
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
-from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
+from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex, column_to_numpy
 from leropilot_gl.dataset.open import open_dataset
 from leropilot_gl.dataset.problems import Severity
+from leropilot_gl.dataset.save_columns import (
+    EpisodeRows,
+    aggregate_columns,
+    nested_lists_to_numpy,
+    segment_stats,
+)
 
 KILL_AT_ENV = "LEROPILOT_GL_SAVE_KILL_AT"  # fault injection for the crash-safety test: kill at step N
 QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)
@@ -335,47 +341,63 @@ def _write_dataset(
     fps = float(info["fps"])
     chunks_size = int(info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
     video_keys = [k for k, f in info["features"].items() if f.get("dtype") == "video"]
-    sources = [(e, _source_episode(indexes, e)) for e in plan.episodes]
+    src = _PlanSources(plan.episodes, indexes)
+    n_eps = len(plan.episodes)
 
     # ---- videos: one output file per distinct source file, hard-linked. The dataset's own files
     # keep their paths, others take numbers no file of the old dataset used: a path never names
     # different bytes before and after the save (players may cache decoded frames by path).
     report(0.05, "linking video files")
     video_files: dict[str, dict[Path, int]] = {k: {} for k in video_keys}
+    video_numbers: dict[str, np.ndarray] = {}  # per plan episode: chunk * chunks_size + file
+    video_from: dict[str, np.ndarray] = {}  # per plan episode: the source episode's start in its file
     own = indexes.get(str(plan.root))
     linked = copied = 0
     for key in video_keys:
         own_numbers = _own_video_numbers(own, key, chunks_size) if own is not None else {}
         next_free = max(own_numbers.values(), default=-1) + 1
-        for _, src in sources:
-            video = src.videos.get(key)
-            if video is None:
-                raise EditError(
-                    f"episode {src.episode_index} of {src.dataset.root.name} has no {key} video "
-                    "(its place in the video is unknown); see the dataset's problems"
-                )
-            files = video_files[key]
-            if video.path in files:
+        file_ids, video_from[key] = src.video_files(key)
+        missing = np.flatnonzero(file_ids < 0)
+        if len(missing):
+            p = int(missing[0])
+            raise EditError(
+                f"episode {src.source_episode[p]} of {Path(src.roots[src.root_id[p]]).name} has no {key} video "
+                "(its place in the video is unknown); see the dataset's problems"
+            )
+        # each distinct (dataset, file) in order of first use
+        combined = src.root_id.astype(np.int64) * (int(file_ids.max(initial=0)) + 1) + file_ids
+        distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        numbers = np.empty(len(distinct), dtype=np.int64)
+        files = video_files[key]
+        for d in np.argsort(first, kind="stable"):
+            p = int(first[d])
+            vc = src.index_of(p).table.videos[key]
+            f = int(file_ids[p])
+            path = vc.paths[f]
+            if path in files:
+                numbers[d] = files[path]
                 continue
-            n = own_numbers.get(video.path)
+            n = own_numbers.get(path)
             if n is None:
                 n, next_free = next_free, next_free + 1
-            files[video.path] = n
-            if not video.exists:  # kept as a reference, still missing, still reported
+            files[path] = numbers[d] = n
+            if not bool(vc.exists[f]):  # kept as a reference, still missing, still reported
                 continue
             dst = out / L.DEFAULT_VIDEO_PATH_V3.format(
                 video_key=key, chunk_index=n // chunks_size, file_index=n % chunks_size
             )
             dst.parent.mkdir(parents=True, exist_ok=True)
-            if _link_or_copy(video.path, dst):
+            if _link_or_copy(path, dst):
                 linked += 1
             else:
                 copied += 1
+        video_numbers[key] = numbers[inverse.reshape(-1)]
         crash.step()
         if is_cancelled():
             raise SaveCancelled()
 
-    # ---- data: rows sliced, re-indexed, timestamps rebased.
+    # ---- data: rows sliced, re-indexed, timestamps rebased; runs of plain episodes of one data
+    # file at a time (one take, numpy re-indexing and stats), the others one by one.
     report(0.2, "writing data")
     tasks: dict[str, int] = {}
     task_names = {str(idx.root): idx.tasks for idx in indexes.values()}
@@ -385,11 +407,11 @@ def _write_dataset(
     pending_bytes = 0
     data_file = 0
     global_index = 0
-    episode_rows: list[dict[str, Any]] = []
+    rows = EpisodeRows()
     schema: pa.Schema | None = None
-    stats_by_episode: list[dict[str, dict[str, np.ndarray]]] = []
     image_stats = _ImageStats(indexes)
     subtasks = language.SubtaskRemap()
+    visual_keys = video_keys + _image_keys(info)
 
     def flush() -> None:
         nonlocal pending, pending_bytes, data_file
@@ -403,48 +425,131 @@ def _write_dataset(
         pending, pending_bytes = [], 0
         data_file += 1
 
-    for new_ep, (work, src) in enumerate(sources):
-        s = work.slice
-        table = tables.get(src.data_path).slice(src.row_start + s.start, s.length)
-        # every column travels with its rows; language timestamps follow a trim, subtasks renumbered
-        table = apply_annotations(table, work, fps, subtasks, src.dataset.root)
-        names = {i: work.task_text(t) for i, t in task_names.get(s.source_root, {}).items()}
-        table, ep_tasks = _reindex(table, new_ep, global_index, fps, names, tasks, src, info)
-        if work.frame_values:  # reward/done marks set by hand, over the kept frames
-            from leropilot_gl.dataset.frame_values import apply_frame_values
-
-            table = apply_frame_values(table, work.frame_values, s.start, s.end)
+    def add(table: pa.Table, first: int, lengths: np.ndarray, ep_tasks: pa.Array, stats: dict) -> None:
+        nonlocal schema, pending_bytes, global_index
         if schema is None:
             schema = table.schema
         else:
             table = language.conform(table, schema)
         if pending and pending_bytes + table.nbytes > data_limit:
             flush()
-        row = {
-            "episode_index": new_ep,
-            "tasks": list(dict.fromkeys(ep_tasks)),  # a rename can merge two tasks into one
-            "length": s.length,
-            L.EP_DATA_CHUNK: data_file // chunks_size,
-            L.EP_DATA_FILE: data_file % chunks_size,
-            L.EP_FROM_INDEX: global_index,
-            L.EP_TO_INDEX: global_index + s.length,
+        k = len(lengths)
+        ends = global_index + np.cumsum(lengths)
+        columns = {
+            "episode_index": np.arange(first, first + k, dtype=np.int64),
+            "length": lengths.astype(np.int64),
+            L.EP_DATA_CHUNK: np.full(k, data_file // chunks_size, dtype=np.int64),
+            L.EP_DATA_FILE: np.full(k, data_file % chunks_size, dtype=np.int64),
+            L.EP_FROM_INDEX: ends - lengths,
+            L.EP_TO_INDEX: ends,
         }
+        sl = slice(first, first + k)
         for key in video_keys:
-            video = src.videos[key]
-            n = video_files[key][video.path]
-            row[L.ep_video_column(key, "chunk_index")] = n // chunks_size
-            row[L.ep_video_column(key, "file_index")] = n % chunks_size
-            row[L.ep_video_column(key, "from_timestamp")] = video.from_s + s.start / fps
-            row[L.ep_video_column(key, "to_timestamp")] = video.from_s + s.end / fps
-        stats = _numeric_stats(table, info)
-        stats.update(image_stats.for_episode(src, video_keys + _image_keys(info), s.length))
-        stats_by_episode.append(stats)
-        episode_rows.append(row)
+            n = video_numbers[key][sl]
+            start = video_from[key][sl]
+            columns[L.ep_video_column(key, "chunk_index")] = n // chunks_size
+            columns[L.ep_video_column(key, "file_index")] = n % chunks_size
+            columns[L.ep_video_column(key, "from_timestamp")] = start + src.start[sl] / fps
+            columns[L.ep_video_column(key, "to_timestamp")] = start + src.end[sl] / fps
+        rows.add(columns, ep_tasks, stats)
         pending.append(table)
         pending_bytes += table.nbytes
-        global_index += s.length
-        if new_ep % 16 == 0:
-            report(0.2 + 0.6 * new_ep / len(sources), f"episode {new_ep + 1}/{len(sources)}")
+        global_index = int(ends[-1])
+
+    def one(new_ep: int) -> None:
+        work = plan.episodes[new_ep]
+        episode = src.episode(new_ep)
+        s = work.slice
+        table = tables.get(episode.data_path).slice(episode.row_start + s.start, s.length)
+        # every column travels with its rows; language timestamps follow a trim, subtasks renumbered
+        table = apply_annotations(table, work, fps, subtasks, episode.dataset.root)
+        names = {i: work.task_text(t) for i, t in task_names.get(s.source_root, {}).items()}
+        table, ep_tasks = _reindex(table, new_ep, global_index, fps, names, tasks, episode, info)
+        if work.frame_values:  # reward/done marks set by hand, over the kept frames
+            from leropilot_gl.dataset.frame_values import apply_frame_values
+
+            table = apply_frame_values(table, work.frame_values, s.start, s.end)
+        stats = {
+            k: {n: np.asarray(v)[None] for n, v in d.items()} for k, d in _numeric_stats(table, info).items()
+        }
+        visual = image_stats.for_episode(episode, visual_keys, s.length)
+        stats.update({k: {n: np.asarray(v)[None] for n, v in d.items()} for k, d in visual.items()})
+        # a rename can merge two tasks into one
+        add(table, new_ep, np.array([s.length]), pa.array([list(dict.fromkeys(ep_tasks))]), stats)
+
+    def run(first: int, last: int) -> bool:
+        """Episodes first..last-1 (plain, one data file, one task naming) in one go; False when
+        their rows need the one-by-one path (language columns, tasks the dataset does not name)."""
+        index = src.index_of(first)
+        pos = src.pos[first:last]
+        lengths = src.end[first:last] - src.start[first:last]
+        whole = tables.get(index.table.data_paths[int(index.table.data_file[pos[0]])])
+        names_here = set(whole.column_names)
+        if L.TASK_INDEX not in names_here or names_here & {
+            *language.LANGUAGE_COLUMNS,
+            language.SUBTASK_INDEX,
+        }:
+            return False
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        total = int(lengths.sum())
+        rows_in_file = np.repeat(
+            index.table.row_start[pos] + src.start[first:last] - offsets, lengths
+        ) + np.arange(total)
+        if total and rows_in_file[-1] - rows_in_file[0] == total - 1 and (np.diff(rows_in_file) == 1).all():
+            table = whole.slice(int(rows_in_file[0]), total)
+        else:
+            table = whole.take(pa.array(rows_in_file))
+        work = plan.episodes[first]
+        names = {i: work.task_text(t) for i, t in task_names.get(work.slice.source_root, {}).items()}
+        old = column_to_numpy(table.column(L.TASK_INDEX)).reshape(-1).astype(np.int64)
+        seg = np.repeat(np.arange(last - first), lengths)
+        width = int(old.max(initial=0)) + 1
+        pairs = np.unique(seg * width + old)  # per episode its task values, sorted (as one by one)
+        values, at = np.unique(pairs % width, return_index=True)
+        if any(int(v) not in names for v in values):
+            return False
+        lut = np.zeros(width, dtype=np.int64)
+        for v in values[np.argsort(at, kind="stable")]:
+            lut[v] = tasks.setdefault(names[int(v)], len(tasks))
+        new_tasks = lut[old]
+        # per episode its tasks in the order its rows use them
+        keys = seg * (len(tasks) + 1) + new_tasks
+        distinct, first_row = np.unique(keys, return_index=True)
+        ordered = distinct[np.argsort(first_row, kind="stable")]
+        task_of = np.array(list(tasks), dtype=object)
+        ep_of = ordered // (len(tasks) + 1)
+        ep_tasks = pa.ListArray.from_arrays(
+            pa.array(np.searchsorted(ep_of, np.arange(last - first + 1)).astype(np.int32)),
+            pa.array(task_of[ordered % (len(tasks) + 1)].tolist(), pa.string()),
+        )
+        frame = np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths)
+        ts_type = pa.float32() if info["features"][L.TIMESTAMP].get("dtype") == "float32" else pa.float64()
+        table = _set_columns(
+            table,
+            {
+                L.TIMESTAMP: pa.array(frame / fps, pa.float64()).cast(ts_type),
+                L.FRAME_INDEX: pa.array(frame),
+                L.EPISODE_INDEX: pa.array(seg.astype(np.int64) + first),
+                L.INDEX: pa.array(np.arange(total, dtype=np.int64) + global_index),
+                L.TASK_INDEX: pa.array(new_tasks),
+            },
+        )
+        stats = _numeric_run_stats(table, info, lengths)
+        visual = image_stats.for_run(index, src.source_episode[first:last], lengths, visual_keys)
+        if visual is None:
+            return False
+        stats.update(visual)
+        add(table, first, lengths, ep_tasks, stats)
+        return True
+
+    done = 0
+    for first, last in src.runs(plan.episodes, tables, data_limit):
+        if not (src.plain[first] and run(first, last)):
+            for new_ep in range(first, last):
+                one(new_ep)
+        if last - done >= 16 or last == n_eps:
+            done = last
+            report(0.2 + 0.6 * last / n_eps, f"episode {last}/{n_eps}")
             if is_cancelled():
                 raise SaveCancelled()
     flush()
@@ -452,15 +557,9 @@ def _write_dataset(
 
     # ---- metadata
     report(0.85, "writing metadata")
-    for row, stats in zip(episode_rows, stats_by_episode, strict=True):
-        for key, values in stats.items():
-            for name, value in values.items():
-                row[f"stats/{key}/{name}"] = np.asarray(value).tolist()
-        row["meta/episodes/chunk_index"] = 0
-        row["meta/episodes/file_index"] = 0
     ep_path = out / L.DEFAULT_EPISODES_PATH_V3.format(chunk_index=0, file_index=0)
     ep_path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(episode_rows), ep_path)
+    pq.write_table(rows.table({"meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0}), ep_path)
     task_table = pa.table(
         {
             L.TASK_INDEX: pa.array(list(tasks.values()), pa.int64()),
@@ -495,19 +594,155 @@ def _write_dataset(
     }
     pq.write_table(task_table.replace_schema_metadata(pandas_meta), out / L.TASKS_V3_PATH)
     subtasks.write(out)
-    _write_json(out / L.STATS_PATH, _to_json_stats(aggregate_stats(stats_by_episode)))
+    _write_json(out / L.STATS_PATH, _to_json_stats(aggregate_columns(rows.stats_columns())))
     total_frames = global_index
     info.update(
-        total_episodes=len(sources),
+        total_episodes=n_eps,
         total_frames=total_frames,
         total_tasks=len(tasks),
-        splits={"train": f"0:{len(sources)}"},
+        splits={"train": f"0:{n_eps}"},
     )
     _write_json(out / L.INFO_PATH, info)
     crash.step()
 
-    noncanonical, unused_s = _video_layout_report(episode_rows, video_keys, video_files, fps, chunks_size)
-    return SaveResult(plan.root, len(sources), total_frames, 0.0, linked, copied, noncanonical, unused_s)
+    ranges = {
+        key: (
+            video_numbers[key],
+            np.concatenate(rows.columns[L.ep_video_column(key, "from_timestamp")]),
+            np.concatenate(rows.columns[L.ep_video_column(key, "to_timestamp")]),
+        )
+        for key in video_keys
+    }
+    noncanonical, unused_s = _video_layout_report(ranges, video_keys, video_files, fps, chunks_size)
+    return SaveResult(plan.root, n_eps, total_frames, 0.0, linked, copied, noncanonical, unused_s)
+
+
+class _PlanSources:
+    """Where each episode of a plan comes from, as columns (checked once, vectorized)."""
+
+    def __init__(self, episodes: list[WorkingEpisode], indexes: dict[str, DatasetIndex]) -> None:
+        n = len(episodes)
+        self.indexes = indexes
+        self.roots = list(dict.fromkeys(e.slice.source_root for e in episodes))
+        ids = {r: i for i, r in enumerate(self.roots)}
+        self.root_id = np.fromiter((ids[e.slice.source_root] for e in episodes), np.int64, n)
+        self.source_episode = np.fromiter((e.slice.source_episode for e in episodes), np.int64, n)
+        self.start = np.fromiter((e.slice.start for e in episodes), np.int64, n)
+        self.end = np.fromiter((e.slice.end for e in episodes), np.int64, n)
+        self.plain = np.fromiter((not e.annotations and not e.frame_values for e in episodes), bool, n)
+        self.pos = np.zeros(n, dtype=np.int64)
+        self._indexes: list[DatasetIndex] = []
+        bad = np.zeros(n, dtype=bool)
+        for i, root in enumerate(self.roots):
+            index = indexes.get(root)
+            if index is None:
+                raise EditError(f"{root} is not open")
+            self._indexes.append(index)
+            here = np.flatnonzero(self.root_id == i)
+            eps = index.table.episode_index
+            pos = np.clip(np.searchsorted(eps, self.source_episode[here]), 0, max(len(eps) - 1, 0))
+            if len(eps) == 0 or (eps[pos] != self.source_episode[here]).any():
+                p = here[eps[pos] != self.source_episode[here]][0] if len(eps) else here[0]
+                raise EditError(f"episode {self.source_episode[p]} is not in {index.root}")
+            self.pos[here] = pos
+            unusable = [
+                p.episode_index
+                for p in index.problems
+                if p.severity is Severity.ERROR and p.camera is None and p.episode_index is not None
+            ]
+            bad[here] = np.isin(self.source_episode[here], np.array(unusable, dtype=np.int64))
+        if bad.any():
+            p = int(np.flatnonzero(bad)[0])
+            raise EditError(
+                f"episode {self.source_episode[p]} of {self.index_of(p).root.name} has unreadable data; delete it first"
+            )
+        lengths = np.zeros(n, dtype=np.int64)
+        for i, index in enumerate(self._indexes):
+            here = self.root_id == i
+            lengths[here] = index.table.length[self.pos[here]]
+        over = np.flatnonzero(self.end > lengths)
+        if len(over):
+            p = int(over[0])
+            raise EditError(
+                f"episode {self.source_episode[p]} of {self.index_of(p).root.name} has {lengths[p]} frames, "
+                f"not {self.end[p]}"
+            )
+        self.data_file = np.zeros(n, dtype=np.int64)
+        for i, index in enumerate(self._indexes):
+            here = self.root_id == i
+            self.data_file[here] = index.table.data_file[self.pos[here]]
+
+    def index_of(self, p: int) -> DatasetIndex:
+        return self._indexes[int(self.root_id[p])]
+
+    def episode(self, p: int) -> EpisodeIndex:
+        return self.index_of(p).episodes[int(self.pos[p])]
+
+    def video_files(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per plan episode: its file id for camera key (-1: none) and its source start there."""
+        files = np.full(len(self.pos), -1, dtype=np.int64)
+        starts = np.zeros(len(self.pos), dtype=np.float64)
+        for i, index in enumerate(self._indexes):
+            vc = index.table.videos.get(key)
+            if vc is None:
+                continue
+            here = self.root_id == i
+            files[here] = vc.file[self.pos[here]]
+            starts[here] = vc.from_s[self.pos[here]]
+        return files, starts
+
+    def runs(self, episodes: list[WorkingEpisode], tables: _TableCache, data_limit: float):
+        """(first, last): consecutive plan episodes of one data file and one task naming, short
+        enough for one output data file; an episode with its own edits is a run of one."""
+        n = len(episodes)
+        first = 0
+        while first < n:
+            last = first + 1
+            if self.plain[first]:
+                key = (
+                    self.root_id[first],
+                    self.data_file[first],
+                    episodes[first].task,
+                    episodes[first].task_renames,
+                )
+                whole = tables.get(self.index_of(first).table.data_paths[int(self.data_file[first])])
+                max_rows = max(1, int(data_limit / max(whole.nbytes / max(whole.num_rows, 1), 1e-9)))
+                rows = int(self.end[first] - self.start[first])
+                while last < n and self.plain[last]:
+                    e = episodes[last]
+                    if (self.root_id[last], self.data_file[last], e.task, e.task_renames) != key:
+                        break
+                    rows += int(self.end[last] - self.start[last])
+                    if rows > max_rows:
+                        break
+                    last += 1
+            yield first, last
+            first = last
+
+
+def _set_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
+    for key, values in columns.items():
+        if key in table.column_names:
+            pos = table.column_names.index(key)
+            field_type = table.schema.field(key).type
+            table = table.set_column(pos, pa.field(key, field_type), values.cast(field_type))
+        else:
+            table = table.append_column(key, values)
+    return table
+
+
+def _numeric_run_stats(
+    table: pa.Table, info: dict[str, Any], lengths: np.ndarray
+) -> dict[str, dict[str, np.ndarray]]:
+    out = {}
+    for key, spec in info["features"].items():
+        if not language.is_numeric_dtype(spec.get("dtype")) or key not in table.column_names:
+            continue
+        values = column_to_numpy(table.column(key))
+        if values.ndim == 1:
+            values = values.reshape(-1, 1)
+        out[key] = segment_stats(values, lengths)
+    return out
 
 
 def _own_video_numbers(index: DatasetIndex, key: str, chunks_size: int) -> dict[Path, int]:
@@ -515,15 +750,13 @@ def _own_video_numbers(index: DatasetIndex, key: str, chunks_size: int) -> dict[
     import re
 
     out = {}
-    if index.version != L.V30:
+    vc = index.table.videos.get(key)
+    if index.version != L.V30 or vc is None:
         return out
-    for ep in index.episodes:
-        video = ep.videos.get(key)
-        if video is None:
-            continue
-        m = re.search(r"chunk-(\d+)/file-(\d+)\.mp4$", video.path.as_posix())
-        if m and video.path.parent.parent.parent == index.root / L.VIDEO_DIR / key:
-            out[video.path] = int(m.group(1)) * chunks_size + int(m.group(2))
+    for path in vc.paths:  # each distinct file once
+        m = re.search(r"chunk-(\d+)/file-(\d+)\.mp4$", path.as_posix())
+        if m and path.parent.parent.parent == index.root / L.VIDEO_DIR / key:
+            out[path] = int(m.group(1)) * chunks_size + int(m.group(2))
     return out
 
 
@@ -671,17 +904,31 @@ class _ImageStats:
 
     def __init__(self, indexes: dict[str, DatasetIndex]) -> None:
         self.indexes = indexes
+        self._columns: dict[str, tuple[np.ndarray, dict[str, dict[str, np.ndarray]]] | None] = {}
         self._cache: dict[str, dict[int, dict[str, dict[str, np.ndarray]]]] = {}
         self._global: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+
+    def _load(self, index: DatasetIndex, keys: list[str]) -> str:
+        root = str(index.root)
+        if root not in self._columns:
+            self._columns[root] = _read_episode_stats_columns(index, keys)
+            self._global[root] = _read_global_stats(index.root, keys)
+        return root
 
     def for_episode(
         self, src: EpisodeIndex, keys: list[str], length: int
     ) -> dict[str, dict[str, np.ndarray]]:
-        root = str(src.dataset.root)
-        if root not in self._cache:
-            self._cache[root] = _read_episode_stats(src.dataset, keys)
-            self._global[root] = _read_global_stats(src.dataset.root, keys)
-        per_ep = self._cache[root].get(src.episode_index, {})
+        root = self._load(src.dataset, keys)
+        columns = self._columns[root]
+        if columns is not None:
+            episodes, stats = columns
+            pos = int(np.searchsorted(episodes, src.episode_index)) if len(episodes) else 0
+            found = pos < len(episodes) and episodes[pos] == src.episode_index
+            per_ep = {k: {n: v[pos] for n, v in d.items()} for k, d in stats.items()} if found else {}
+        else:
+            if root not in self._cache:
+                self._cache[root] = _read_episode_stats(src.dataset, keys)
+            per_ep = self._cache[root].get(src.episode_index, {})
         out = {}
         for key in keys:
             stats = per_ep.get(key) or self._global[root].get(key)
@@ -691,6 +938,66 @@ class _ImageStats:
             stats["count"] = np.array([length], dtype=np.int64)
             out[key] = stats
         return out
+
+    def for_run(
+        self, index: DatasetIndex, source_episodes: np.ndarray, lengths: np.ndarray, keys: list[str]
+    ) -> dict[str, dict[str, np.ndarray]] | None:
+        """The same for many episodes of one dataset, as (episodes, ...) columns; None when the
+        dataset's stats are not columns of one shape (the caller goes one by one)."""
+        root = self._load(index, keys)
+        columns = self._columns[root]
+        if columns is None:
+            return None
+        episodes, stats = columns
+        pos = np.clip(np.searchsorted(episodes, source_episodes), 0, max(len(episodes) - 1, 0))
+        found = (episodes[pos] == source_episodes) if len(episodes) else np.zeros(len(lengths), bool)
+        out = {}
+        for key in keys:
+            have = stats.get(key)
+            fallback = self._global[root].get(key)
+            if have and found.all():
+                values = {n: v[pos] for n, v in have.items()}
+            elif fallback and not (have and found.any()):
+                values = {
+                    n: np.repeat(np.asarray(v)[None], len(lengths), axis=0) for n, v in fallback.items()
+                }
+            elif not have and not fallback:
+                continue
+            else:
+                return None  # a mix of episodes with and without their own stats
+            values["count"] = lengths.astype(np.int64).reshape(-1, 1)
+            out[key] = values
+        return out
+
+
+def _read_episode_stats_columns(
+    index: DatasetIndex, keys: list[str]
+) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]] | None:
+    """v3.0 per-episode stats of keys as columns (sorted by episode), or None (older layout,
+    ragged or null values: the caller reads rows)."""
+    if index.version != L.V30:
+        return None
+    parts = []
+    for path in sorted((index.root / L.EPISODES_V3_DIR).glob("chunk-*/file-*.parquet")):
+        names = pq.read_schema(path).names
+        wanted = [n for n in names if any(n.startswith(f"stats/{k}/") for k in keys)]
+        parts.append(pq.read_table(path, columns=["episode_index", *wanted]))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), {}
+    try:
+        table = pa.concat_tables(parts, promote_options="default")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    episodes = column_to_numpy(table.column("episode_index")).astype(np.int64)
+    order = np.argsort(episodes, kind="stable")
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name in table.column_names[1:]:
+        values = nested_lists_to_numpy(table.column(name), table.num_rows)
+        if values is None:
+            return None
+        key, stat = name[len("stats/") :].rsplit("/", 1)
+        out.setdefault(key, {})[stat] = values[order]
+    return episodes[order], out
 
 
 def _read_episode_stats(index: DatasetIndex, keys: list[str]) -> dict[int, dict[str, dict[str, np.ndarray]]]:
@@ -785,38 +1092,46 @@ def _link_or_copy(src: Path, dst: Path) -> bool:
 
 
 def _video_layout_report(
-    rows: list[dict[str, Any]],
+    ranges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     video_keys: list[str],
     video_files: dict[str, dict[Path, int]],
     fps: float,
     chunks_size: int,
 ) -> tuple[list[str], float]:
-    """Files whose episodes are not in order or overlap, and seconds of video no episode uses."""
+    """Files whose episodes are not in order or overlap, and seconds of video no episode uses.
+
+    ranges: per camera, per episode its file number, from and to timestamps."""
     from leropilot_gl.dataset.probe import probe_video
 
     noncanonical = []
     unused_s = 0.0
     half_frame = 0.5 / fps
     for key in video_keys:
-        by_file: dict[int, list[tuple[float, float]]] = {}
-        for row in rows:
-            n = (
-                row[L.ep_video_column(key, "chunk_index")] * chunks_size
-                + row[L.ep_video_column(key, "file_index")]
-            )
-            by_file.setdefault(n, []).append(
-                (row[L.ep_video_column(key, "from_timestamp")], row[L.ep_video_column(key, "to_timestamp")])
-            )
-        for path, n in video_files[key].items():
-            ranges = by_file.get(n, [])
-            ordered = all(b[0] >= a[1] - half_frame for a, b in zip(ranges, ranges[1:], strict=False))
-            if not ordered:
+        numbers, starts, ends = ranges[key]
+        order = np.argsort(numbers, kind="stable")  # episode order kept within each file
+        numbers, starts, ends = numbers[order], starts[order], ends[order]
+        bounds = np.searchsorted(numbers, list(video_files[key].values()), side="left")
+        stops = np.searchsorted(numbers, list(video_files[key].values()), side="right")
+        for (path, n), lo, hi in zip(video_files[key].items(), bounds, stops, strict=True):
+            f, t = starts[lo:hi], ends[lo:hi]
+            if not (f[1:] >= t[:-1] - half_frame).all():
                 noncanonical.append(f"{key} file {n} (from {path.name})")
-            used = sum(t - f for f, t in _union(ranges))
+            used = _union_length(f, t)
             duration = probe_video(path).duration_s
             if duration:
                 unused_s += max(0.0, duration - used)
     return noncanonical, unused_s
+
+
+def _union_length(starts: np.ndarray, ends: np.ndarray) -> float:
+    """Seconds covered by the union of [start, end) ranges."""
+    if len(starts) == 0:
+        return 0.0
+    order = np.argsort(starts, kind="stable")
+    f, t = starts[order], ends[order]
+    reach = np.maximum.accumulate(t)
+    new = np.concatenate([[True], f[1:] > reach[:-1]])  # a range that starts after all before it
+    return float((np.maximum.reduceat(t, np.flatnonzero(new)) - f[new]).sum())
 
 
 def _union(ranges: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -833,37 +1148,47 @@ def incomplete_episodes(
     plan_episodes: list[WorkingEpisode], indexes: dict[str, DatasetIndex]
 ) -> dict[int, list[str]]:
     """New position -> cameras whose video file is missing (the save keeps their references)."""
-    out: dict[int, list[str]] = {}
-    for pos, e in enumerate(plan_episodes):
-        index = indexes.get(e.slice.source_root)
+    n = len(plan_episodes)
+    roots = np.array([e.slice.source_root for e in plan_episodes], dtype=object)
+    source = np.fromiter((e.slice.source_episode for e in plan_episodes), np.int64, n)
+    missing: dict[int, list[str]] = {}
+    for root in dict.fromkeys(roots.tolist()):
+        index = indexes.get(root)
         if index is None:
             continue
-        try:
-            src = index.episode(e.slice.source_episode)
-        except (KeyError, IndexError, ValueError):
+        here = np.flatnonzero(roots == root)
+        eps = index.table.episode_index
+        if len(eps) == 0:
             continue
-        missing = sorted(k for k, v in src.videos.items() if not v.exists)
-        if missing:
-            out[pos] = missing
-    return out
+        pos = np.clip(np.searchsorted(eps, source[here]), 0, len(eps) - 1)
+        ok = eps[pos] == source[here]
+        here, pos = here[ok], pos[ok]
+        for key in sorted(index.table.videos):
+            vc = index.table.videos[key]
+            files = vc.file[pos].astype(np.int64)
+            gone = files >= 0
+            gone[gone] = ~vc.exists[files[gone]]
+            for p in here[gone].tolist():
+                missing.setdefault(p, []).append(key)
+    return {p: sorted(missing[p]) for p in sorted(missing)}
 
 
 def _check_written(out: Path, plan: SavePlan) -> None:
     """Open the new dataset with the same reader the app uses; any error stops the save, but the
     missing video files the plan said would stay missing."""
     index = open_dataset(out)
-    lengths = [e.length for e in index.episodes]
-    expected = [e.length for e in plan.episodes]
-    if lengths != expected:
+    lengths = index.table.length
+    expected = np.fromiter((e.length for e in plan.episodes), np.int64, len(plan.episodes))
+    if len(lengths) != len(expected) or (lengths != expected).any():
         raise EditError(
-            f"check of the new dataset failed: episode lengths {lengths[:8]}... != {expected[:8]}..."
+            f"check of the new dataset failed: episode lengths {lengths[:8].tolist()}... != {expected[:8].tolist()}..."
         )
-    allowed = incomplete_episodes(plan.episodes, plan.indexes)
+    errors = [p for p in index.problems if p.severity is Severity.ERROR]
+    allowed = incomplete_episodes(plan.episodes, plan.indexes) if errors else {}
     errors = [
         p.message
-        for p in index.problems
-        if p.severity is Severity.ERROR
-        and p.camera not in allowed.get(-1 if p.episode_index is None else p.episode_index, ())
+        for p in errors
+        if p.camera not in allowed.get(-1 if p.episode_index is None else p.episode_index, ())
     ]
     if errors:
         raise EditError("check of the new dataset failed: " + "; ".join(errors[:3]))

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.problems import DatasetProblem, Severity
@@ -198,8 +200,15 @@ class DatasetWatcher:
         self.file_events = False  # True once watchdog is delivering events
         self.opened_at: list[float] = []  # when the watcher reopened the dataset (tests check it)
         if index is not None:
-            self._known = {e.episode_index for e in index.episodes if not _is_placeholder(e)}
-            self._frames_seen = sum(e.length for e in index.episodes if not _is_placeholder(e))
+            # from the index's columns: no per-episode object (100,000 episodes, on the UI thread)
+            pending = [
+                p.episode_index
+                for p in index.problems
+                if p.message == PENDING_MESSAGE and p.episode_index is not None
+            ]
+            real = ~np.isin(index.table.episode_index, np.array(pending, dtype=np.int64))
+            self._known = set(index.table.episode_index[real].tolist())
+            self._frames_seen = int(index.table.length[real].sum())
         else:
             info = read_info(self.root) or {}
             self._known = set(range(int(info.get("total_episodes") or 0)))
@@ -397,32 +406,21 @@ def with_placeholders(index: DatasetIndex, pending: list[WatchEvent], info: dict
     """The index plus one row per episode whose data is pending (unusable until it is readable).
 
     The placeholder points at no file, so nothing tries to read the one being written."""
-    known = [e for e in index.episodes if not _is_placeholder(e)]
-    have = {e.episode_index for e in known}
+    old = {p.episode_index for p in index.problems if p.message == PENDING_MESSAGE}
+    keep = ~np.isin(
+        index.table.episode_index, np.array(sorted(e for e in old if e is not None), dtype=np.int64)
+    )
+    have = set(index.table.episode_index[keep].tolist())
     problems = [p for p in index.problems if p.message != PENDING_MESSAGE]
-    new_index = replace(index, episodes=[], problems=problems, info=dict(info))
-    episodes = [replace(e, dataset=new_index) for e in known]
+    added = []
     for event in sorted(pending, key=lambda e: e.episode_index):
         if event.episode_index in have:
             continue
-        problem = DatasetProblem(Severity.ERROR, PENDING_MESSAGE, episode_index=event.episode_index)
-        problems.append(problem)
-        episodes.append(
-            EpisodeIndex(
-                episode_index=event.episode_index,
-                length=event.length or 0,
-                tasks=event.tasks,
-                data_path=index.root / ".recording-pending",
-                row_start=0,
-                row_end=0,
-                videos={},
-                dataset=new_index,
-                problems=[problem],
-            )
-        )
-    new_index.episodes = episodes
-    new_index.problems = problems
-    return new_index
+        have.add(event.episode_index)
+        problems.append(DatasetProblem(Severity.ERROR, PENDING_MESSAGE, episode_index=event.episode_index))
+        added.append((event.episode_index, event.length or 0, tuple(event.tasks)))
+    table = index.table.with_rows(keep, added, index.root / ".recording-pending")
+    return replace(index, table=table, problems=problems, info=dict(info))
 
 
 @dataclass

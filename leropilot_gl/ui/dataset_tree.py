@@ -11,13 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
 from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns, rows_on_disk, rows_working
 from leropilot_gl.dataset.journal import Journal
+from leropilot_gl.dataset.watch import NEW
+from leropilot_gl.quality.doctor_state import episode_flag, worst_severity
 from leropilot_gl.state import AppState, OpenDataset, TreeView
 from leropilot_gl.ui import edit_actions
+from leropilot_gl.ui.doctor_panel import SEVERITY_COLOURS
 from leropilot_gl.ui.problem_badge import problem_badge
+from leropilot_gl.ui.task_list import episode_visible
+from leropilot_gl.ui.watch_status import NEW_COLOR, RECORDING_COLOR, episode_marks, mark_label
 
 TABLE_FLAGS = (
     imgui.TableFlags_.row_bg
@@ -28,7 +35,15 @@ TABLE_FLAGS = (
     | imgui.TableFlags_.no_saved_settings  # saved widths drew the table shifted after a reopen
 )
 # Table columns and the row key each sorts by.
-COLUMNS = (("Episode", "order"), ("Frames", "length"), ("##problems", "problems"), ("Task", "task"))
+COLUMNS = (
+    ("Episode", "order"),
+    ("Frames", "length"),
+    ("##problems", "problems"),
+    ("##doctor", "doctor"),
+    ("Task", "task"),
+)
+COLUMN_EMS = (4.2, 3.2, 1.2, 1.2, 0)  # fixed widths; the task column takes the rest
+FLAG_COLOUR = imgui.ImVec4(0.85, 0.6, 1.0, 1.0)
 DELETED_COLOR = imgui.ImVec4(0.6, 0.6, 0.6, 0.8)
 
 
@@ -56,7 +71,7 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
     index = dataset.index
     journal = _journal(state, dataset)
     view = state.tree_views.setdefault(dataset.root, TreeView())
-    rows = _refresh_rows(view, dataset, journal)
+    rows = _refresh_rows(view, dataset, journal, state)
     selected_here = state.selection.dataset_root == dataset.root
     flags = imgui.TreeNodeFlags_.default_open if selected_here else 0
     opened = imgui.tree_node_ex(f"{fa.ICON_FA_DATABASE} {index.name}###dataset", flags)
@@ -98,14 +113,16 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
         imgui.table_setup_scroll_freeze(0, 1)
         em = imgui.get_font_size()
         for i, (name, _) in enumerate(COLUMNS):
-            col_flags = imgui.TableColumnFlags_.width_fixed
-            width = (4.2, 3.2, 1.2, 0)[i] * em
+            # Fixed columns fit their contents and have no resize border: a border under a row's
+            # middle took the hover a click on that row aimed at.
+            col_flags = imgui.TableColumnFlags_.width_fixed | imgui.TableColumnFlags_.no_resize
+            width = COLUMN_EMS[i] * em
             if i == len(COLUMNS) - 1:
                 col_flags = imgui.TableColumnFlags_.width_stretch
             imgui.table_setup_column(name, col_flags, width)
         imgui.table_headers_row()
         _read_sort(view)
-        _draw_rows(state, dataset, view, rows, order)
+        _draw_rows(state, dataset, view, rows, order, _doctor_shown(state, dataset.resolved_root))
         imgui.end_table()
     imgui.tree_pop()
 
@@ -119,26 +136,83 @@ def _episode_count(index, rows: RowColumns, view_kept: int) -> str:
     return f"{kept} ep" if kept == on_disk else f"{kept} ep (on disk {on_disk})"
 
 
-def _refresh_rows(view: TreeView, dataset: OpenDataset, journal: Journal | None) -> RowColumns:
-    """Rebuild the row columns and their order only when something they depend on changed."""
+def _refresh_rows(
+    view: TreeView, dataset: OpenDataset, journal: Journal | None, state: AppState | None = None
+) -> RowColumns:
+    """Rebuild the row columns and their order only when something they depend on changed: the
+    pending edits (the journal's version), the filter, the sort, the doctor's report, the task filter."""
     index = dataset.index
     if journal is None:
         source_key: tuple = ("disk", id(index), len(index.problems))
     else:
-        last_op = id(journal.ops[journal.cursor - 1]) if journal.cursor else None
-        source_key = ("journal", id(index), len(index.problems), id(journal), journal.cursor, last_op)
+        source_key = ("journal", id(index), len(index.problems), id(journal), journal.version)
     if view.rows is None or view.cache_key[:1] != (source_key,):
-        view.rows = rows_on_disk(index) if journal is None else rows_working(index, journal.episodes())
+        view.rows = rows_on_disk(index) if journal is None else rows_working(index, journal.working())
         view.cache_key = (source_key,)
         view.order = None
         if view.rows.working is not None:
             kept = np.fromiter((not e.deleted for e in view.rows.working), dtype=bool, count=len(view.rows))
             view.future, view.kept = np.cumsum(kept) - 1, int(kept.sum())
-    key = (source_key, view.filter, view.sort_key, view.ascending)
+    root = dataset.resolved_root
+    report = _doctor_report(state, root)
+    task_filter = _task_filter(state, root)
+    key = (source_key, view.filter, view.sort_key, view.ascending, id(report), task_filter)
     if view.order is None or view.cache_key != key:
-        view.order = view.rows.order(view.filter, view.sort_key, ascending=view.ascending)
+        rows = view.rows
+        doctor = _doctor_column(state, root, rows, report) if view.sort_key == "doctor" else None
+        visible = _task_mask(state, root, rows, task_filter) if task_filter is not None else None
+        view.order = rows.order(
+            view.filter, view.sort_key, ascending=view.ascending, visible=visible, doctor=doctor
+        )
         view.cache_key = key
     return view.rows
+
+
+def _doctor_report(state: AppState | None, root: Path) -> object | None:
+    doctor = getattr(state, "doctor", None)
+    return doctor.report_for(root) if doctor is not None else None
+
+
+def _doctor_column(state: AppState | None, root: Path, rows: RowColumns, report: object | None) -> np.ndarray:
+    """Per row the worst severity of the doctor's findings (-1: none): only the episodes it named."""
+    out = np.full(len(rows), -1, dtype=np.int64)
+    if report is None or state is None:
+        return out
+    own = rows.source_pos >= 0
+    for episode_index in getattr(report, "by_episode", {}):
+        severity = worst_severity(state, root, int(episode_index))
+        if severity is not None:
+            out[own & (rows.episode_index == int(episode_index))] = int(severity)
+    return out
+
+
+def _task_filter(state: AppState | None, root: Path) -> str | None:
+    """The task the Tasks tab shows only, when it filters this dataset."""
+    task_list = getattr(getattr(state, "watch", None), "task_list", None)
+    active = getattr(task_list, "filter", None)
+    if active is None or Path(active[0]) != Path(root).resolve():
+        return None
+    return str(active[1])
+
+
+def _task_mask(state: AppState, root: Path, rows: RowColumns, task: str) -> np.ndarray:
+    """Rows whose tasks (after pending task edits) include `task`; once per filter and version.
+    Episodes without task edits are matched on the index's task column, the rest one by one."""
+    tasks = rows.index.table.tasks
+    on_disk = np.zeros(len(rows.index.table), dtype=bool)
+    flat = pc.list_flatten(tasks)
+    if len(flat):
+        equal = pc.fill_null(pc.equal(flat, pa.scalar(task, flat.type)), False)
+        parents = np.asarray(pc.list_parent_indices(tasks).to_numpy(zero_copy_only=False))
+        on_disk[parents[np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)]] = True
+    own = rows.source_pos >= 0
+    hit = np.zeros(len(rows), dtype=bool)
+    hit[own] = on_disk[rows.source_pos[own]]
+    if rows.working is not None:
+        for i, e in enumerate(rows.working):
+            if e.task is not None or e.task_renames or not own[i]:
+                hit[i] = episode_visible(state, root, e)
+    return hit
 
 
 def _filter_bar(view: TreeView, rows: RowColumns) -> None:
@@ -185,7 +259,12 @@ def _read_sort(view: TreeView) -> None:
 
 
 def _draw_rows(
-    state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, order: np.ndarray
+    state: AppState,
+    dataset: OpenDataset,
+    view: TreeView,
+    rows: RowColumns,
+    order: np.ndarray,
+    doctor: tuple[bool, bool] = (False, False),
 ) -> None:
     sel = state.selection
     here = sel.dataset_root == dataset.root
@@ -207,9 +286,9 @@ def _draw_rows(
                 imgui.table_next_column()
                 marked = here and uid in sel.marked
                 if rows.working is None:
-                    _disk_row(state, dataset, view, rows, row, marked)
+                    _disk_row(state, dataset, view, rows, row, marked, doctor)
                 else:
-                    _working_row(state, dataset, view, rows, row, marked, future)
+                    _working_row(state, dataset, view, rows, row, marked, future, doctor)
                 if position == scroll_to and not imgui.is_item_visible():
                     imgui.set_scroll_here_y()  # only when the shown row is out of view
 
@@ -242,7 +321,13 @@ def _select_clicked(
 
 
 def _disk_row(
-    state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, row: int, marked: bool
+    state: AppState,
+    dataset: OpenDataset,
+    view: TreeView,
+    rows: RowColumns,
+    row: int,
+    marked: bool,
+    doctor: tuple[bool, bool] = (False, False),
 ) -> None:
     episode = dataset.index.episodes[row]
     clicked, _ = imgui.selectable(
@@ -256,6 +341,10 @@ def _disk_row(
     if rows.problem_count[row]:
         problem_badge(episode.problems)
     imgui.table_next_column()
+    if any(doctor):
+        _doctor_cell(state, dataset.resolved_root, episode.episode_index, doctor)
+    imgui.table_next_column()
+    _watch_mark(state, dataset.resolved_root, episode.episode_index)
     imgui.text(" | ".join(episode.tasks) if episode.tasks else "")
 
 
@@ -267,6 +356,7 @@ def _working_row(
     row: int,
     marked: bool,
     future: np.ndarray | None,
+    doctor: tuple[bool, bool] = (False, False),
 ) -> None:
     e = rows.working[row]
     root = dataset.resolved_root
@@ -296,7 +386,48 @@ def _working_row(
     if rows.problem_count[row]:
         problem_badge(dataset.index.problems_for(int(rows.episode_index[row])))
     imgui.table_next_column()
+    if any(doctor) and rows.source_pos[row] >= 0:  # the doctor's findings are about its own episodes
+        _doctor_cell(state, root, int(rows.episode_index[row]), doctor)
+    imgui.table_next_column()
+    if e.uid == f"e{e.slice.source_episode}" and e.slice.source_root == str(root):
+        _watch_mark(state, root, e.slice.source_episode)
     edit_actions.gui_row_badges(state, root, e)
+
+
+def _watch_mark(state: AppState, root: Path, episode_index: int) -> None:
+    """The watcher's mark (new, recording) first in the task column, where a long task cannot hide it."""
+    mark = episode_marks(state, root, episode_index)
+    if mark is None:
+        return
+    imgui.text_colored(NEW_COLOR if mark == NEW else RECORDING_COLOR, mark_label(mark))
+    imgui.same_line()
+
+
+def _doctor_shown(state: AppState, root: Path) -> tuple[bool, bool]:
+    """Once a frame per dataset: is there a doctor report, are there hand flags (rows skip both
+    lookups, and their path resolving, when not)."""
+    doctor = getattr(state, "doctor", None)
+    if doctor is None:
+        return False, False
+    flags = doctor.flags
+    return doctor.report_for(root) is not None, flags is not None and bool(flags.for_dataset(root))
+
+
+def _doctor_cell(state: AppState, root: Path, episode_index: int, shown: tuple[bool, bool]) -> None:
+    """The doctor's worst finding of the episode as a coloured mark; a hand-set flag's note as tooltip."""
+    severity = worst_severity(state, root, episode_index) if shown[0] else None
+    note = episode_flag(state, root, episode_index) if shown[1] else None
+    if severity is None and note is None:
+        return
+    if severity is not None:
+        imgui.text_colored(SEVERITY_COLOURS[severity], fa.ICON_FA_STETHOSCOPE)
+    else:
+        imgui.text_colored(FLAG_COLOUR, fa.ICON_FA_FLAG)
+    if imgui.is_item_hovered():
+        lines = [f"doctor: worst finding {severity.label}"] if severity is not None else []
+        if note is not None:
+            lines.append(f"flagged: {note}" if note else "flagged")
+        imgui.set_tooltip("\n".join(lines))
 
 
 def _strike_through_last_item(label: str) -> None:

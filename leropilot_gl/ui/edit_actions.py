@@ -209,13 +209,12 @@ def _badges(state: AppState, root: Path, e: WorkingEpisode) -> None:
     if e.slice.source_root != str(root):
         imgui.text_disabled(f"from {Path(e.slice.source_root).name}")
         imgui.same_line()
-    index = editor(state).session.indexes.get(e.slice.source_root)
-    tasks = ()
-    if index is not None:
-        try:
-            tasks = index.episode(e.slice.source_episode).tasks
-        except KeyError:
-            tasks = ()
+    from leropilot_gl.dataset.tasks import episode_tasks
+
+    try:  # after the pending task edits, as Save writes them
+        tasks = episode_tasks(editor(state).session, e)
+    except KeyError:
+        tasks = ()
     imgui.text(" | ".join(tasks))
 
 

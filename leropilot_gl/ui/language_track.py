@@ -85,7 +85,7 @@ def annotation_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
         return None
     root = resolved(dataset.root)
     uid = f"e{episode.episode_index}"
-    working = next((e for e in ed.session.episodes(root) if e.uid == uid), None)
+    working = ed.session.journal(root).find(uid)  # O(1) per frame
     return None if working is None or working.deleted else (root, working)
 
 

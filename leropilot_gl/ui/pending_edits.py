@@ -51,7 +51,7 @@ def gui_pending_edits(state: AppState) -> None:
 def _journal_section(state: AppState, root: Path) -> None:
     ed = state.edits
     journal = ed.session.journal(root)
-    kept = journal.kept()
+    kept = journal.kept_view()  # per frame: no copy of a 100,000-episode list
     title = (
         f"{root.name}{'' if journal.on_disk else ' (new)'}: {journal.cursor} edit(s), {len(kept)} episodes"
     )

@@ -101,7 +101,8 @@ def _set_field(state: AppState, root: Path, active: str | None) -> None:
     selected = ed.selected_uid.get(root)
     if selected is None and state.selection.episode_index is not None:
         selected = f"e{state.selection.episode_index}"
-    episode = next((e for e in ed.session.kept(root) if e.uid == selected), None)
+    episode = ed.session.journal(root).find(selected) if selected is not None else None  # O(1) per frame
+    episode = None if episode is None or episode.deleted else episode
     if episode is not None:
         current = ", ".join(episode_tasks(ed.session, episode)) or "none"
         imgui.text_wrapped(f"Selected episode {episode.slice.source_episode}: {current}")

@@ -28,7 +28,10 @@ TRIM_BAR_PLAYHEAD_COLOR = imgui.ImVec4(1.0, 0.35, 0.25, 1.0)  # the timeline's p
 
 def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
     """The working episode that is playing: the one selected in the tree, else (the episode was
-    changed with PageUp/PageDown or from a script) the first working episode cut from it."""
+    changed with PageUp/PageDown or from a script) the first working episode cut from it.
+
+    Called several times a frame: lookups by uid and by source episode, built once per journal
+    version (Journal.position_of / first_playing), never a scan of the working list."""
     ed = state.edits
     sel = state.selection
     if sel.dataset_root is None or sel.episode_index is None:
@@ -43,20 +46,25 @@ def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
             and episode.slice.source_episode == sel.episode_index
         )
 
+    journals = ed.session.journals
+    busy = bool(ed.jobs)  # busy() resolves its path: only asked while a save or compact runs
     for root, uid in ed.selected_uid.items():
-        if not ed.attached(root) or ed.busy(root):
+        journal = journals.get(resolved(root))
+        if journal is None or (busy and ed.busy(root)):
             continue
-        episode = next((e for e in ed.session.episodes(root) if e.uid == uid), None)
+        pos = journal.position_of(uid)
+        episode = journal.working()[pos] if pos is not None else None
         if plays(episode):
             return root, episode
     # The playing dataset's own working copy first, then any other holding a copy of the episode.
-    roots = [source_root] + [Path(r) for r in ed.session.journals if Path(r) != source_root]
+    roots = [source_root] + [Path(r) for r in journals if Path(r) != source_root]
     for root in roots:
-        if not ed.attached(root) or ed.busy(root):
+        journal = journals.get(root)
+        if journal is None or (busy and ed.busy(root)):
             continue
-        episode = next((e for e in ed.session.episodes(root) if plays(e)), None)
-        if episode is not None:
-            return root, episode
+        pos = journal.first_playing(str(source_root), sel.episode_index)
+        if pos is not None:
+            return root, journal.working()[pos]
     return None
 
 

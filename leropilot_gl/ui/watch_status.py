@@ -90,9 +90,7 @@ def _show_index(state: AppState, root: Path, event: WatchEvent) -> None:
     if dataset is None:
         return
     if index.root != dataset.root:  # the app's own spelling of the path (selection compares it)
-        index = replace(index, root=dataset.root)
-        for ep in index.episodes:
-            ep.dataset = index
+        index = replace(index, root=dataset.root)  # its episodes are made from the new index on demand
     session = state.edits.session
     if state.edits.attached(root):
         notice = session.grow(root, index, event.fingerprint or None)

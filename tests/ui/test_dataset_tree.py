@@ -361,3 +361,54 @@ def test_table_not_shifted_after_reopen(app_state, sample_uneven: Path, tmp_path
     (x0, x1, _), (y0, y1, edge2) = seen["before"], seen["after"]
     assert abs(x0 - y0) < 1 and abs(x1 - y1) < 1, (seen["before"], seen["after"])
     assert y1 <= edge2 + 1, "the row reaches past the window's right edge"
+
+
+def test_doctor_watch_and_task_hooks(app_state, sample_uneven: Path, tmp_path: Path) -> None:
+    """The tree's columns from the other panels: the doctor's worst finding (sortable), the
+    watcher's mark, the Tasks tab's filter, and a pending task edit in the task column."""
+    from leropilot_gl.dataset.problems import Severity
+    from leropilot_gl.dataset.watch import NEW
+    from leropilot_gl.quality.findings import Finding
+    from leropilot_gl.quality.run import DoctorReport
+    from tests.conftest import copy_dataset
+
+    root = copy_dataset(sample_uneven, tmp_path, "uneven").resolve()
+    ed = _editable(app_state, root, tmp_path / "journals")
+    seen: dict = {}
+
+    def test(ctx) -> None:
+        assert yield_until(ctx, lambda: ed.attached(root)), "the journal never attached"
+        ctx.set_ref("Datasets")
+        ctx.yield_(2)
+        # What a doctor run leaves: findings of episodes 1 (an error) and 2 (a warning).
+        app_state.doctor.reports[root] = DoctorReport(
+            root,
+            [
+                Finding("frozen", Severity.WARNING, "camera frozen for 10 frames", 2, 0, 10),
+                Finding("spike", Severity.ERROR, "joint 3 jumps", 1, 4, 5),
+            ],
+        )
+        app_state.watch.marks[root] = {3: NEW}  # what the watcher sets for a new recording
+        ed.session.set_task(root, ["e0"], "Stack the cups.")  # a pending task edit
+        ctx.yield_(3)
+        seen["shot_hooks"] = screenshot(ctx, "tree_hooks")
+        ctx.item_click("**/##doctor")  # ascending: no finding first, the error last
+        ctx.yield_(2)
+        seen["by_doctor"] = _shown_uids(app_state, root)
+        ctx.item_click("**/##doctor")
+        ctx.yield_(2)
+        seen["by_doctor_desc"] = _shown_uids(app_state, root)
+        seen["shot_sorted"] = screenshot(ctx, "tree_hooks_sorted_by_doctor")
+        app_state.watch.task_list.filter = (root, "Stack the cups.")  # the Tasks tab's "show only"
+        ctx.yield_(3)
+        seen["task_filter"] = _shown_uids(app_state, root)
+        seen["shot_task_filter"] = screenshot(ctx, "tree_hooks_task_filter")
+        app_state.watch.task_list.filter = None
+        ctx.yield_(2)
+        seen["unfiltered"] = _shown_uids(app_state, root)
+
+    run_app_test(app_state, test)
+    assert seen["by_doctor"][-2:] == ["e2", "e1"]
+    assert seen["by_doctor_desc"][:2] == ["e1", "e2"]
+    assert seen["task_filter"] == ["e0"]
+    assert sorted(seen["unfiltered"]) == ["e0", "e1", "e2", "e3"]
