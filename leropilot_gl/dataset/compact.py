@@ -25,7 +25,13 @@ import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.backup import Backup, is_owned, swap_in
-from leropilot_gl.dataset.journal import EditError, EditSession, meta_fingerprint, write_saving_marker
+from leropilot_gl.dataset.journal import (
+    EditError,
+    EditSession,
+    meta_fingerprint,
+    remember_fingerprint,
+    write_saving_marker,
+)
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.open import open_dataset
@@ -88,10 +94,34 @@ def compact(
         raise EditError(
             f"{journal.root.name} is LeRobot {index.version}; save it (as v3.0) before compacting"
         )
-    root = journal.root
+    snapshot = json.loads(json.dumps(journal.to_json()))
+    result = compact_index(
+        index, journal.fingerprint, journal_dir=session.journal_dir, snapshot=snapshot, progress=report
+    )
+    if finish:
+        session.mark_saved(result.root, result.index, result.fingerprint)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def compact_index(
+    index: DatasetIndex,
+    fingerprint: str,
+    *,
+    journal_dir: Path | None = None,
+    snapshot: dict | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> CompactResult:
+    """Compact the saved v3.0 dataset `index` describes, whose meta fingerprint is `fingerprint`
+    (refused if it changed on disk). Reads no session: a save job runs it right after its swap.
+    snapshot: the journal to mark as landed with the compacted fingerprint (a restart then knows
+    the dataset on disk holds its edits)."""
+    started = time.perf_counter()
+    report = progress or (lambda _f, _t: None)
+    root = Path(index.root).resolve()
     result = CompactResult(root)
     with DatasetLock(root):
-        if meta_fingerprint(root) != journal.fingerprint:
+        if meta_fingerprint(root) != fingerprint:
             raise EditError(f"{root} changed on disk since it was opened; reopen it before compacting")
         staging = staging_path(root)
         if staging.exists():
@@ -103,24 +133,20 @@ def compact(
             check = open_dataset(staging)
             if [e.length for e in check.episodes] != [e.length for e in index.episodes]:
                 raise EditError("check of the compacted dataset failed: episode lengths differ")
-            snapshot = json.loads(json.dumps(journal.to_json()))
-            fingerprint = meta_fingerprint(staging)
+            new_fingerprint = meta_fingerprint(staging)
 
             def before_swap(_backup: Backup) -> None:  # under the lock, right before the swap
-                if meta_fingerprint(root) != journal.fingerprint:
+                if meta_fingerprint(root) != fingerprint:
                     raise EditError(f"{root} changed on disk while compacting; nothing was changed")
-                write_saving_marker(session.journal_dir, snapshot, fingerprint)
+                write_saving_marker(journal_dir, snapshot or {}, new_fingerprint)
 
             result.backup = swap_in(root, staging, kind="compact", summary="compact", before_swap=before_swap)
         except BaseException:
             if staging.exists() and root.exists():
                 shutil.rmtree(staging, ignore_errors=True)
             raise
-        new_index = open_dataset(root)
-        result.fingerprint = fingerprint
-        if finish:
-            session.mark_saved(root, new_index, fingerprint)
-    result.index = new_index
+        result.index = remember_fingerprint(open_dataset(root), new_fingerprint)  # read under the lock
+        result.fingerprint = new_fingerprint
     result.seconds = time.perf_counter() - started
     report(1.0, result.summary())
     return result

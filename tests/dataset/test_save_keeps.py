@@ -390,7 +390,7 @@ def test_a_save_is_canonical_unless_fast_and_info_flags_a_fast_one(
     default = copy_dataset(sample_uneven, tmp_path, "default")
     rows = source_rows(default)
     done = cli("edit", str(default), "--swap", "0:3", "--save")
-    assert done.returncode == 0 and "compacted default" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "put in episode order" in done.stdout, done.stdout + done.stderr
     assert "wrong frames" not in cli("info", str(default)).stdout
     assert_lerobot_exact(
         default, [(3, 0, 33, rows[3]), (1, 0, 45, rows[1]), (2, 0, 12, rows[2]), (0, 0, 20, rows[0])]
