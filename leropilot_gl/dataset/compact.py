@@ -152,7 +152,48 @@ def compact_index(
     return result
 
 
-def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, report) -> None:  # noqa: ANN001
+COMPACT_WORK_DIR = ".leropilot-compact"  # inside a save's staging folder, removed with it
+
+
+def compact_staged(
+    folder: Path,
+    live_root: Path,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+) -> CompactResult:
+    """Compact a dataset a save has just built in its staging folder, before it is swapped in, so
+    the save lands canonical in one swap with one backup. New video files take numbers that
+    neither the staged nor the live dataset uses (a path never names different bytes over time).
+    On failure the staged dataset is left as it was."""
+    started = time.perf_counter()
+    report = progress or (lambda _f, _t: None)
+    index = open_dataset(folder)
+    result = CompactResult(Path(live_root))
+    work = folder / COMPACT_WORK_DIR
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir()
+    try:
+        _write_compacted(index, work, result, report, also_avoid=Path(live_root))
+        for rel in (L.VIDEO_DIR, L.EPISODES_V3_DIR):
+            if not (work / rel).exists():
+                raise EditError(f"compacting wrote no {rel}")
+        for rel in (L.VIDEO_DIR, L.EPISODES_V3_DIR):  # the staged ones were links or fresh files
+            shutil.rmtree(folder / rel)
+            os.rename(work / rel, folder / rel)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write_compacted(
+    index: DatasetIndex,
+    out: Path,
+    result: CompactResult,
+    report,  # noqa: ANN001
+    also_avoid: Path | None = None,
+) -> None:
     root = index.root
     info = json.loads((root / L.INFO_PATH).read_text(encoding="utf-8"))
     chunks_size = int(info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
@@ -163,7 +204,8 @@ def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, repo
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if (
-            not is_owned(rel.as_posix())
+            rel.parts[0] == COMPACT_WORK_DIR
+            or not is_owned(rel.as_posix())
             or not path.is_file()
             or rel.parts[0] == L.VIDEO_DIR
             or rel.as_posix().startswith(L.EPISODES_V3_DIR)
@@ -183,7 +225,9 @@ def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, repo
         writer.file_number = 1 + max(
             (
                 int(p.parent.name.split("-")[1]) * chunks_size + int(p.stem.split("-")[1])
-                for p in (root / L.VIDEO_DIR / key).glob("chunk-*/file-*.mp4")
+                for base in (root, also_avoid)
+                if base is not None
+                for p in (base / L.VIDEO_DIR / key).glob("chunk-*/file-*.mp4")
             ),
             default=-1,
         )

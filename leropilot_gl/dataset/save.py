@@ -324,6 +324,10 @@ def write_plan(
         staging.mkdir(parents=True)
         try:
             result = _write_dataset(staging, plan, plan.indexes, report, is_cancelled, crash)
+            if result.noncanonical_videos and not plan.fast:
+                _make_canonical(staging, root, result, report)
+                if is_cancelled():
+                    raise SaveCancelled()
             report(0.9, "checking the new dataset")
             _check_written(staging, plan)
             crash.step()
@@ -395,48 +399,33 @@ def write_plans(
     cancelled: Callable[[], bool] | None = None,
 ) -> list[SaveResult]:
     """The one way a save is carried out (CLI, library, window): frozen plans written as one
-    transaction, then every result whose video files hold episodes out of order is made canonical
-    unless its plan is a fast save. Never reads the live session; the caller marks the datasets saved."""
+    transaction; each result whose video files would hold episodes out of order is made canonical
+    before its swap unless its plan is a fast save (write_plan). Never reads the live session; the
+    caller marks the datasets saved."""
     from leropilot_gl.dataset.journal import default_journal_dir
     from leropilot_gl.dataset.transaction import write_transaction
 
-    results = write_transaction(
+    return write_transaction(
         plans,
         Path(journal_dir) if journal_dir else default_journal_dir(),
         progress=progress,
         cancelled=cancelled,
     )
-    make_canonical(plans, results, progress=progress)
-    return results
 
 
-def make_canonical(
-    plans: list[SavePlan], results: list[SaveResult], *, progress: ProgressFn | None = None
-) -> None:
-    """Compact each saved dataset whose video files came out out of order, unless its plan is fast.
-    Runs after the whole transaction landed (a compact is its own atomic swap and backup); a
-    failure leaves the save as it landed, says why, and the dataset stays flagged."""
-    from leropilot_gl.dataset.compact import compact_index
+def _make_canonical(staging: Path, root: Path, result: SaveResult, report: ProgressFn) -> None:
+    """Put the staged dataset's video files in episode order before the swap: the save lands
+    canonical, in one swap with one backup. A failure (say, a video file missing) leaves the staged
+    dataset as it was: the save goes on, says why, and the dataset stays flagged."""
+    from leropilot_gl.dataset.compact import compact_staged
 
-    for plan, result in zip(plans, results, strict=True):
-        if plan.fast or not result.noncanonical_videos or result.index is None:
-            continue
-        if progress is not None:
-            progress(0.0, f"putting the videos of {result.root.name} in episode order")
-        try:
-            done = compact_index(
-                result.index,
-                result.fingerprint,
-                journal_dir=plan.journal_dir,
-                snapshot=plan.journal_snapshot,
-                progress=progress,
-            )
-        except (EditError, OSError, ValueError, RuntimeError) as exc:
-            result.compact_error = str(exc)
-            continue
-        result.compacted = done
-        result.index = done.index
-        result.fingerprint = done.fingerprint
+    report(0.82, "putting the video files in episode order")
+    try:
+        result.compacted = compact_staged(
+            staging, root, progress=lambda f, t: report(0.82 + 0.08 * f, f"episode order: {t}")
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure keeps the (valid) uncompacted save
+        result.compact_error = str(exc) or type(exc).__name__
 
 
 # ---------------------------------------------------------------------------- writing
