@@ -142,6 +142,8 @@ def test_save_confirmation_asks_to_compact_only_when_needed(
         ctx.item_click("**/e2/000002", imgui.MouseButton_.right)
         ctx.item_click("//$FOCUSED/###delete")
         ctx.yield_(2)
+        hello_imgui.get_runner_params().docking_params.focus_dockable_window("Pending edits")
+        ctx.yield_(2)
         ctx.set_ref("Pending edits")
         ctx.item_click("**/###save")
         ctx.yield_(3)
