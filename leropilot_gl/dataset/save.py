@@ -204,6 +204,7 @@ def predict_out_of_order(episodes: list[WorkingEpisode], indexes: dict[str, Data
     or overlapping (a move, swap, duplicate or trim in a shared file), before anything is written.
     The same rule as the saved layout's check: one output file per source file."""
     by_file: dict[tuple[str, Path], list[tuple[float, float]]] = {}
+    half_frame: dict[tuple[str, Path], float] = {}
     for e in episodes:
         index = indexes.get(e.slice.source_root)
         if index is None:
@@ -217,11 +218,11 @@ def predict_out_of_order(episodes: list[WorkingEpisode], indexes: dict[str, Data
             by_file.setdefault((key, video.path), []).append(
                 (video.from_s + e.slice.start / fps, video.from_s + e.slice.end / fps)
             )
+            half_frame[(key, video.path)] = 0.5 / fps
     out = []
     for (key, path), ranges in by_file.items():
-        fps = next((float(i.fps) for i in indexes.values() if i.fps), 30.0)
-        half_frame = 0.5 / fps
-        if any(b[0] < a[1] - half_frame for a, b in zip(ranges, ranges[1:], strict=False)):
+        tolerance = half_frame[(key, path)]
+        if any(b[0] < a[1] - tolerance for a, b in zip(ranges, ranges[1:], strict=False)):
             out.append(f"{key} ({path.name})")
     return out
 

@@ -645,7 +645,7 @@ def _gui_compact_choice(request: ConfirmRequest) -> None:
     if request.fast:
         imgui.text_colored(
             imgui.ImVec4(0.95, 0.75, 0.25, 1.0),
-            "Fast save: the dataset is flagged until compacted (Edit > Compact, or the doctor)",
+            "Fast save: the dataset is flagged until compacted (right-click it in the tree > Compact videos...)",
         )
     else:
         imgui.text_disabled("Episodes that start on a keyframe are copied; only cut ones are re-encoded")
