@@ -321,6 +321,7 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
     from leropilot_gl.dataset import DatasetLockedError, EditError, plan_save
     from leropilot_gl.dataset.save import save_all
 
+    fast = bool(getattr(args, "fast", False))  # other commands (doctor --fix-trims) pass their own args
     order = session.save_order()
     if not order and not args.compact:
         print("no change to write")
@@ -329,7 +330,7 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
     try:
         for target in order:
             print(f"  {target}:")
-            for line in plan_save(session, target, check_order=False, fast=args.fast).lines:
+            for line in plan_save(session, target, check_order=False, fast=fast).lines:
                 print(f"    {line}")
     except EditError as exc:
         print(f"error: {exc}")
@@ -347,7 +348,7 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
         # One transaction: a move's two saves land together or, after a kill, not at all. Video
         # files left out of order are put in order as part of the save unless --fast.
         compacted = False
-        for result in save_all(session, fast=args.fast):
+        for result in save_all(session, fast=fast):
             print(f"  {result.summary()}")
             compacted |= result.compacted is not None and result.root == Path(root).resolve()
         if args.compact and not compacted:
