@@ -9,10 +9,11 @@ from time import monotonic
 
 import numpy as np
 
-from leropilot_gl.dataset import DatasetIndex, EpisodeIndex, open_dataset
+from leropilot_gl.dataset import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns
 from leropilot_gl.dataset.hub import HubSession, looks_like_repo_id
+from leropilot_gl.dataset.journal import open_for_edit
 from leropilot_gl.dataset.watch import WatchState
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.jobs import JobRunner, pop_finished
@@ -123,7 +124,8 @@ class AppState:
         if existing is not None:
             self.select_episode(existing.root, int(existing.index.table.episode_index[0]))
             return
-        self.opening[key] = self.executor.submit(open_dataset, key)
+        # The "changed on disk" fingerprint is taken before the read, in the same worker.
+        self.opening[key] = self.executor.submit(open_for_edit, key)
 
     def poll_opening(self) -> None:
         """Once per frame: collect finished opens without waiting."""

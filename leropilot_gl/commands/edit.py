@@ -319,8 +319,9 @@ def _apply(session, attach, root: Path, name: str, value, args: argparse.Namespa
 
 def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN001
     from leropilot_gl.dataset import DatasetLockedError, EditError, plan_save
-    from leropilot_gl.dataset.transaction import save_transaction
+    from leropilot_gl.dataset.save import save_all
 
+    fast = bool(getattr(args, "fast", False))  # other commands (doctor --fix-trims) pass their own args
     order = session.save_order()
     if not order and not args.compact:
         print("no change to write")
@@ -329,7 +330,7 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
     try:
         for target in order:
             print(f"  {target}:")
-            for line in plan_save(session, target, check_order=False).lines:
+            for line in plan_save(session, target, check_order=False, fast=fast).lines:
                 print(f"    {line}")
     except EditError as exc:
         print(f"error: {exc}")
@@ -344,15 +345,13 @@ def _finish(session, root: Path, args: argparse.Namespace) -> int:  # noqa: ANN0
         return 0
     print("changed:")
     try:
-        # One transaction: a move's two saves land together or, after a kill, not at all.
-        needs_compact = False
-        for result in save_transaction(session, order):
+        # One transaction: a move's two saves land together or, after a kill, not at all. Video
+        # files left out of order are put in order as part of the save unless --fast.
+        compacted = False
+        for result in save_all(session, fast=fast):
             print(f"  {result.summary()}")
-            needs_compact |= result.needs_compact and result.root == root
-        if needs_compact and not args.fast and not args.compact:
-            print("  making the videos canonical (episodes in order); --fast skips this")
-            args.compact = True
-        if args.compact:
+            compacted |= result.compacted is not None and result.root == Path(root).resolve()
+        if args.compact and not compacted:
             from leropilot_gl.dataset.compact import compact
 
             report = compact(session, root)

@@ -25,7 +25,13 @@ import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.backup import Backup, is_owned, swap_in
-from leropilot_gl.dataset.journal import EditError, EditSession, meta_fingerprint, write_saving_marker
+from leropilot_gl.dataset.journal import (
+    EditError,
+    EditSession,
+    meta_fingerprint,
+    remember_fingerprint,
+    write_saving_marker,
+)
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.open import open_dataset
@@ -88,10 +94,34 @@ def compact(
         raise EditError(
             f"{journal.root.name} is LeRobot {index.version}; save it (as v3.0) before compacting"
         )
-    root = journal.root
+    snapshot = json.loads(json.dumps(journal.to_json()))
+    result = compact_index(
+        index, journal.fingerprint, journal_dir=session.journal_dir, snapshot=snapshot, progress=report
+    )
+    if finish:
+        session.mark_saved(result.root, result.index, result.fingerprint)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def compact_index(
+    index: DatasetIndex,
+    fingerprint: str,
+    *,
+    journal_dir: Path | None = None,
+    snapshot: dict | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> CompactResult:
+    """Compact the saved v3.0 dataset `index` describes, whose meta fingerprint is `fingerprint`
+    (refused if it changed on disk). Reads no session: a save job runs it right after its swap.
+    snapshot: the journal to mark as landed with the compacted fingerprint (a restart then knows
+    the dataset on disk holds its edits)."""
+    started = time.perf_counter()
+    report = progress or (lambda _f, _t: None)
+    root = Path(index.root).resolve()
     result = CompactResult(root)
     with DatasetLock(root):
-        if meta_fingerprint(root) != journal.fingerprint:
+        if meta_fingerprint(root) != fingerprint:
             raise EditError(f"{root} changed on disk since it was opened; reopen it before compacting")
         staging = staging_path(root)
         if staging.exists():
@@ -103,30 +133,67 @@ def compact(
             check = open_dataset(staging)
             if [e.length for e in check.episodes] != [e.length for e in index.episodes]:
                 raise EditError("check of the compacted dataset failed: episode lengths differ")
-            snapshot = json.loads(json.dumps(journal.to_json()))
-            fingerprint = meta_fingerprint(staging)
+            new_fingerprint = meta_fingerprint(staging)
 
             def before_swap(_backup: Backup) -> None:  # under the lock, right before the swap
-                if meta_fingerprint(root) != journal.fingerprint:
+                if meta_fingerprint(root) != fingerprint:
                     raise EditError(f"{root} changed on disk while compacting; nothing was changed")
-                write_saving_marker(session.journal_dir, snapshot, fingerprint)
+                write_saving_marker(journal_dir, snapshot or {}, new_fingerprint)
 
             result.backup = swap_in(root, staging, kind="compact", summary="compact", before_swap=before_swap)
         except BaseException:
             if staging.exists() and root.exists():
                 shutil.rmtree(staging, ignore_errors=True)
             raise
-        new_index = open_dataset(root)
-        result.fingerprint = fingerprint
-        if finish:
-            session.mark_saved(root, new_index, fingerprint)
-    result.index = new_index
+        result.index = remember_fingerprint(open_dataset(root), new_fingerprint)  # read under the lock
+        result.fingerprint = new_fingerprint
     result.seconds = time.perf_counter() - started
     report(1.0, result.summary())
     return result
 
 
-def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, report) -> None:  # noqa: ANN001
+COMPACT_WORK_DIR = ".leropilot-compact"  # inside a save's staging folder, removed with it
+
+
+def compact_staged(
+    folder: Path,
+    live_root: Path,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+) -> CompactResult:
+    """Compact a dataset a save has just built in its staging folder, before it is swapped in, so
+    the save lands canonical in one swap with one backup. New video files take numbers that
+    neither the staged nor the live dataset uses (a path never names different bytes over time).
+    On failure the staged dataset is left as it was."""
+    started = time.perf_counter()
+    report = progress or (lambda _f, _t: None)
+    index = open_dataset(folder)
+    result = CompactResult(Path(live_root))
+    work = folder / COMPACT_WORK_DIR
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir()
+    try:
+        _write_compacted(index, work, result, report, also_avoid=Path(live_root))
+        for rel in (L.VIDEO_DIR, L.EPISODES_V3_DIR):
+            if not (work / rel).exists():
+                raise EditError(f"compacting wrote no {rel}")
+        for rel in (L.VIDEO_DIR, L.EPISODES_V3_DIR):  # the staged ones were links or fresh files
+            shutil.rmtree(folder / rel)
+            os.rename(work / rel, folder / rel)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write_compacted(
+    index: DatasetIndex,
+    out: Path,
+    result: CompactResult,
+    report,  # noqa: ANN001
+    also_avoid: Path | None = None,
+) -> None:
     root = index.root
     info = json.loads((root / L.INFO_PATH).read_text(encoding="utf-8"))
     chunks_size = int(info.get("chunks_size") or L.DEFAULT_CHUNKS_SIZE)
@@ -137,7 +204,8 @@ def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, repo
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if (
-            not is_owned(rel.as_posix())
+            rel.parts[0] == COMPACT_WORK_DIR
+            or not is_owned(rel.as_posix())
             or not path.is_file()
             or rel.parts[0] == L.VIDEO_DIR
             or rel.as_posix().startswith(L.EPISODES_V3_DIR)
@@ -157,7 +225,9 @@ def _write_compacted(index: DatasetIndex, out: Path, result: CompactResult, repo
         writer.file_number = 1 + max(
             (
                 int(p.parent.name.split("-")[1]) * chunks_size + int(p.stem.split("-")[1])
-                for p in (root / L.VIDEO_DIR / key).glob("chunk-*/file-*.mp4")
+                for base in (root, also_avoid)
+                if base is not None
+                for p in (base / L.VIDEO_DIR / key).glob("chunk-*/file-*.mp4")
             ),
             default=-1,
         )

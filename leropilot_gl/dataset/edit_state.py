@@ -36,6 +36,18 @@ class ConfirmRequest:
     lines: list[str]
     action: str  # "save", "discard", "compact", "save_all"
     root: Path | None
+    # A save whose result would hold video files out of order: the dialog asks whether to compact
+    # now (the default) or fast save; fast_lines describe the fast save.
+    fast_lines: list[str] | None = None
+    fast: bool = False
+
+    @property
+    def offers_compact(self) -> bool:
+        return self.fast_lines is not None
+
+    @property
+    def shown_lines(self) -> list[str]:
+        return self.fast_lines if self.fast and self.fast_lines is not None else self.lines
 
 
 @dataclass

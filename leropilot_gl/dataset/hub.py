@@ -479,7 +479,7 @@ def open_lazy(
     file list, so later episodes can be fetched). Otherwise meta/ and the first episode land in a
     staging folder that replaces the local copy only when complete.
     """
-    from leropilot_gl.dataset.open import open_dataset
+    from leropilot_gl.dataset.journal import open_for_edit  # fingerprinted before the read
 
     root = Path(local_root) if local_root is not None else local_root_for(repo_id)
     note = recover_interrupted(root)
@@ -492,7 +492,7 @@ def open_lazy(
         except HubError as exc:
             progress.log(f"working offline from the local copy: {exc}")
             listing = None
-        index = open_dataset(root)
+        index = open_for_edit(root)
         if listing is not None:
             mark_not_downloaded(index, listing)
         return index, HubDataset(repo_id, root, endpoint, listing)
@@ -511,7 +511,7 @@ def open_lazy(
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
-    index = mark_not_downloaded(open_dataset(root), listing)
+    index = mark_not_downloaded(open_for_edit(root), listing)
     first_ep = int(index.table.episode_index.min())
     return index, HubDataset(repo_id, root, endpoint, listing, {first_ep})
 
@@ -521,7 +521,7 @@ def fetch_episode(
 ) -> DatasetIndex | None:
     """Fetch the files one episode needs that are not here yet, then re-read the local copy.
     Returns the new index, or None when nothing was missing."""
-    from leropilot_gl.dataset.open import open_dataset
+    from leropilot_gl.dataset.journal import open_for_edit  # fingerprinted before the read
 
     missing = missing_files(index, episode_index)
     if not missing:
@@ -537,7 +537,7 @@ def fetch_episode(
         return None
     fetch_files(hub.listing, available, hub.root, endpoint=hub.endpoint, progress=progress)
     hub.fetched_episodes.add(episode_index)
-    return mark_not_downloaded(open_dataset(hub.root), hub.listing)
+    return mark_not_downloaded(open_for_edit(hub.root), hub.listing)
 
 
 # ---------------------------------------------------------------------- pending edits

@@ -19,6 +19,7 @@ import math
 import os
 import queue
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -80,6 +81,42 @@ def meta_fingerprint(root: Path) -> str:
         digest.update(rel.encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:24]
+
+
+# id(index) -> (weak reference to the index, meta fingerprint taken just before it was read)
+_READ_FINGERPRINTS: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def remember_fingerprint(index: DatasetIndex, fingerprint: str) -> DatasetIndex:
+    """Record the meta fingerprint taken BEFORE index was read, for attach to use later (the index
+    may be attached frames later, after another process saved the dataset: fingerprinting then
+    would pass the "changed on disk" check with an old index). Returns index."""
+    key = id(index)
+
+    def drop(ref: weakref.ref, key: int = key) -> None:
+        entry = _READ_FINGERPRINTS.get(key)
+        if entry is not None and entry[0] is ref:
+            _READ_FINGERPRINTS.pop(key, None)
+
+    _READ_FINGERPRINTS[key] = (weakref.ref(index, drop), fingerprint)
+    return index
+
+
+def read_fingerprint(index: DatasetIndex) -> str | None:
+    """The fingerprint remember_fingerprint recorded for this very index, or None."""
+    entry = _READ_FINGERPRINTS.get(id(index))
+    if entry is not None and entry[0]() is index:
+        return entry[1]
+    return None
+
+
+def open_for_edit(root: str | Path) -> DatasetIndex:
+    """open_dataset with the meta fingerprint taken first: every index the app may attach for
+    editing is read this way (open, Hub open and fetch, reopen after a restore)."""
+    from leropilot_gl.dataset.open import open_dataset
+
+    fingerprint = meta_fingerprint(Path(root))
+    return remember_fingerprint(open_dataset(root), fingerprint)
 
 
 @dataclass(frozen=True)
@@ -527,9 +564,12 @@ class EditSession:
     def prepare_attach(self, index: DatasetIndex, fingerprint: str | None = None) -> PreparedAttach:
         """The file work of attach (fingerprint, journal files): safe on a worker thread.
 
-        fingerprint: meta_fingerprint(root) taken BEFORE the index was read (see open_for_edit).
-        Without it the fingerprint is taken now, which a save landing between the read and now
-        would slip past; the final check under the save lock still refuses a changed dataset."""
+        fingerprint: meta_fingerprint(root) taken BEFORE the index was read; by default the one
+        open_for_edit recorded for this index. Without either the fingerprint is taken now, which a
+        save landing between the read and now would slip past (the final check under the save lock
+        still refuses a dataset changed after now)."""
+        if fingerprint is None:
+            fingerprint = read_fingerprint(index)
         from leropilot_gl.dataset.transaction import recover_transactions
 
         root = Path(index.root).resolve()
@@ -537,10 +577,8 @@ class EditSession:
         rolled_back = recover_transactions(self.journal_dir)  # a save of several datasets killed half way
         remove_leftover_staging(root)  # a killed save's half-built (or already replaced) copy
         if rolled_back:
-            from leropilot_gl.dataset.open import open_dataset
-
-            fingerprint = meta_fingerprint(root)
-            index = open_dataset(root)
+            index = open_for_edit(root)
+            fingerprint = read_fingerprint(index)
         journal = Journal(
             root,
             dict(index.info),
@@ -1035,6 +1073,7 @@ class EditSession:
         fingerprint: the saved dataset's, from the save job (SaveResult.fingerprint), so the
         thread that owns the session never hashes meta/."""
         root = Path(root).resolve()
+        fingerprint = fingerprint or read_fingerprint(index)
         self.writer.submit(journal_path(self.journal_dir, root), None, [])
         self.indexes[str(root)] = index
         self.journals[root] = Journal(
@@ -1056,6 +1095,8 @@ class EditSession:
             return None
         before = (j.base, j.fingerprint, self.indexes.get(str(root)))
         j.base, j._cache = base_episodes_for(index, root), None
+        if fingerprint is None:
+            fingerprint = read_fingerprint(index)  # taken before this index was read
         if fingerprint is not None:
             j.fingerprint = fingerprint
         try:

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from leropilot_gl.dataset import language, layout as L
 from leropilot_gl.dataset.annotations import apply_annotations
 from leropilot_gl.dataset.backup import Backup, swap_in
+from leropilot_gl.dataset.compact import CompactResult
 from leropilot_gl.dataset.fsio import exchange, fsync_dir, fsync_tree
 from leropilot_gl.dataset.journal import (
     EditError,
@@ -37,6 +38,7 @@ from leropilot_gl.dataset.journal import (
     Journal,
     WorkingEpisode,
     meta_fingerprint,
+    remember_fingerprint,
     write_saving_marker,
 )
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
@@ -77,6 +79,14 @@ class SavePlan:
     on_disk: bool = True
     journal_dir: Path | None = None
     journal_snapshot: dict[str, Any] = field(default_factory=dict)
+    # Video files the result would hold out of order or overlapping. The save then makes them
+    # canonical (make_canonical) unless fast: LeRobot's delete/split tools assume that layout.
+    out_of_order: list[str] = field(default_factory=list)
+    fast: bool = False
+
+    @property
+    def needs_compact(self) -> bool:
+        return bool(self.out_of_order)
 
 
 @dataclass
@@ -92,16 +102,32 @@ class SaveResult:
     index: DatasetIndex | None = None  # the saved dataset, reopened
     fingerprint: str = ""  # meta_fingerprint of the saved dataset (mark_saved needs no hashing)
     backup: Backup | None = None  # the owned files of the version replaced (restore brings them back)
+    compacted: CompactResult | None = None  # the videos made canonical as part of the save
+    compact_error: str = ""  # why they could not be (the save itself landed)
 
     @property
     def needs_compact(self) -> bool:
-        return bool(self.noncanonical_videos)
+        """The saved dataset still holds video files out of order (a fast save, or compacting failed)."""
+        return bool(self.noncanonical_videos) and self.compacted is None
 
     def summary(self) -> str:
         text = (
             f"saved {self.root.name}: {self.episodes} episodes, {self.frames} frames in {self.seconds:.2f} s"
         )
-        if self.noncanonical_videos:
+        if self.compacted is not None:
+            c = self.compacted
+            text += (
+                f"; {len(self.noncanonical_videos)} video file(s) put in episode order for LeRobot's "
+                f"delete and split tools ({c.segments_remuxed} episode video(s) copied, "
+                f"{c.segments_reencoded} re-encoded, {c.seconds:.1f} s)"
+            )
+        elif self.compact_error:
+            text += (
+                f"; {len(self.noncanonical_videos)} video file(s) hold episodes out of order and could not "
+                f"be put in order ({self.compact_error}): LeRobot's delete/split tools would return "
+                "wrong frames: compact it"
+            )
+        elif self.noncanonical_videos:
             text += (
                 f"; {len(self.noncanonical_videos)} video file(s) now hold episodes out of order or overlapping: "
                 "LeRobot loads them, but its delete_episodes/split_dataset would return wrong frames. "
@@ -111,11 +137,14 @@ class SaveResult:
 
 
 # ---------------------------------------------------------------------------- plan
-def plan_save(session: EditSession, root: str | Path, *, check_order: bool = True) -> SavePlan:
+def plan_save(
+    session: EditSession, root: str | Path, *, check_order: bool = True, fast: bool = False
+) -> SavePlan:
     """What a save of root would write; raises EditError when it cannot be saved now.
 
     check_order=False describes a dataset that other pending datasets still use (save_all saves
-    those first)."""
+    those first). fast=True skips putting the video files in order when the result would need it
+    (the dataset is then flagged until compacted)."""
     journal = session.journal(root)
     episodes = journal.kept()
     if not episodes:
@@ -145,6 +174,19 @@ def plan_save(session: EditSession, root: str | Path, *, check_order: bool = Tru
             f"{len(incomplete)} episode(s) stay incomplete (video file missing, {', '.join(cams)}): "
             f"new episode(s) {eps}; delete them to fix the dataset",
         )
+    out_of_order = predict_out_of_order(episodes, session.indexes)
+    if out_of_order:
+        lines.insert(
+            len(lines) - 1,
+            f"{len(out_of_order)} video file(s) would hold episodes out of order or overlapping: "
+            + (
+                "kept so (fast save); LeRobot's delete/split tools would return wrong frames until compacted"
+                if fast
+                else "they are rewritten in episode order (only frames a cut forces are re-encoded)"
+            ),
+        )
+        if not fast:
+            lines[-1] = lines[-1].replace("mp4 files reused as they are", "mp4 files put in episode order")
     snapshot = json.loads(json.dumps(journal.to_json()))
     return SavePlan(
         journal.root,
@@ -158,7 +200,37 @@ def plan_save(session: EditSession, root: str | Path, *, check_order: bool = Tru
         on_disk=journal.on_disk,
         journal_dir=session.journal_dir,
         journal_snapshot=snapshot,
+        out_of_order=out_of_order,
+        fast=fast,
     )
+
+
+def predict_out_of_order(episodes: list[WorkingEpisode], indexes: dict[str, DatasetIndex]) -> list[str]:
+    """Video files that saving these episodes in this order would leave with episodes out of order
+    or overlapping (a move, swap, duplicate or trim in a shared file), before anything is written.
+    The same rule as the saved layout's check: one output file per source file."""
+    by_file: dict[tuple[str, Path], list[tuple[float, float]]] = {}
+    half_frame: dict[tuple[str, Path], float] = {}
+    for e in episodes:
+        index = indexes.get(e.slice.source_root)
+        if index is None:
+            continue
+        try:
+            src = index.episode(e.slice.source_episode)
+        except (KeyError, IndexError, ValueError):
+            continue
+        fps = float(index.fps or 0) or 1.0
+        for key, video in src.videos.items():
+            by_file.setdefault((key, video.path), []).append(
+                (video.from_s + e.slice.start / fps, video.from_s + e.slice.end / fps)
+            )
+            half_frame[(key, video.path)] = 0.5 / fps
+    out = []
+    for (key, path), ranges in by_file.items():
+        tolerance = half_frame[(key, path)]
+        if any(b[0] < a[1] - tolerance for a, b in zip(ranges, ranges[1:], strict=False)):
+            out.append(f"{key} ({path.name})")
+    return out
 
 
 def describe_changes(session: EditSession, journal: Journal) -> list[str]:
@@ -201,6 +273,7 @@ def save(
     progress: ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,
     finish: bool = True,
+    fast: bool = False,
 ) -> SaveResult:
     """Write the journal of root to disk as LeRobot v3.0, swap it in, and clear the journal.
 
@@ -208,9 +281,11 @@ def save(
     calls session.mark_saved(result.root, result.index, result.fingerprint) on the thread that owns
     the session; until then the journal on disk says the save landed, so a restart does not replay
     it. A worker thread should rather get a frozen plan (plan_save on the UI thread) and call
-    write_plan: it never reads the live session."""
-    plan = plan_save(session, root)
-    result = write_plan(plan, progress=progress, cancelled=cancelled)
+    write_plans: it never reads the live session.
+
+    Video files left out of order are put in order as part of the save unless fast=True."""
+    plan = plan_save(session, root, fast=fast)
+    result = write_plans([plan], session.journal_dir, progress=progress, cancelled=cancelled)[0]
     if finish:
         session.mark_saved(plan.root, result.index, result.fingerprint)
     return result
@@ -256,6 +331,10 @@ def write_plan(
         staging.mkdir(parents=True)
         try:
             result = _write_dataset(staging, plan, plan.indexes, report, is_cancelled, crash)
+            if result.noncanonical_videos and not plan.fast:
+                _make_canonical(staging, root, result, report)
+                if is_cancelled():
+                    raise SaveCancelled()
             report(0.9, "checking the new dataset")
             _check_written(staging, plan)
             crash.step()
@@ -291,7 +370,8 @@ def write_plan(
                 shutil.rmtree(staging, ignore_errors=True)
             raise
         report(0.97, "reopening")
-        result.index = open_dataset(root)
+        # still under the lock: the fingerprint of the staging copy is the one of what is read here
+        result.index = remember_fingerprint(open_dataset(root), new_fingerprint)
         result.fingerprint = new_fingerprint
         crash.step()
     result.seconds = time.perf_counter() - started
@@ -304,12 +384,55 @@ def _check_unchanged(plan: SavePlan) -> None:
         raise EditError(f"{plan.root} changed on disk since it was opened; reopen it before saving")
 
 
-def save_all(session: EditSession, *, progress: ProgressFn | None = None) -> list[SaveResult]:
+def save_all(
+    session: EditSession, *, progress: ProgressFn | None = None, fast: bool = False
+) -> list[SaveResult]:
     """Save every dataset with pending edits, each after the datasets that use its episodes, as one
-    transaction (a kill half way is rolled back on the next start: a moved episode is never in both)."""
-    from leropilot_gl.dataset.transaction import save_transaction
+    transaction (a kill half way is rolled back on the next start: a moved episode is never in both).
+    Video files left out of order are put in order after the transaction unless fast=True."""
+    roots = session.save_order()
+    plans = [plan_save(session, root, check_order=len(roots) < 2, fast=fast) for root in roots]
+    results = write_plans(plans, session.journal_dir, progress=progress)
+    for result in results:
+        session.mark_saved(result.root, result.index, result.fingerprint)
+    return results
 
-    return save_transaction(session, session.save_order(), progress=progress)
+
+def write_plans(
+    plans: list[SavePlan],
+    journal_dir: Path | None,
+    *,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[SaveResult]:
+    """The one way a save is carried out (CLI, library, window): frozen plans written as one
+    transaction; each result whose video files would hold episodes out of order is made canonical
+    before its swap unless its plan is a fast save (write_plan). Never reads the live session; the
+    caller marks the datasets saved."""
+    from leropilot_gl.dataset.journal import default_journal_dir
+    from leropilot_gl.dataset.transaction import write_transaction
+
+    return write_transaction(
+        plans,
+        Path(journal_dir) if journal_dir else default_journal_dir(),
+        progress=progress,
+        cancelled=cancelled,
+    )
+
+
+def _make_canonical(staging: Path, root: Path, result: SaveResult, report: ProgressFn) -> None:
+    """Put the staged dataset's video files in episode order before the swap: the save lands
+    canonical, in one swap with one backup. A failure (say, a video file missing) leaves the staged
+    dataset as it was: the save goes on, says why, and the dataset stays flagged."""
+    from leropilot_gl.dataset.compact import compact_staged
+
+    report(0.82, "putting the video files in episode order")
+    try:
+        result.compacted = compact_staged(
+            staging, root, progress=lambda f, t: report(0.82 + 0.08 * f, f"episode order: {t}")
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure keeps the (valid) uncompacted save
+        result.compact_error = str(exc) or type(exc).__name__
 
 
 # ---------------------------------------------------------------------------- writing

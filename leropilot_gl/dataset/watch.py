@@ -368,12 +368,12 @@ class DatasetWatcher:
         self._last_signature = signature
         if not settled or signature == self._opened_signature:
             return []  # still changing (or nothing new since the last reopen): look again soon
-        from leropilot_gl.dataset.journal import meta_fingerprint
+        from leropilot_gl.dataset.journal import meta_fingerprint, remember_fingerprint
         from leropilot_gl.dataset.open import open_dataset
 
         try:
-            index = open_dataset(self.root)
-            fingerprint = meta_fingerprint(self.root)
+            fingerprint = meta_fingerprint(self.root)  # before the read: a change after it is caught
+            index = remember_fingerprint(open_dataset(self.root), fingerprint)
         except Exception:  # raced a writer that started again: the next settled poll retries
             self.retried_reads += 1
             return []

@@ -18,6 +18,7 @@ KINDS: dict[str, str] = {
     "video_truncated": "video",  # the file holds fewer frames than its header or the episodes need
     "video_fps": "video",
     "boundary_frame": "video",  # first/last frame of the range belongs to the neighbour episode
+    "video_order": "video",  # a file's episodes out of order or overlapping (quality/video_order.py)
     "frozen_video": "pixels",
     "black_frames": "pixels",
     "idle_start": "motion",

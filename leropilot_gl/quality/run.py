@@ -29,6 +29,7 @@ from leropilot_gl.quality.video import (
     scan_file,
     video_findings,
 )
+from leropilot_gl.quality.video_order import video_order_findings
 
 IDLE_KINDS = ("idle_start", "idle_end")
 
@@ -170,7 +171,7 @@ def run_doctor(
     else:
         per_episode = defaultdict(list)
         dataset_findings = [Finding.from_json(d) for d in dataset_cached]
-    findings = list(dataset_findings)
+    findings = video_order_findings(index) + list(dataset_findings)  # metadata only: never cached
     for e in eps:
         findings += cached.get(e.episode_index) or per_episode.get(e.episode_index, [])
     for ep, note in (manual_flags or {}).items():

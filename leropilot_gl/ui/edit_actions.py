@@ -21,6 +21,7 @@ BADGE_TEXT = {
     COPIED: (fa.ICON_FA_COPY, "copied from another dataset", imgui.ImVec4(0.55, 0.9, 0.75, 1.0)),
 }
 DELETED_COLOR = imgui.ImVec4(0.6, 0.6, 0.6, 0.8)
+COMPACT_QUESTION = "LeRobot's delete and split tools need the video files in order: compact now?"
 
 
 def editor(state: AppState) -> EditorState:
@@ -87,11 +88,9 @@ def _poll_jobs(state: AppState) -> None:
         landed.add(id(job))
         for one in getattr(result, "results", [result]):
             _land(state, one)
+        # A fast save (or a compact that failed) leaves the dataset flagged: say it as a warning.
+        # Compact is asked in the Save confirmation, never in a second dialog after it.
         state.notify("warning" if getattr(result, "needs_compact", False) else "info", result.summary())
-        if isinstance(result, SavedMany):
-            continue
-        if getattr(result, "needs_compact", False) and ed.confirm is None:
-            request_compact(state, root)  # Save offers Compact when LeRobot's own tools would stumble
 
 
 def _land(state: AppState, result) -> None:  # noqa: ANN001
@@ -318,6 +317,29 @@ def gui_dataset_badges(state: AppState, dataset: OpenDataset) -> None:
         )
         if imgui.is_item_hovered():
             imgui.set_tooltip("pending edits: nothing on disk has changed yet (Save writes them)")
+    elif video_order_of(dataset.index):
+        imgui.same_line()
+        imgui.text_colored(imgui.ImVec4(0.95, 0.75, 0.25, 1.0), f"{fa.ICON_FA_TRIANGLE_EXCLAMATION} compact")
+        if imgui.is_item_hovered():
+            imgui.set_tooltip(
+                "video files hold episodes out of order (a fast save): LeRobot's delete/split tools "
+                "would return wrong frames: compact it (right-click > Compact videos...)"
+            )
+
+
+_ORDER_CACHE: dict[Path, tuple[int, list[str]]] = {}  # root -> (id of the index checked, warnings)
+
+
+def video_order_of(index) -> list[str]:  # noqa: ANN001
+    """video_order_warnings of an open dataset's index, checked once per index (drawn every frame)."""
+    from leropilot_gl.dataset.compact import video_order_warnings
+
+    root = _root(index.root)
+    cached = _ORDER_CACHE.get(root)
+    if cached is None or cached[0] != id(index):
+        cached = (id(index), video_order_warnings(index))
+        _ORDER_CACHE[root] = cached
+    return cached[1]
 
 
 def gui_dataset_menu_items(state: AppState, dataset: OpenDataset) -> None:
@@ -374,30 +396,48 @@ def request_save(state: AppState, root: Path) -> None:
     ed = editor(state)
     try:
         plan = plan_save(ed.session, root)
+        fast_plan = plan_save(ed.session, root, fast=True) if plan.needs_compact else None
     except EditError as exc:
         state.notify("warning", str(exc))
         return
     title = f"Save {root.name}?"
-    lines = list(plan.lines)
-    if plan.converts_from:
-        lines.append(f"the dataset is LeRobot {plan.converts_from}: it will be written as v3.0")
-    ed.confirm = ConfirmRequest(title, lines, "save", root)
+
+    def described(p) -> list[str]:  # noqa: ANN001
+        lines = list(p.lines)
+        if p.converts_from:
+            lines.append(f"the dataset is LeRobot {p.converts_from}: it will be written as v3.0")
+        return lines
+
+    ed.confirm = ConfirmRequest(
+        title, described(plan), "save", root, described(fast_plan) if fast_plan is not None else None
+    )
 
 
 def request_save_all(state: AppState) -> None:
     from leropilot_gl.dataset.save import plan_save
 
     ed = editor(state)
-    lines = []
+    lines: list[str] = []
+    fast_lines: list[str] = []
+    needs_compact = False
     try:
         for root in ed.session.save_order():
-            lines.append(f"{root}:")
-            lines += [f"    {line}" for line in plan_save(ed.session, root, check_order=False).lines]
+            plan = plan_save(ed.session, root, check_order=False)
+            needs_compact |= plan.needs_compact
+            lines += [f"{root}:", *(f"    {line}" for line in plan.lines)]
+            fast = plan_save(ed.session, root, check_order=False, fast=True) if plan.needs_compact else plan
+            fast_lines += [f"{root}:", *(f"    {line}" for line in fast.lines)]
     except EditError as exc:
         state.notify("warning", str(exc))
         return
     if lines:
-        ed.confirm = ConfirmRequest("Save every dataset with pending edits?", lines, "save_all", None)
+        ed.confirm = ConfirmRequest(
+            "Save every dataset with pending edits?",
+            lines,
+            "save_all",
+            None,
+            fast_lines if needs_compact else None,
+        )
 
 
 def request_discard(state: AppState, root: Path) -> None:
@@ -432,15 +472,15 @@ def request_restore(state: AppState, root: Path) -> None:
 
 def _start_restore(state: AppState, root: Path) -> None:
     from leropilot_gl.dataset.backup import restore
-    from leropilot_gl.dataset.journal import meta_fingerprint
-    from leropilot_gl.dataset.open import open_dataset
+    from leropilot_gl.dataset.journal import open_for_edit, read_fingerprint
 
     ed = editor(state)
 
     def work(ctx):  # noqa: ANN001, ANN202
         ctx.progress(0.1, "restoring")
         chosen = restore(root)
-        return Restored(root, chosen.id, open_dataset(root), meta_fingerprint(root))
+        index = open_for_edit(root)  # fingerprinted before the read
+        return Restored(root, chosen.id, index, read_fingerprint(index) or "")
 
     job = state.jobs.start(f"restore:{root}", f"Restoring {root.name}", work)
     if job is not None:
@@ -470,19 +510,19 @@ def request_compact(state: AppState, root: Path) -> None:
     editor(state).confirm = ConfirmRequest(f"Compact {root.name}?", lines, "compact", root)
 
 
-def _start_save(state: AppState, root: Path) -> None:
-    _start_saves(state, [root])
+def _start_save(state: AppState, root: Path, *, fast: bool = False) -> None:
+    _start_saves(state, [root], fast=fast)
 
 
-def _start_saves(state: AppState, roots: list[Path]) -> None:
+def _start_saves(state: AppState, roots: list[Path], *, fast: bool = False) -> None:
     """One job writes the datasets as one transaction, from plans frozen here on the UI thread: the
-    job never reads the live session (a dataset opened meanwhile cannot leak in)."""
-    from leropilot_gl.dataset.save import plan_save
-    from leropilot_gl.dataset.transaction import write_transaction
+    job never reads the live session (a dataset opened meanwhile cannot leak in). Video files left
+    out of order are put in order in the same job unless fast."""
+    from leropilot_gl.dataset.save import plan_save, write_plans
 
     ed = editor(state)
     try:
-        plans = [plan_save(ed.session, r, check_order=len(roots) < 2) for r in roots]
+        plans = [plan_save(ed.session, r, check_order=len(roots) < 2, fast=fast) for r in roots]
     except EditError as exc:
         state.notify("warning", str(exc))
         return
@@ -490,7 +530,7 @@ def _start_saves(state: AppState, roots: list[Path]) -> None:
     ed.session.flush()
 
     def work(ctx):  # noqa: ANN001, ANN202
-        results = write_transaction(
+        results = write_plans(
             plans, journal_dir, progress=lambda f, t: ctx.progress(f, t), cancelled=lambda: ctx.cancelled
         )
         return results[0] if len(results) == 1 else SavedMany(results)
@@ -529,11 +569,11 @@ def _start_compact(state: AppState, root: Path) -> None:
         ed.jobs[root] = job
 
 
-def start_save_all(state: AppState) -> None:
+def start_save_all(state: AppState, *, fast: bool = False) -> None:
     """Every dataset with pending edits in one job and one transaction (a move lands whole)."""
     order = editor(state).session.save_order()
     if order:
-        _start_saves(state, order)
+        _start_saves(state, order, fast=fast)
 
 
 def gui_confirm_dialog(state: AppState) -> None:
@@ -556,11 +596,12 @@ def gui_confirm_dialog(state: AppState) -> None:
         return
     imgui.text(request.title)
     imgui.separator()
-    with imgui_ctx.begin_child(
-        "changes", hello_imgui.em_to_vec2(46, min(18, 1.5 + 1.3 * len(request.lines)))
-    ):
-        for line in request.lines:
+    shown = request.shown_lines
+    with imgui_ctx.begin_child("changes", hello_imgui.em_to_vec2(46, min(18, 1.5 + 1.3 * len(shown)))):
+        for line in shown:
             imgui.text_wrapped(line)
+    if request.offers_compact:
+        _gui_compact_choice(request)
     ok_label = {
         "save": "Save",
         "save_all": "Save all",
@@ -572,9 +613,9 @@ def gui_confirm_dialog(state: AppState) -> None:
         ed.confirm = None
         imgui.close_current_popup()
         if request.action == "save" and request.root is not None:
-            _start_save(state, request.root)
+            _start_save(state, request.root, fast=request.fast)
         elif request.action == "save_all":
-            start_save_all(state)
+            start_save_all(state, fast=request.fast)
         elif request.action == "discard" and request.root is not None:
             ed.run(lambda: ed.session.discard(request.root), state.notify)
         elif request.action == "compact" and request.root is not None:
@@ -586,6 +627,24 @@ def gui_confirm_dialog(state: AppState) -> None:
         ed.confirm = None
         imgui.close_current_popup()
     imgui.end_popup()
+
+
+def _gui_compact_choice(request: ConfirmRequest) -> None:
+    """Only when the result would need it: compacting is part of the save unless the user opts out."""
+    imgui.separator()
+    imgui.text_wrapped(COMPACT_QUESTION)
+    compact_now = not request.fast
+    changed, compact_now = imgui.checkbox("Compact now (recommended)###compact_now", compact_now)
+    if changed:
+        request.fast = not compact_now
+    if request.fast:
+        imgui.text_colored(
+            imgui.ImVec4(0.95, 0.75, 0.25, 1.0),
+            "Fast save: the dataset is flagged until compacted (right-click it in the tree > Compact videos...)",
+        )
+    else:
+        imgui.text_disabled("Episodes that start on a keyframe are copied; only cut ones are re-encoded")
+    imgui.separator()
 
 
 def edit_menu_hook(state: AppState) -> None:

@@ -143,6 +143,15 @@ def upload_refusal(state: AppState, root: Path) -> str | None:
     return None
 
 
+def upload_order_warnings(state: AppState, root: Path) -> list[str]:
+    """Video files of the dataset to upload that hold episodes out of order (a fast save): whoever
+    downloads it would get wrong frames from LeRobot's delete/split tools."""
+    from leropilot_gl.ui.edit_actions import video_order_of
+
+    dataset = state.find_dataset(root)
+    return video_order_of(dataset.index) if dataset is not None else []
+
+
 def start_upload(state: AppState, root: Path) -> None:
     repo_id, endpoint = state.hub.upload_repo_input.strip(), _endpoint(state)
     message, private, edits = state.hub.commit_message_input, state.hub.upload_private, state.edits.session
@@ -501,6 +510,18 @@ def _gui_upload_popup(state: AppState) -> None:
     refusal = upload_refusal(state, root)
     if refusal:
         imgui.text_colored(ERROR_COLOR, refusal)
+    out_of_order = upload_order_warnings(state, root)
+    if out_of_order:
+        _wrapped(
+            f"{len(out_of_order)} video file(s) hold episodes out of order (a fast save): LeRobot's "
+            "delete/split tools would return wrong frames for whoever downloads it. Compact it first?"
+        )
+        if imgui.button("Compact first"):
+            from leropilot_gl.ui.edit_actions import request_compact
+
+            imgui.close_current_popup()
+            request_compact(state, root)  # its own confirmation; Upload again once it landed
+        imgui.same_line()
     imgui.begin_disabled(refusal is not None)
     if imgui.button("Upload and replace"):
         start_upload(state, root)

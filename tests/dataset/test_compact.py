@@ -24,7 +24,7 @@ def test_compact_then_lerobot_delete_and_split_are_exact(sample_uneven: Path, tm
     s.delete(root, ["e2"])
     with pytest.raises(EditError, match="pending edits"):
         compact(s, root)
-    assert save(s, root).needs_compact
+    assert save(s, root, fast=True).needs_compact  # a fast save leaves the videos as they were
     old_videos = {p.relative_to(root) for p in root.rglob("*.mp4")}
     result = compact(s, root)
     new_videos = {p.relative_to(root) for p in root.rglob("*.mp4")}

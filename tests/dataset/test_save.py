@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 
 from leropilot_gl.dataset import open_dataset
-from leropilot_gl.dataset.journal import EditError, EditSession, journal_path
+from leropilot_gl.dataset.compact import video_order_warnings
+from leropilot_gl.dataset.journal import EditError, EditSession, journal_path, meta_fingerprint
 from leropilot_gl.dataset.lock import DatasetLock, DatasetLockedError, is_locked
 from leropilot_gl.dataset.save import plan_save, save, save_all
 from tests.conftest import REPO_ROOT, copy_dataset, tree_checksum
-from tests.dataset.test_save_helpers import assert_lerobot_exact, other_dataset, source_rows
+from tests.dataset.test_save_helpers import (
+    assert_lerobot_exact,
+    assert_lerobot_tools_exact,
+    other_dataset,
+    source_rows,
+)
 
 HOLD_LOCK = """
 import sys, time
@@ -33,15 +39,8 @@ def _mp4_inodes(root: Path) -> set[int]:
     return {p.stat().st_ino for p in root.rglob("*.mp4")}
 
 
-def test_every_operation_combined_loads_exactly_in_lerobot(
-    sample_uneven: Path, other: Path, tmp_path: Path
-) -> None:
-    root = copy_dataset(sample_uneven, tmp_path, "uneven")
-    donor = copy_dataset(other, tmp_path, "donor")
-    rows, donor_rows = source_rows(root), source_rows(donor)
-    inodes_before = _mp4_inodes(root) | _mp4_inodes(donor)
-    donor_before = tree_checksum(donor)
-
+def _every_operation(tmp_path: Path, root: Path, donor: Path) -> EditSession:
+    """Every operation on root (with a copy from donor), with undo and redo among them."""
     s = EditSession(tmp_path / "journals")
     s.attach(open_dataset(root))
     s.attach(open_dataset(donor))
@@ -58,13 +57,11 @@ def test_every_operation_combined_loads_exactly_in_lerobot(
     s.redo()  # the carve again; the swap stays undone
     s.delete(root, ["e0"])
     s.restore(root, ["e0"])
+    return s
 
-    plan = plan_save(s, root)
-    assert plan.lines[0] == "delete episode(s) 2"
-    assert "new episode 3 = episode 1 of donor (25 frames)" in plan.lines
-    result = save(s, root)
 
-    expected = [
+def _every_operation_expected(rows: dict, donor_rows: dict) -> list:
+    return [
         (3, 0, 33, rows[3]),
         (3, 2, 9, rows[3]),
         (3, 30, 33, rows[3]),
@@ -73,13 +70,55 @@ def test_every_operation_combined_loads_exactly_in_lerobot(
         (0, 4, 16, rows[0]),
         (1, 5, 40, rows[1]),
     ]
+
+
+def test_every_operation_saved_by_default_is_canonical_for_lerobots_tools(
+    sample_uneven: Path, other: Path, tmp_path: Path
+) -> None:
+    """The default save puts the video files in episode order: LeRobot's own delete_episodes and
+    split_dataset on the result return exact frames, and nothing flags it."""
+    root = copy_dataset(sample_uneven, tmp_path, "uneven")
+    donor = copy_dataset(other, tmp_path, "donor")
+    rows, donor_rows = source_rows(root), source_rows(donor)
+    s = _every_operation(tmp_path, root, donor)
+    plan = plan_save(s, root)
+    assert plan.needs_compact and any("rewritten in episode order" in line for line in plan.lines)
+    result = save(s, root)
+    assert result.compacted is not None and not result.needs_compact, result.summary()
+    assert "put in episode order" in result.summary()
+    expected = _every_operation_expected(rows, donor_rows)
+    assert_lerobot_exact(root, expected)
+    assert not video_order_warnings(open_dataset(root))
+    assert s.journal(root).fingerprint == meta_fingerprint(root)  # the session holds the compacted one
+    assert_lerobot_tools_exact(root, expected, tmp_path)
+    assert not list(tmp_path.glob(".*leropilot-save*"))
+
+
+def test_every_operation_combined_loads_exactly_in_lerobot(
+    sample_uneven: Path, other: Path, tmp_path: Path
+) -> None:
+    root = copy_dataset(sample_uneven, tmp_path, "uneven")
+    donor = copy_dataset(other, tmp_path, "donor")
+    rows, donor_rows = source_rows(root), source_rows(donor)
+    inodes_before = _mp4_inodes(root) | _mp4_inodes(donor)
+    donor_before = tree_checksum(donor)
+
+    s = _every_operation(tmp_path, root, donor)
+
+    plan = plan_save(s, root)
+    assert plan.lines[0] == "delete episode(s) 2"
+    assert "new episode 3 = episode 1 of donor (25 frames)" in plan.lines
+    result = save(s, root, fast=True)  # a fast save: no mp4 is written
+
+    expected = _every_operation_expected(rows, donor_rows)
     assert (result.episodes, result.frames) == (7, sum(e - b for _, b, e, _ in expected))
     assert_lerobot_exact(root, expected)
     # No mp4 was written: every video in the result is a hard link of a source file.
     assert _mp4_inodes(root) <= inodes_before and result.videos_copied == 0
     assert tree_checksum(donor) == donor_before
-    # Reordered and duplicated ranges are not canonical: Save says so (Compact fixes it).
+    # Reordered and duplicated ranges are not canonical: a fast save says so (Compact fixes it).
     assert result.needs_compact and "Compact" in result.summary()
+    assert video_order_warnings(open_dataset(root)), "a fast save's result is flagged (info, doctor)"
     # The journal is done; the session now shows the saved dataset.
     assert not journal_path(s.journal_dir, root).exists()
     assert [e.length for e in s.episodes(root)] == [33, 7, 3, 25, 20, 12, 35]
@@ -100,8 +139,10 @@ def test_move_between_datasets_saves_both_in_order(sample_av1: Path, other: Path
     results = save_all(s)
     assert [r.root.name for r in results] == ["b", "a"]
     assert not results[1].needs_compact, "deleting an episode keeps the files canonical"
-    assert_lerobot_exact(b, [(0, 0, 10, b_rows[0]), (1, 0, 25, b_rows[1]), (1, 0, 30, a_rows[1])])
+    b_expected = [(0, 0, 10, b_rows[0]), (1, 0, 25, b_rows[1]), (1, 0, 30, a_rows[1])]
+    assert_lerobot_exact(b, b_expected)
     assert_lerobot_exact(a, [(0, 0, 30, a_rows[0]), (2, 0, 30, a_rows[2])])
+    assert_lerobot_tools_exact(b, b_expected, tmp_path)
 
 
 def test_split_and_merge_write_new_datasets(sample_av1: Path, other: Path, tmp_path: Path) -> None:
@@ -121,7 +162,9 @@ def test_split_and_merge_write_new_datasets(sample_av1: Path, other: Path, tmp_p
     assert tmp_path / "empty" not in s.dirty_roots()
     results = save_all(s)
     assert sorted(r.root.name for r in results) == ["merged", "train", "val"]
-    assert_lerobot_exact(merged, [(0, 0, 25, b_rows[0]), *[(i, 0, 30, a_rows[i]) for i in range(3)]])
+    merged_expected = [(0, 0, 25, b_rows[0]), *[(i, 0, 30, a_rows[i]) for i in range(3)]]
+    assert_lerobot_exact(merged, merged_expected)
+    assert_lerobot_tools_exact(merged, merged_expected, tmp_path)
     assert [e.length for e in open_dataset(train).episodes] == [30, 30]
     assert_lerobot_exact(val, [(2, 0, 30, a_rows[2])])
     assert not s.dirty_roots()

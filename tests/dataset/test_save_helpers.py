@@ -99,3 +99,25 @@ def _assert_stats_consistent(root: Path, dataset) -> None:
         np.testing.assert_allclose(stats[key]["mean"], values.mean(axis=0), rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(stats[key]["std"], values.std(axis=0), rtol=1e-4, atol=1e-4)
         assert int(np.asarray(stats[key]["count"]).reshape(-1)[0]) == len(values)
+
+
+def assert_lerobot_tools_exact(
+    root: Path, expected: list[tuple[int, int, int, dict[str, np.ndarray]]], work: Path
+) -> None:
+    """LeRobot's own delete_episodes and split_dataset (lerobot.datasets.dataset_tools) on a saved
+    dataset return exactly the frames of the episodes they keep: the dataset's video files hold
+    their episodes in order, as those tools assume. Deletes the second episode; splits into even
+    and odd positions (needs at least 3 episodes)."""
+    from lerobot.datasets.dataset_tools import delete_episodes, split_dataset
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+
+    assert len(expected) >= 3
+    dataset = LeRobotDataset("local/saved", root=root)
+    deleted = work / "lerobot_deleted"
+    delete_episodes(dataset, [1], output_dir=deleted, repo_id="local/deleted")
+    assert_lerobot_exact(deleted, [expected[0], *expected[2:]], check_stats=False)
+    even = list(range(0, len(expected), 2))
+    odd = list(range(1, len(expected), 2))
+    split_dataset(dataset, {"even": even, "odd": odd}, output_dir=work / "lerobot_split")
+    assert_lerobot_exact(work / "lerobot_split" / "even", [expected[i] for i in even], check_stats=False)
+    assert_lerobot_exact(work / "lerobot_split" / "odd", [expected[i] for i in odd], check_stats=False)

@@ -17,7 +17,7 @@ from leropilot_gl.dataset.compact import compact
 from leropilot_gl.dataset.journal import EditSession
 from leropilot_gl.dataset.save import save
 from tests.conftest import REPO_ROOT, copy_dataset
-from tests.dataset.test_save_helpers import assert_lerobot_exact, source_rows
+from tests.dataset.test_save_helpers import assert_lerobot_exact, assert_lerobot_tools_exact, source_rows
 
 USER_FILES = {
     "README.md": b"# my dataset card\n",
@@ -87,7 +87,7 @@ def test_save_and_compact_keep_user_files_and_leave_nothing_beside(
     s = _session(root, tmp_path / "journals")
     s.swap(root, "e0", "e3")
     s.trim(root, "e1", 5, 40)
-    result = save(s, root)
+    result = save(s, root, fast=True)  # Compact is checked on its own below
     assert result.needs_compact and result.backup is not None
     assert user_state(root) == before
     assert (root / "empty_folder").is_dir()
@@ -390,8 +390,28 @@ def test_a_save_is_canonical_unless_fast_and_info_flags_a_fast_one(
     default = copy_dataset(sample_uneven, tmp_path, "default")
     rows = source_rows(default)
     done = cli("edit", str(default), "--swap", "0:3", "--save")
-    assert done.returncode == 0 and "compacted default" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "put in episode order" in done.stdout, done.stdout + done.stderr
     assert "wrong frames" not in cli("info", str(default)).stdout
-    assert_lerobot_exact(
-        default, [(3, 0, 33, rows[3]), (1, 0, 45, rows[1]), (2, 0, 12, rows[2]), (0, 0, 20, rows[0])]
-    )
+    expected = [(3, 0, 33, rows[3]), (1, 0, 45, rows[1]), (2, 0, 12, rows[2]), (0, 0, 20, rows[0])]
+    assert_lerobot_exact(default, expected)
+    assert_lerobot_tools_exact(default, expected, tmp_path)
+    assert [b.kind for b in list_backups(default)] == ["save"], "one save, one backup, compacted or not"
+
+
+def test_a_save_that_cannot_be_compacted_still_lands_and_is_flagged(
+    sample_uneven: Path, tmp_path: Path
+) -> None:
+    """A video file missing (kept as a reference, still reported) cannot be put in order: the save
+    lands as a fast one would, says why, and the dataset stays flagged."""
+    root = copy_dataset(sample_uneven, tmp_path, "uneven")
+    victim = sorted((root / "videos").rglob("*.mp4"))[0]
+    victim.unlink()
+    s = _session(root, tmp_path / "journals")
+    s.swap(root, "e0", "e3")
+    result = save(s, root)
+    assert result.compacted is None and result.compact_error and result.needs_compact, result.summary()
+    assert "could not be put in order" in result.summary() and "compact it" in result.summary()
+    assert [e.length for e in open_dataset(root).episodes] == [33, 45, 12, 20]
+    from leropilot_gl.dataset.compact import video_order_warnings
+
+    assert video_order_warnings(open_dataset(root))

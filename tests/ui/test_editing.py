@@ -8,7 +8,8 @@ import numpy as np
 from imgui_bundle import hello_imgui, imgui
 from PIL import Image
 
-from leropilot_gl.dataset import EditSession
+from leropilot_gl.dataset import EditSession, open_dataset
+from leropilot_gl.dataset.compact import video_order_warnings
 from leropilot_gl.dataset.edit_state import EditorState
 from tests.conftest import copy_dataset
 from tests.dataset.test_save_helpers import assert_lerobot_exact, source_rows
@@ -92,18 +93,14 @@ def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Pa
         ctx.set_ref("Pending edits")
         ctx.item_click("**/###save")
         ctx.yield_(2)
+        # The moved episode would leave a file out of order: the confirmation asks, compact is the default.
+        seen["compact_choice"] = ed.confirm is not None and ed.confirm.offers_compact and not ed.confirm.fast
         seen["shot_confirm"] = screenshot(ctx, "editing_save_confirm")
         ctx.item_click("//$FOCUSED/###confirm_ok")
-        assert yield_until(ctx, lambda: not ed.jobs and not ed.session.journal(root).dirty, max_frames=2000)
+        assert yield_until(ctx, lambda: not ed.jobs and not ed.session.journal(root).dirty, max_frames=3000)
         ctx.yield_(3)
+        seen["no_second_dialog"] = ed.confirm is None
         seen["shot_saved"] = screenshot(ctx, "editing_saved")
-        # The moved episode leaves a file out of order: the app offers Compact right away.
-        seen["compact_offered"] = ed.confirm is not None and ed.confirm.action == "compact"
-        seen["videos_before_compact"] = {p.relative_to(root) for p in root.rglob("*.mp4")}
-        ctx.item_click("//$FOCUSED/###confirm_ok")
-        assert yield_until(ctx, lambda: not ed.jobs, max_frames=3000)
-        ctx.yield_(3)
-        seen["shot_compacted"] = screenshot(ctx, "editing_compacted")
 
     run_app_test(app_state, test)
     assert seen["drag_start"] == seen["trimmed"] > 0
@@ -111,14 +108,78 @@ def test_trim_delete_undo_redo_save(app_state, sample_uneven: Path, tmp_path: Pa
     assert seen["timeline_end"] == seen["trimmed_end"] and seen["frame_at_end"] == seen["trimmed_end"] - 1
     assert seen["after_undo"] is False and seen["after_redo"] is True
     assert seen["order"] == ["e3", "e0", "e1", "e2"]
-    assert seen["compact_offered"]
+    assert seen["compact_choice"] and seen["no_second_dialog"], (
+        "Compact is asked in the Save confirmation only"
+    )
     trimmed = seen["trimmed"]
-    assert any("saved uneven" in n.text for n in app_state.notices)
-    assert any("compacted uneven" in n.text for n in app_state.notices), [n.text for n in app_state.notices]
-    assert not seen["videos_before_compact"] & {p.relative_to(root) for p in root.rglob("*.mp4")}
+    notes = [n.text for n in app_state.notices]
+    assert any("saved uneven" in t and "put in episode order" in t for t in notes), notes
+    assert not video_order_warnings(open_dataset(root)), "the save made the videos canonical"
     assert_lerobot_exact(
         root, [(3, 0, 33, rows[3]), (0, 0, 20, rows[0]), (1, trimmed, seen["trimmed_end"], rows[1])]
     )
     assert not list((tmp_path / "journals").glob("*.json")), "a saved dataset has no pending journal"
-    for key in ("shot_drag", "shot_timeline", "shot_deleted", "shot_confirm", "shot_saved", "shot_compacted"):
+    for key in ("shot_drag", "shot_timeline", "shot_deleted", "shot_confirm", "shot_saved"):
+        assert np.asarray(Image.open(seen[key]).convert("RGB")).std() > 5
+
+
+def test_save_confirmation_asks_to_compact_only_when_needed(
+    app_state, sample_uneven: Path, tmp_path: Path
+) -> None:
+    """A delete keeps the files in order: no question. A move would not: the confirmation asks
+    "compact now?" (checked); unchecking it is a fast save, whose result is flagged."""
+    from leropilot_gl.ui.edit_actions import COMPACT_QUESTION
+
+    root = copy_dataset(sample_uneven, tmp_path, "uneven").resolve()
+    app_state.edits = EditorState(session=EditSession(tmp_path / "journals", background_writes=True))
+    app_state.open_dataset_async(root)
+    ed = app_state.edits
+    seen: dict = {}
+
+    def test(ctx) -> None:
+        assert yield_until(ctx, lambda: ed.attached(root)), "the journal never attached"
+        ctx.set_ref("Datasets")
+        ctx.item_click("**/e2/000002", imgui.MouseButton_.right)
+        ctx.item_click("//$FOCUSED/###delete")
+        ctx.yield_(2)
+        hello_imgui.get_runner_params().docking_params.focus_dockable_window("Pending edits")
+        ctx.yield_(2)
+        ctx.set_ref("Pending edits")
+        ctx.item_click("**/###save")
+        ctx.yield_(3)
+        seen["in_order_asks"] = ed.confirm is not None and ed.confirm.offers_compact
+        seen["in_order_lines"] = list(ed.confirm.lines) if ed.confirm else []
+        seen["shot_in_order"] = screenshot(ctx, "save_confirm_in_order")
+        ctx.item_click("//$FOCUSED/###confirm_cancel")
+        ctx.yield_(2)
+
+        ctx.set_ref("Datasets")
+        ctx.item_drag_and_drop("**/e3/000003", "**/e0/000000")
+        ctx.yield_(2)
+        ctx.set_ref("Pending edits")
+        ctx.item_click("**/###save")
+        ctx.yield_(3)
+        seen["needed_asks"] = ed.confirm is not None and ed.confirm.offers_compact and not ed.confirm.fast
+        seen["shot_needed"] = screenshot(ctx, "save_confirm_compact_needed")
+        ctx.item_click("//$FOCUSED/###compact_now")  # opt out: a fast save
+        ctx.yield_(2)
+        seen["fast"] = ed.confirm is not None and ed.confirm.fast
+        seen["fast_lines"] = list(ed.confirm.shown_lines) if ed.confirm else []
+        seen["shot_fast"] = screenshot(ctx, "save_confirm_fast")
+        ctx.item_click("//$FOCUSED/###confirm_ok")
+        assert yield_until(ctx, lambda: not ed.jobs and not ed.session.journal(root).dirty, max_frames=3000)
+        ctx.yield_(3)
+        seen["no_second_dialog"] = ed.confirm is None
+        seen["shot_flagged"] = screenshot(ctx, "tree_flagged_after_fast_save")  # the tree's "compact" badge
+
+    run_app_test(app_state, test)
+    assert not seen["in_order_asks"], seen["in_order_lines"]
+    assert not any("order" in line for line in seen["in_order_lines"]), seen["in_order_lines"]
+    assert seen["needed_asks"] and seen["fast"] and seen["no_second_dialog"]
+    assert any("fast save" in line for line in seen["fast_lines"]), seen["fast_lines"]
+    assert COMPACT_QUESTION.startswith("LeRobot's delete and split tools need the video files in order")
+    warnings = video_order_warnings(open_dataset(root))
+    assert warnings and "compact it" in warnings[0], "a fast-saved dataset is flagged"
+    assert any(n.level == "warning" and "saved uneven" in n.text for n in app_state.notices)
+    for key in ("shot_in_order", "shot_needed", "shot_fast", "shot_flagged"):
         assert np.asarray(Image.open(seen[key]).convert("RGB")).std() > 5
