@@ -170,6 +170,13 @@ def _gui_file_menu(state: AppState, ui: _UiOnlyState) -> None:
     dataset = state.selected_dataset
     if imgui.menu_item(f"{fa.ICON_FA_FLOPPY_DISK} Save...", "Ctrl+S", False, dataset is not None)[0]:
         save_selected(state)
+    if (
+        imgui.menu_item("Restore previous version...", "", False, dataset is not None)[0]
+        and dataset is not None
+    ):
+        from leropilot_gl.ui.edit_actions import request_restore
+
+        request_restore(state, dataset.resolved_root)  # the backups Save kept; confirmed first
     if imgui.menu_item("Close dataset", "", False, dataset is not None)[0] and dataset is not None:
         state.close_dataset(dataset.root)
     imgui.separator()

@@ -505,7 +505,7 @@ def request_compact(state: AppState, root: Path) -> None:
         "dropping video no episode uses; episodes that start on a keyframe are remuxed (no quality loss),",
         "the others are re-encoded",
         "the new files replace the old ones when they are checked (the old ones are kept as a backup:",
-        "Edit > Restore previous version brings them back)",
+        "File > Restore previous version brings them back)",
     ]
     editor(state).confirm = ConfirmRequest(f"Compact {root.name}?", lines, "compact", root)
 
@@ -659,14 +659,6 @@ def edit_menu_hook(state: AppState) -> None:
         dirty = bool(ed.session.dirty_roots())
         if imgui.menu_item(f"{fa.ICON_FA_FLOPPY_DISK} Save all...", "", False, dirty and not ed.jobs)[0]:
             request_save_all(state)
-        selected = state.selected_dataset
-        if (
-            imgui.menu_item(
-                f"{fa.ICON_FA_CLOCK_ROTATE_LEFT} Restore previous version...", "", False, selected is not None
-            )[0]
-            and selected is not None
-        ):
-            request_restore(state, _root(selected.root))
         imgui.end_menu()
     gui_confirm_dialog(state)
     quit_dialog.gui_quit_dialog(state)

@@ -1,4 +1,4 @@
-"""Edit > Restore previous version in the real app: the dataset comes back as it was before its save."""
+"""File > Restore previous version in the real app: the dataset comes back as it was before its save."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 from leropilot_gl.dataset import EditSession, open_dataset
 from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.save import save
-from leropilot_gl.ui import edit_actions
 from tests.conftest import copy_dataset, tree_checksum
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 
@@ -29,7 +28,8 @@ def test_restore_previous_version_in_the_app(app_state, sample_uneven: Path, tmp
 
     def test(ctx) -> None:
         assert yield_until(ctx, lambda: ed.attached(root))
-        edit_actions.request_restore(app_state, root)  # what Edit > Restore previous version... does
+        ctx.set_ref("##MainMenuBar")
+        ctx.menu_click("File/Restore previous version...")
         ctx.yield_(3)
         seen["confirm"] = ed.confirm.title if ed.confirm else None
         seen["shot"] = screenshot(ctx, "restore_confirm")
