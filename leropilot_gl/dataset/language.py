@@ -25,6 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from leropilot_gl.dataset.pandas_table import write_indexed_table
+
 LANGUAGE_PERSISTENT = "language_persistent"
 LANGUAGE_EVENTS = "language_events"
 LANGUAGE_COLUMNS = (LANGUAGE_PERSISTENT, LANGUAGE_EVENTS)
@@ -367,41 +369,12 @@ class SubtaskRemap:
         if not self.names:
             return False
         names = list(self.names)
-        table = pa.table(
-            {
-                SUBTASK_INDEX: pa.array(list(range(len(names))), pa.int64()),
-                "__index_level_0__": pa.array(names, pa.string()),
-            }
+        write_indexed_table(
+            out_root / SUBTASKS_PATH,
+            value_column=SUBTASK_INDEX,
+            values=list(range(len(names))),
+            index=pa.array(names, pa.string()),
         )
-        pandas_meta = {
-            b"pandas": json.dumps(
-                {
-                    "index_columns": ["__index_level_0__"],
-                    "column_indexes": [],
-                    "columns": [
-                        {
-                            "name": SUBTASK_INDEX,
-                            "field_name": SUBTASK_INDEX,
-                            "pandas_type": "int64",
-                            "numpy_type": "int64",
-                            "metadata": None,
-                        },
-                        {
-                            "name": None,
-                            "field_name": "__index_level_0__",
-                            "pandas_type": "unicode",
-                            "numpy_type": "object",
-                            "metadata": None,
-                        },
-                    ],
-                    "creator": {"library": "pyarrow", "version": pa.__version__},
-                    "pandas_version": "2.0",
-                }
-            ).encode()
-        }
-        path = out_root / SUBTASKS_PATH
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.replace_schema_metadata(pandas_meta), path)
         return True
 
 

@@ -44,6 +44,7 @@ from leropilot_gl.dataset.journal import (
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex, column_to_numpy
 from leropilot_gl.dataset.open import open_dataset
+from leropilot_gl.dataset.pandas_table import write_indexed_table
 from leropilot_gl.dataset.problems import Severity
 from leropilot_gl.dataset.save_columns import (
     EpisodeRows,
@@ -683,39 +684,12 @@ def _write_dataset(
     ep_path = out / L.DEFAULT_EPISODES_PATH_V3.format(chunk_index=0, file_index=0)
     ep_path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(rows.table({"meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0}), ep_path)
-    task_table = pa.table(
-        {
-            L.TASK_INDEX: pa.array(list(tasks.values()), pa.int64()),
-            "__index_level_0__": pa.array(list(tasks), pa.large_string()),
-        }
+    write_indexed_table(
+        out / L.TASKS_V3_PATH,
+        value_column=L.TASK_INDEX,
+        values=list(tasks.values()),
+        index=pa.array(list(tasks), pa.large_string()),
     )
-    pandas_meta = {
-        b"pandas": json.dumps(
-            {
-                "index_columns": ["__index_level_0__"],
-                "column_indexes": [],
-                "columns": [
-                    {
-                        "name": L.TASK_INDEX,
-                        "field_name": L.TASK_INDEX,
-                        "pandas_type": "int64",
-                        "numpy_type": "int64",
-                        "metadata": None,
-                    },
-                    {
-                        "name": None,
-                        "field_name": "__index_level_0__",
-                        "pandas_type": "unicode",
-                        "numpy_type": "object",
-                        "metadata": None,
-                    },
-                ],
-                "creator": {"library": "pyarrow", "version": pa.__version__},
-                "pandas_version": "2.0",
-            }
-        ).encode()
-    }
-    pq.write_table(task_table.replace_schema_metadata(pandas_meta), out / L.TASKS_V3_PATH)
     subtasks.write(out)
     _write_json(out / L.STATS_PATH, _to_json_stats(aggregate_columns(rows.stats_columns())))
     total_frames = global_index

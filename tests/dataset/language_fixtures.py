@@ -24,6 +24,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from leropilot_gl.dataset.pandas_table import write_indexed_table
+
 SAY_TOOL = {
     "type": "function",
     "function": {
@@ -140,34 +142,9 @@ def add_subtasks_044(root: Path) -> None:
     info["features"]["subtask_index"] = {"dtype": "int64", "shape": [1], "names": None}
     info_path.write_text(json.dumps(info, indent=4))
     # as pandas writes DataFrame({"subtask_index": [...]}, index=names).to_parquet(...)
-    names = pa.array(SUBTASK_NAMES, pa.string())
-    sub = pa.table(
-        {"subtask_index": pa.array(range(len(SUBTASK_NAMES)), pa.int64()), "__index_level_0__": names}
+    write_indexed_table(
+        root / "meta/subtasks.parquet",
+        value_column="subtask_index",
+        values=list(range(len(SUBTASK_NAMES))),
+        index=pa.array(SUBTASK_NAMES, pa.string()),
     )
-    meta = {
-        b"pandas": json.dumps(
-            {
-                "index_columns": ["__index_level_0__"],
-                "column_indexes": [],
-                "columns": [
-                    {
-                        "name": "subtask_index",
-                        "field_name": "subtask_index",
-                        "pandas_type": "int64",
-                        "numpy_type": "int64",
-                        "metadata": None,
-                    },
-                    {
-                        "name": None,
-                        "field_name": "__index_level_0__",
-                        "pandas_type": "unicode",
-                        "numpy_type": "object",
-                        "metadata": None,
-                    },
-                ],
-                "creator": {"library": "pyarrow", "version": pa.__version__},
-                "pandas_version": "2.0",
-            }
-        ).encode()
-    }
-    pq.write_table(sub.replace_schema_metadata(meta), root / "meta/subtasks.parquet")
