@@ -9,7 +9,7 @@ from imgui_bundle import imgui
 
 from leropilot_gl import state as state_module
 from leropilot_gl.app import SAMPLE_DATASET
-from leropilot_gl.dataset import open_dataset
+from leropilot_gl.dataset.journal import open_for_edit
 from leropilot_gl.render import view3d_state
 from leropilot_gl.render.view3d_state import View3DState
 from leropilot_gl.robot import RobotPrefsStore
@@ -23,7 +23,7 @@ def test_frames_keep_coming_while_a_slow_loader_runs(app_state, tmp_path, monkey
     def slow_open(path, *args, **kwargs):
         entered["open"].set()
         release_open.wait()  # a network drive or a huge dataset: as slow as the test wants
-        return open_dataset(path, *args, **kwargs)
+        return open_for_edit(path, *args, **kwargs)
 
     class SlowPrefsStore(RobotPrefsStore):
         def __init__(self, *args, **kwargs) -> None:
@@ -31,7 +31,7 @@ def test_frames_keep_coming_while_a_slow_loader_runs(app_state, tmp_path, monkey
             release_prefs.wait()
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(state_module, "open_dataset", slow_open)
+    monkeypatch.setattr(state_module, "open_for_edit", slow_open)
     monkeypatch.setattr(view3d_state, "RobotPrefsStore", SlowPrefsStore)
     app_state.view3d = View3DState(config_dir=tmp_path)
     app_state.open_dataset_async(SAMPLE_DATASET)
