@@ -36,8 +36,8 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a folder's entries durable (a no-op where folders cannot be opened, e.g. Windows)."""
+def _fsync_path(path: str | Path) -> None:
+    """fsync a file or folder; a no-op where it cannot be opened (folders on Windows)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -50,23 +50,18 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries durable (a no-op where folders cannot be opened, e.g. Windows)."""
+    _fsync_path(path)
+
+
 def fsync_tree(root: Path) -> None:
     """fsync every regular file and folder under root, so a swap never exposes unwritten bytes."""
     for folder, _dirs, files in os.walk(root):
         for name in files:
             path = os.path.join(folder, name)
-            if os.path.islink(path):
-                continue
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            if not os.path.islink(path):
+                _fsync_path(path)
         fsync_dir(Path(folder))
 
 

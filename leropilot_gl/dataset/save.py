@@ -956,14 +956,7 @@ def _reindex(
         L.INDEX: pa.array(frame + first_index),
         L.TASK_INDEX: pa.array(new_tasks),
     }
-    for key, values in columns.items():
-        if key in table.column_names:
-            pos = table.column_names.index(key)
-            field_type = table.schema.field(key).type
-            table = table.set_column(pos, pa.field(key, field_type), values.cast(field_type))
-        else:
-            table = table.append_column(key, values)
-    return table, ep_tasks
+    return _set_columns(table, columns), ep_tasks
 
 
 def _numeric_stats(table: pa.Table, info: dict[str, Any]) -> dict[str, dict[str, np.ndarray]]:
