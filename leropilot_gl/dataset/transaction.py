@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from leropilot_gl.dataset.backup import Backup, restore
 from leropilot_gl.dataset.fsio import atomic_write_text
-from leropilot_gl.dataset.journal import EditError, EditSession, meta_fingerprint
+from leropilot_gl.dataset.journal import EditError, meta_fingerprint
 from leropilot_gl.dataset.lock import DatasetLock
 
 if TYPE_CHECKING:
@@ -49,20 +49,6 @@ class Transaction:
 
     def _write(self) -> None:
         atomic_write_text(self.path, json.dumps(self.data, indent=1))
-
-
-def save_transaction(
-    session: EditSession, roots: list[Path], *, progress: ProgressFn | None = None
-) -> list[SaveResult]:
-    """Save roots (in save order) so that either all of them land or, after a kill, none does once
-    recover_transactions has run. The session's journals are cleared only when all have landed."""
-    from leropilot_gl.dataset.save import plan_save
-
-    plans = [plan_save(session, root, check_order=len(roots) < 2) for root in roots]
-    results = write_transaction(plans, session.journal_dir, progress=progress)
-    for result in results:
-        session.mark_saved(result.root, result.index, result.fingerprint)
-    return results
 
 
 def write_transaction(
