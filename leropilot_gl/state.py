@@ -12,10 +12,11 @@ import numpy as np
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns
-from leropilot_gl.dataset.hub import HubSession, looks_like_repo_id
+from leropilot_gl.dataset.hub import looks_like_repo_id
 from leropilot_gl.dataset.journal import open_for_edit
 from leropilot_gl.dataset.watch import WatchState
 from leropilot_gl.envs.wizard import EnvManagerState
+from leropilot_gl.hub_state import HubSession
 from leropilot_gl.jobs import JobRunner, pop_finished
 from leropilot_gl.media.playback import PlaybackState
 from leropilot_gl.quality.doctor_state import DoctorState

@@ -12,7 +12,8 @@ from leropilot_gl.state import AppState
 from leropilot_gl.ui import env_wizard
 from leropilot_gl.ui.doctor_panel import doctor_tick_hook
 from leropilot_gl.ui.edit_actions import edit_menu_hook, edit_tick_hook, flush_journals
-from leropilot_gl.ui.hub_panel import gui_hub_panel, hub_tick_hook
+from leropilot_gl.ui.hub_actions import hub_tick
+from leropilot_gl.ui.hub_panel import gui_hub_panel
 from leropilot_gl.ui.transport import playback_tick, release_playback
 from leropilot_gl.ui.view3d import release_view3d_gl
 from leropilot_gl.ui.watch_status import stop_watchers, watch_tick_hook
@@ -21,7 +22,7 @@ from leropilot_gl.ui.watch_status import stop_watchers, watch_tick_hook
 def tick_features(state: AppState) -> None:
     """Once per frame, before any panel; each step polls its workers and never waits."""
     playback_tick(state)  # the clock first: every panel below draws the same playhead
-    hub_tick_hook(state)  # login state, lazy episode fetches, transfer dialogs
+    hub_tick(state)  # login state, lazy episode fetches, transfer dialogs
     env_wizard.env_tick_hook(state)  # environment installs and their logs
     edit_tick_hook(state)  # attach opened datasets to the journal, land saves, undo/redo keys
     watch_tick_hook(state)  # recordings: episodes that landed on disk since the last frame

@@ -11,7 +11,7 @@ from imgui_bundle import icons_fontawesome_6 as fa
 from PIL import Image
 
 from leropilot_gl.dataset import hub
-from leropilot_gl.ui import hub_panel
+from leropilot_gl.ui import hub_actions
 from tests.conftest import copy_dataset
 from tests.hub_server import TEST_TOKEN, TEST_USER, HubStandIn, files_of, isolate_hf
 from tests.ui.conftest import run_app_test, screenshot, yield_until
@@ -51,7 +51,7 @@ def test_login_changes_the_header(app_state, stand_in, capfd):
         ctx.yield_(2)
         ctx.set_ref("//$FOCUSED")
         # Pasted, not typed: the test engine prints typed characters, and the token must not be printed.
-        state.hub.token_input = TEST_TOKEN
+        state.hub.dialogs.token_input = TEST_TOKEN
         ctx.yield_(2)
         seen["login_dialog"] = screenshot(ctx, "hub_login_dialog")
         ctx.item_click("Log in")
@@ -63,7 +63,7 @@ def test_login_changes_the_header(app_state, stand_in, capfd):
     run_app_test(state, test, window_size=WINDOW)
     assert seen["identity_before"] is None
     assert state.hub.login.identity.name == TEST_USER and hub.token_source() == "stored"
-    assert state.hub.token_input == ""
+    assert state.hub.dialogs.token_input == ""
     for name in ("logged_out", "login_dialog", "logged_in"):
         assert _not_blank(seen[name]), name
     out, err = capfd.readouterr()
@@ -154,18 +154,18 @@ def test_upload_confirmation_refusal_and_result(app_state, stand_in, tmp_path):
         assert yield_until(ctx, lambda: state.hub.login.checked and bool(state.datasets))
         open_upload(ctx)  # not logged in: refused, with the reason and a Login button
         seen["refused"] = screenshot(ctx, "hub_upload_refused")
-        seen["refusal"] = hub_panel.upload_refusal(state, local)
+        seen["refusal"] = hub_actions.upload_refusal(state, local)
         ctx.item_click("Cancel##upload")
         hub.login(TEST_TOKEN, endpoint=stand_in.url)  # as if logged in from another window
-        hub_panel.start_login_check(state)
+        hub_actions.start_login_check(state)
         assert yield_until(ctx, lambda: state.hub.login.identity is not None)
         open_upload(ctx)
-        seen["default_repo"] = state.hub.upload_repo_input
-        state.hub.commit_message_input = "Cleaned in the app"
+        seen["default_repo"] = state.hub.dialogs.upload_repo_input
+        state.hub.dialogs.commit_message_input = "Cleaned in the app"
         ctx.yield_(2)
         seen["upload_dialog"] = screenshot(ctx, "hub_upload_confirm")
         ctx.item_click("Upload and replace")
-        assert yield_until(ctx, lambda: state.hub.last_upload is not None, max_frames=1200), (
+        assert yield_until(ctx, lambda: state.hub.dialogs.last_upload is not None, max_frames=1200), (
             "upload never finished"
         )
         ctx.yield_(3)
@@ -178,7 +178,7 @@ def test_upload_confirmation_refusal_and_result(app_state, stand_in, tmp_path):
     assert seen["default_repo"] == f"{TEST_USER}/gr00t"
     uploaded = stand_in.repos[f"{TEST_USER}/gr00t"]
     assert uploaded.commits[-1]["summary"] == "Cleaned in the app"
-    assert state.hub.last_upload.commit_url.endswith(uploaded.sha)
+    assert state.hub.dialogs.last_upload.commit_url.endswith(uploaded.sha)
     assert {p: b for p, b in uploaded.files.items() if p != ".gitattributes"} == files_of(local)
     for name in ("refused", "upload_dialog", "upload_done"):
         assert _not_blank(seen[name]), name
