@@ -17,7 +17,7 @@ preload_in_background()
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp
 
 from leropilot_gl.render.headless import init_null_platform
-from leropilot_gl.settings import Settings
+from leropilot_gl.settings import Settings, load_settings
 from leropilot_gl.state import AppState
 from leropilot_gl.ui import frame, layout, quit_dialog
 from leropilot_gl.ui.folder_browser import choose_path, gui_file_browser
@@ -301,14 +301,17 @@ def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hell
     params.callbacks.post_new_frame = lambda: tick(state)
 
     def post_init() -> None:
-        if persist_layout:
-            state.settings = Settings.from_json(hello_imgui.load_user_pref(SETTINGS_PREF))
+        if persist_layout:  # older versions kept the window's preferences in hello_imgui's user prefs
+            state.use_settings(load_settings(legacy_prefs=hello_imgui.load_user_pref(SETTINGS_PREF)))
         _install_drop_callback(state)
 
     def before_exit() -> None:
         frame.release(state)
         if persist_layout:
-            hello_imgui.save_user_pref(SETTINGS_PREF, state.settings.to_json())
+            try:
+                state.settings.save(environments=False)
+            except OSError as exc:
+                hello_imgui.log(hello_imgui.LogLevel.error, f"settings not saved: {exc}")
         state.shutdown()
 
     params.callbacks.post_init = post_init

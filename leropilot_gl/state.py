@@ -112,6 +112,14 @@ class AppState:
     show_metrics_window: bool = False
     show_id_stack_tool: bool = False
 
+    def __post_init__(self) -> None:
+        self.use_settings(self.settings)
+
+    def use_settings(self, settings: Settings) -> None:
+        """The one settings model: the Hub code and the environment panels read the same object."""
+        self.settings = settings
+        self.envs.app_settings = settings
+
     # ------------------------------------------------------------------ datasets
     def open_dataset_async(self, path: str | Path) -> None:
         """Open in the background; a second request for a path being opened is ignored."""

@@ -430,12 +430,12 @@ def run_settings_show(args: argparse.Namespace) -> int:
 
 
 def run_settings_set(args: argparse.Namespace) -> int:
-    from leropilot_gl.envs.settings import set_setting, setting_values
+    from leropilot_gl.envs.settings import canonical_key, set_setting, setting_values
 
     manager = _manager(args)
     updated = set_setting(manager.settings, args.key, args.value)
     path = updated.save()
-    key = args.key.strip().lower().replace("-", "_")
+    key = canonical_key(args.key)  # hf_endpoint is the older name of hub_endpoint
     print(f"{key} = {setting_values(updated)[key]}  (saved in {path})")
     return 0
 

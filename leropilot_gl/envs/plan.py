@@ -209,8 +209,8 @@ def _env_vars(settings: Settings) -> dict[str, str]:
         env["HTTPS_PROXY"] = settings.proxies.https
     if settings.proxies.no_proxy:
         env["NO_PROXY"] = settings.proxies.no_proxy
-    if settings.hf_endpoint:
-        env["HF_ENDPOINT"] = settings.hf_endpoint
+    if settings.hub_endpoint:
+        env["HF_ENDPOINT"] = settings.hub_endpoint
     return env
 
 
@@ -317,11 +317,11 @@ def generate_bash(config: EnvironmentConfig, settings: Settings, inputs: PlanInp
         "# --seed: pip inside the venv, as LeRobot's own instructions expect",
         '"$UV" venv --clear --seed "${INDEX_ARGS[@]}" --python "$PYTHON_VERSION" "$VENV"',
     ]
-    if settings.hf_endpoint:
+    if settings.hub_endpoint:
         # the Hub mirror applies whenever the environment is activated, and `deactivate` puts
         # back what was there before
         lines += [
-            f"ACTIVATE_EXTRA={q(_bash_activate_extra(settings.hf_endpoint))}",
+            f"ACTIVATE_EXTRA={q(_bash_activate_extra(settings.hub_endpoint))}",
             'printf "%s\n" "$ACTIVATE_EXTRA" >> "$VENV/bin/activate"',
         ]
     lines.append(f"echo {q('uv sources: ' + config.sources_note)}")
@@ -417,9 +417,9 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
         "Step 'Creating the Python environment'",
         "& $Uv venv --clear --seed @IndexArgs --python $PythonVersion $Venv; Check",
     ]
-    if settings.hf_endpoint:
+    if settings.hub_endpoint:
         lines += [
-            f"$ActivateExtra = {q(_powershell_activate_extra(settings.hf_endpoint))}",
+            f"$ActivateExtra = {q(_powershell_activate_extra(settings.hub_endpoint))}",
             "Add-Content -LiteralPath (Join-Path $Venv 'Scripts\\Activate.ps1') -Value $ActivateExtra",
         ]
     if _torch_requirements(config):

@@ -1,4 +1,7 @@
-"""Environment-manager settings: a pydantic model saved as JSON in the data folder.
+"""Environment-manager settings: the fields live in the program's one settings model
+(`leropilot_gl/settings.py`: indexes, mirrors, proxies, and the Hub endpoint that dataset transfers
+use too); this module adds pip's configuration, `env settings set/show`, and the git and data-folder
+checks.
 
 The data folder defaults to ~/.leropilot; LEROPILOT_DATA_DIR or an explicit argument override it
 (tests always pass a tmp_path, so they never touch the user's folder).
@@ -13,113 +16,42 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from leropilot_gl.settings import (
+    DATA_DIR_ENV,
+    DEFAULT_PYPI_INDEX,
+    INDEX_STRATEGIES,
+    OFFICIAL_REPO_URL,
+    SETTINGS_FILE,
+    Proxies,
+    Settings,
+    default_data_dir,
+    is_first_run,
+    load_settings,
+)
 
-OFFICIAL_REPO_URL = "https://github.com/huggingface/lerobot"
-SETTINGS_FILE = "settings.json"
-DATA_DIR_ENV = "LEROPILOT_DATA_DIR"
-DEFAULT_PYPI_INDEX = "https://pypi.org/simple"
-INDEX_STRATEGIES = ("", "first-index", "unsafe-first-match", "unsafe-best-match")
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".leropilot"
-
-
-class Proxies(BaseModel):
-    http: str = ""
-    https: str = ""
-    no_proxy: str = ""
-
-
-class Settings(BaseModel):
-    """Everything the user can set for environments. Empty strings mean "not set"."""
-
-    data_dir: Path = Field(default_factory=default_data_dir)
-    git_path: str = ""  # empty: found on PATH with shutil.which
-    pypi_index_url: str = ""  # empty: pip's configured index, else PyPI
-    extra_index_urls: list[str] = Field(default_factory=list)
-    find_links: list[str] = Field(default_factory=list)
-    # uv's --index-strategy: "" is uv's own default (first-index: a package comes from the first
-    # index that has it); "unsafe-best-match" is what pip does across several indexes
-    index_strategy: str = ""
-    python_downloads: bool = True  # let uv download a Python that is not installed
-    pytorch_index_base: str = "https://download.pytorch.org/whl"
-    hf_endpoint: str = ""  # Hub mirror, e.g. https://hf-mirror.com
-    git_url_prefix_mirror: str = ""  # prepended to https://github.com/... URLs when set
-    proxies: Proxies = Field(default_factory=Proxies)
-    network_timeout_s: float = 60.0
-    offline: bool = False  # uv --offline: install only from the cache and local sources
-    compat_table_url: str = ""
-    ffmpeg_url: str = ""  # a binary, or a zip/wheel holding one, downloaded when the cache is empty
-    repositories: dict[str, str] = Field(default_factory=lambda: {"official": OFFICIAL_REPO_URL})
-
-    @field_validator("data_dir")
-    @classmethod
-    def _absolute_data_dir(cls, value: Path) -> Path:
-        # scripts and activate commands name this folder: relative would work from one folder only
-        return Path(os.path.abspath(Path(value).expanduser()))
-
-    @field_validator("index_strategy")
-    @classmethod
-    def _strategy(cls, value: str) -> str:
-        if value not in INDEX_STRATEGIES:
-            raise ValueError(
-                f"index strategy must be one of: {', '.join(s or '(empty)' for s in INDEX_STRATEGIES)}"
-            )
-        return value
-
-    @field_validator("network_timeout_s")
-    @classmethod
-    def _positive_timeout(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("network timeout must be positive")
-        return value
-
-    @property
-    def envs_dir(self) -> Path:
-        return self.data_dir / "envs"
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.data_dir / "cache"
-
-    def mirrored_url(self, url: str) -> str:
-        """The URL to fetch from: GitHub URLs go through the prefix mirror when one is set."""
-        if self.git_url_prefix_mirror and url.startswith("https://github.com/"):
-            return self.git_url_prefix_mirror.rstrip("/") + "/" + url
-        return url
-
-    def effective_index_url(self) -> str:
-        return self.pypi_index_url or DEFAULT_PYPI_INDEX
-
-    def save(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        path = self.data_dir / SETTINGS_FILE
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(self.model_dump_json(indent=2), encoding="utf-8")
-        os.replace(tmp, path)
-        return path
-
-
-def load_settings(data_dir: str | Path | None = None) -> Settings:
-    """Settings from <data>/settings.json; first run (no file): defaults seeded from pip's config.
-
-    A damaged file is kept aside as settings.json.bad, never silently overwritten.
-    """
-    root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
-    root = Path(os.path.abspath(root))  # scripts and activate commands must work from any folder
-    path = root / SETTINGS_FILE
-    if path.is_file():
-        try:
-            settings = Settings.model_validate_json(path.read_text(encoding="utf-8"))
-            settings.data_dir = root
-            return settings
-        except ValueError:
-            path.replace(path.with_name(SETTINGS_FILE + ".bad"))
-    # pip's configuration is only offered (pip_suggestion), never applied behind the user's back
-    return Settings(data_dir=root)
+__all__ = [
+    "DATA_DIR_ENV",
+    "DEFAULT_PYPI_INDEX",
+    "INDEX_STRATEGIES",
+    "OFFICIAL_REPO_URL",
+    "SETTABLE_KEYS",
+    "SETTINGS_FILE",
+    "PipConfig",
+    "Proxies",
+    "Settings",
+    "ToolCheck",
+    "canonical_key",
+    "check_data_dir",
+    "check_git",
+    "default_data_dir",
+    "is_first_run",
+    "load_settings",
+    "pip_config_files",
+    "pip_suggestion",
+    "read_pip_config",
+    "set_setting",
+    "setting_values",
+]
 
 
 def pip_suggestion(settings: Settings, pip: PipConfig | None = None) -> dict[str, object]:
@@ -147,7 +79,7 @@ SETTABLE_KEYS = {
     "find_links": "folders or URLs of wheels, separated by spaces or commas",
     "index_strategy": "uv --index-strategy: first-index, unsafe-first-match, unsafe-best-match (empty: uv's default)",
     "pytorch_index_base": "PyTorch wheel index base (<this>/cu128, /cpu ...)",
-    "hf_endpoint": "Hub mirror set as HF_ENDPOINT in environments",
+    "hub_endpoint": "Hub endpoint or mirror: dataset downloads and uploads, and HF_ENDPOINT in environments",
     "git_url_prefix_mirror": "prefix for https://github.com/... URLs when fetching",
     "http_proxy": "HTTP proxy",
     "https_proxy": "HTTPS proxy",
@@ -160,12 +92,21 @@ SETTABLE_KEYS = {
 }
 
 
+KEY_ALIASES = {"hf_endpoint": "hub_endpoint"}  # older names still accepted by `env settings set`
+
+
+def canonical_key(key: str) -> str:
+    """A settable key as typed (`hf-endpoint`, `HF_ENDPOINT`) in its one spelling (`hub_endpoint`)."""
+    key = key.strip().lower().replace("-", "_")
+    return KEY_ALIASES.get(key, key)
+
+
 def set_setting(settings: Settings, key: str, text: str) -> Settings:
     """A copy of settings with KEY set from its text form; ValueError names what is wrong."""
-    key = key.strip().lower().replace("-", "_")
+    key = canonical_key(key)
     if key not in SETTABLE_KEYS:
         raise ValueError(f"unknown setting {key!r}; one of: {', '.join(SETTABLE_KEYS)}")
-    data = settings.model_dump()
+    data = settings.to_dict()
     value: object = text.strip()
     if key in ("extra_index_urls", "find_links"):
         value = [v for v in text.replace(",", " ").split() if v]
@@ -184,11 +125,10 @@ def set_setting(settings: Settings, key: str, text: str) -> Settings:
     else:
         data[key] = value
     try:
-        return Settings.model_validate(data)
+        return Settings.from_dict(data, strict=True)
     except ValueError as exc:
-        errors = getattr(exc, "errors", None)
-        message = errors()[0]["msg"] if callable(errors) else str(exc)
-        raise ValueError(f"{key}: {message.removeprefix('Value error, ')}") from None
+        message = str(exc)
+        raise ValueError(message if message.startswith(key) else f"{key}: {message}") from None
 
 
 def setting_values(settings: Settings) -> dict[str, str]:
@@ -205,11 +145,6 @@ def setting_values(settings: Settings) -> dict[str, str]:
             value = "true" if value else "false"
         values[key] = str(value)
     return values
-
-
-def is_first_run(data_dir: str | Path | None = None) -> bool:
-    root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
-    return not (root / SETTINGS_FILE).is_file()
 
 
 @dataclass

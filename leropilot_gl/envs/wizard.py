@@ -79,6 +79,9 @@ class WizardDraft:
 class EnvManagerState:
     data_dir: Path | None = None  # None: $LEROPILOT_DATA_DIR or ~/.leropilot, read when first shown
     settings: Settings | None = None
+    # The app's own settings (the one model, already loaded): used instead of reading the file again,
+    # so a mirror set here is the one the Hub code uses.
+    app_settings: Settings | None = None
     manager: EnvManager | None = None
     first_run: bool = True
     welcome_done: bool = False
@@ -99,7 +102,7 @@ class EnvManagerState:
         from leropilot_gl.envs.manager import EnvManager
         from leropilot_gl.envs.settings import is_first_run, load_settings
 
-        settings = load_settings(self.data_dir)
+        settings = self.app_settings if self.app_settings is not None else load_settings(self.data_dir)
         manager = EnvManager(settings)
         manager.compat_table()  # read the table here, off the UI thread
         return settings, manager, is_first_run(settings.data_dir)
@@ -157,7 +160,8 @@ class EnvManagerState:
 
     def save_settings(self, executor: Executor) -> None:
         assert self.settings is not None
-        settings = self.settings.model_copy(deep=True)
+        self.settings.environments_set_up = True  # the window's own save at exit keeps this
+        settings = self.settings.copy()
         self.pending.pop("save-settings", None)  # the newest values win
         self._submit(executor, "save-settings", settings.save)
         from leropilot_gl.envs.manager import EnvManager

@@ -1,4 +1,6 @@
-"""Environment settings: data folder, git, package indexes, mirrors, proxies, timeouts, repositories."""
+"""Settings: data folder, git, package indexes, the Hub endpoint, mirrors, proxies, timeouts,
+repositories. One settings model (`leropilot_gl/settings.py`): the Hub endpoint shown here is the one
+dataset downloads and uploads use and the one environments get as HF_ENDPOINT."""
 
 from __future__ import annotations
 
@@ -6,7 +8,11 @@ import json
 
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
+from leropilot_gl.dataset.hub import resolve_endpoint
+from leropilot_gl.envs.settings import pip_suggestion
 from leropilot_gl.envs.wizard import EnvManagerState
+from leropilot_gl.hub_state import HubLogin
+from leropilot_gl.settings import INDEX_STRATEGIES
 from leropilot_gl.state import AppState
 
 
@@ -57,8 +63,6 @@ def _gui_repositories(envs: EnvManagerState) -> None:
 
 
 def _gui_pip_suggestion(envs: EnvManagerState) -> None:
-    from leropilot_gl.envs.settings import pip_suggestion  # pydantic: loaded with the panel, not at start-up
-
     """pip's index settings, offered once per session; used only when the user says so."""
     s = envs.settings
     assert s is not None
@@ -84,8 +88,6 @@ def _gui_pip_suggestion(envs: EnvManagerState) -> None:
 
 
 def gui_settings_panel(state: AppState) -> None:
-    from leropilot_gl.envs.settings import INDEX_STRATEGIES  # pydantic: loaded with the panel
-
     envs = state.envs
     if not envs.load_async(state.executor):
         imgui.text_disabled("loading settings...")
@@ -125,9 +127,16 @@ def gui_settings_panel(state: AppState) -> None:
         "used when the FFmpeg cache is empty: a binary, or a zip/wheel holding one",
     )
     imgui.separator_text("Mirrors and network")
-    s.hf_endpoint = _text(
-        "Hub endpoint mirror", s.hf_endpoint, "HF_ENDPOINT in the environment, e.g. https://hf-mirror.com"
+    imgui.set_next_item_width(hello_imgui.em_size(28))
+    _, s.hub_endpoint = imgui.input_text_with_hint(
+        "Hub endpoint###hub-endpoint", resolve_endpoint(None), s.hub_endpoint
     )
+    imgui.set_item_tooltip(
+        "a Hugging Face Hub mirror, e.g. https://hf-mirror.com: dataset downloads and uploads use it, "
+        "and environments get it as HF_ENDPOINT; empty: HF_ENDPOINT, else https://huggingface.co"
+    )
+    if imgui.is_item_deactivated_after_edit() and s is state.settings:
+        state.hub.login = HubLogin()  # another Hub: who we are there is checked again
     s.git_url_prefix_mirror = _text(
         "git URL prefix mirror",
         s.git_url_prefix_mirror,

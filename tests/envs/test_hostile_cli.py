@@ -29,7 +29,7 @@ def test_hostile_paths_names_and_refs_never_run(
     repo = tmp_path / (_evil(canary) + "\nnext line")
     shutil.copytree(package_repo, repo)
     data = tmp_path / ("data " + _evil(canary))
-    Settings(data_dir=data, offline=True, find_links=[str(seed_wheels)], hf_endpoint=_evil(canary)).save()
+    Settings(data_dir=data, offline=True, find_links=[str(seed_wheels)], hub_endpoint=_evil(canary)).save()
     base = ["env", "--data-dir", str(data)]
     name = "--name=" + _evil(canary)
     assert (

@@ -166,7 +166,7 @@ def test_hostile_values_never_execute(
         Settings(
             data_dir=hostile_dir,
             offline=True,
-            hf_endpoint=_hostile(canary),
+            hub_endpoint=_hostile(canary),
             extra_index_urls=[f"file:///nowhere/$(touch {canary})"],
             find_links=[str(seed_wheels)],
         )

@@ -31,13 +31,13 @@ def test_settings_round_trip_in_the_data_folder(tmp_path: Path, monkeypatch: pyt
     assert is_first_run(data)
     settings = load_settings(data)
     assert settings.repositories == {"official": OFFICIAL_REPO_URL}
-    settings.hf_endpoint = "https://hf-mirror.example"
+    settings.hub_endpoint = "https://hf-mirror.example"
     settings.repositories["fork"] = "https://github.com/me/lerobot"
     settings.network_timeout_s = 12
     settings.save()
     assert not is_first_run(data)
     again = load_settings(data)
-    assert again.hf_endpoint == "https://hf-mirror.example" and again.repositories["fork"].endswith(
+    assert again.hub_endpoint == "https://hf-mirror.example" and again.repositories["fork"].endswith(
         "me/lerobot"
     )
     assert again.network_timeout_s == 12
