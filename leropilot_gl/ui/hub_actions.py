@@ -265,6 +265,7 @@ def _job_finished(state: AppState, name: str, watched: WatchedJob, result: objec
         session.marked_indexes.add(id(index))
         state.replace_index(index, select_episode=index.episodes[0].episode_index)
         state.settings.remember_dataset(origin.repo_id)
+        state.notify("info", open_summary(origin))
     elif kind is HubJob.FETCH and isinstance(result, tuple):
         root, episode_index, new_index = result
         dataset = state.find_dataset(root)
@@ -284,6 +285,16 @@ def _job_finished(state: AppState, name: str, watched: WatchedJob, result: objec
     elif kind is HubJob.UPLOAD and isinstance(result, hub.UploadResult):
         session.dialogs.last_upload = result
         session.dialogs.popup = UPLOAD_DONE_POPUP
+
+
+def open_summary(origin: hub.HubDataset) -> str:
+    """What an open from the Hub downloaded, against the dataset's whole size."""
+    if origin.listing is None:
+        return f"Opened {origin.repo_id} from its local copy (the Hub could not be reached)"
+    total = hub.format_size(origin.listing.size_of(origin.listing.files))
+    if not origin.fetched_bytes:
+        return f"Opened {origin.repo_id} from its local copy; {total} on the Hub"
+    return f"Opened {origin.repo_id}: fetched {hub.format_size(origin.fetched_bytes)} of {total}"
 
 
 def _mark_reloaded_indexes(state: AppState) -> None:

@@ -417,7 +417,21 @@ def test_lazy_open_of_10k_episodes_fetches_meta_then_one_episode(hf_home, stand_
     assert len(fetched) == len(set(fetched)) == len(meta) + 3  # one request per file, none twice
     fetched_bytes = sum(len(repo.files[p]) for p in fetched)
     total_bytes = sum(len(b) for b in repo.files.values())
-    print(f"\nlazy open of 10,000 episodes: {len(fetched)} files, {fetched_bytes} of {total_bytes} bytes")
+    assert origin.fetched_bytes == fetched_bytes, "the bytes the open reports are the bytes served"
+    assert any(line.startswith(f"opened carol/big: fetched {len(fetched)} files") for line in rec.lines)
+    episodes_meta = [p for p in meta if p.startswith("meta/episodes/")]
+    rows = [
+        ("meta/ without episodes", sum(len(repo.files[p]) for p in meta if p not in episodes_meta)),
+        (f"meta/episodes ({len(episodes_meta)} files)", sum(len(repo.files[p]) for p in episodes_meta)),
+        ("  of which the first file", len(repo.files[episodes_meta[0]])),
+        ("first episode's data and videos", sum(len(repo.files[p]) for p in first)),
+        ("fetched by the open", fetched_bytes),
+        ("the whole dataset", total_bytes),
+    ]
+    requests = [r for r in stand_in.requests if r.method == "GET"]
+    print(f"\nlazy open of 10,000 episodes: {len(fetched)} files, {len(requests)} GET requests")
+    for label, size in rows:
+        print(f"  {label:<34} {size:>10,} bytes")
     assert fetched_bytes < total_bytes
     assert len(index.episodes) == 10_000
     last = index.episode(9_999)
@@ -426,5 +440,6 @@ def test_lazy_open_of_10k_episodes_fetches_meta_then_one_episode(hf_home, stand_
     stand_in.clear_log()
     new_index = hub.fetch_episode(origin, index, 9_999, progress=rec)
     assert stand_in.resolved_paths("carol/big") == ["data/chunk-000/file-009.parquet"]
+    assert origin.fetched_bytes == fetched_bytes + len(repo.files["data/chunk-000/file-009.parquet"])
     assert new_index.episode(9_999).column("episode_index").tolist() == [9_999] * 10
     assert not new_index.episode(9_999).problems

@@ -84,6 +84,7 @@ def test_open_from_hub_lazily_then_download(app_state, stand_in):
         ctx.item_input_value("##repo_id", "bob/gr00t")  # typed, then Enter opens
         assert yield_until(ctx, lambda: bool(state.datasets), max_frames=1200), "Hub dataset never opened"
         seen["after_open"] = stand_in.resolved_paths("bob/gr00t")  # in request order
+        seen["notices"] = [n.text for n in state.notice_log]
         stand_in.clear_log()
 
         # Selecting another episode fetches its files, and nothing else.
@@ -125,6 +126,8 @@ def test_open_from_hub_lazily_then_download(app_state, stand_in):
         f"videos/chunk-000/{CAMERA}/episode_000000.mp4",
     ]
     assert all(p.startswith("meta/") for p in seen["after_open"][:-2])
+    served = sum(len(stand_in.repos["bob/gr00t"].files[p]) for p in seen["after_open"])
+    assert f"Opened bob/gr00t: fetched {hub.format_size(served)} of " in " | ".join(seen["notices"])
     assert seen["after_select"] == [
         "data/chunk-000/episode_000003.parquet",
         f"videos/chunk-000/{CAMERA}/episode_000003.mp4",
