@@ -244,6 +244,23 @@ def load_settings(data_dir: str | Path | None = None, *, legacy_prefs: str = "")
     return Settings.from_dict(raw)
 
 
+def saved_hub_endpoint(data_dir: str | Path | None = None) -> str:
+    """The Hub endpoint saved in <data>/settings.json, read without touching the file ("" when none
+    or the file cannot be read): for commands that only need the endpoint."""
+    root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    try:
+        raw = json.loads((root / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(raw, dict):
+        return ""
+    for key in ("hub_endpoint", *LEGACY_ENDPOINT_KEYS):
+        value = raw.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
 def _legacy_window_prefs(text: str) -> dict[str, Any]:
     """The valid values of the window's older preferences JSON (unknown keys and bad values dropped)."""
     if not text:

@@ -76,3 +76,25 @@ def test_clear_errors(stand_in, capsys):
     assert "not a Hub dataset id" in capsys.readouterr().out
     assert main(["hub", "download", "alice/missing", "--yes"]) == 1
     assert "not found" in capsys.readouterr().out
+
+
+def test_the_settings_endpoint_is_the_default(tmp_path, monkeypatch, sample_av1, capsys):
+    """A mirror saved in the settings (Environment settings, `env settings set hub_endpoint`) is the
+    Hub the commands talk to when no --endpoint is given; HF_ENDPOINT is not set here."""
+    from leropilot_gl.settings import Settings
+
+    isolate_hf(tmp_path, monkeypatch)
+    monkeypatch.setenv("LEROPILOT_DATA_DIR", str(tmp_path / "data"))
+    with HubStandIn(tokens={TEST_TOKEN: TEST_USER}, lifetime_s=300) as server:
+        server.add_dataset("alice/sample", sample_av1)
+        assert main(["env", "settings", "set", "hf_endpoint", server.url]) == 0  # the older key name
+        assert Settings.model_validate_json(
+            (tmp_path / "data" / "settings.json").read_text()
+        ).hub_endpoint == (server.url)
+        local = tmp_path / "mine"
+        assert main(["hub", "download", "alice/sample", "--local", str(local)]) == 0
+        assert files_of(local) == server.repos["alice/sample"].files
+        assert main(["hub", "whoami"]) == 1
+        assert f"not logged in to {server.url}" in capsys.readouterr().out
+        assert main(["hub", "--endpoint", "http://127.0.0.1:9", "whoami"]) == 1  # --endpoint still wins
+        assert "not logged in to http://127.0.0.1:9" in capsys.readouterr().out

@@ -15,7 +15,9 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("hub", help="Hugging Face Hub: login state, download and upload datasets")
     parser.add_argument(
-        "--endpoint", default="", help="Hub endpoint or mirror (default: HF_ENDPOINT, else huggingface.co)"
+        "--endpoint",
+        default="",
+        help="Hub endpoint or mirror (default: the one in the settings, else HF_ENDPOINT, else huggingface.co)",
     )
     actions = parser.add_subparsers(dest="hub_action", metavar="ACTION", required=True)
     actions.add_parser("whoami", help="who the stored token (or HF_TOKEN) belongs to")
@@ -72,8 +74,10 @@ def _read_token() -> str:
 
 def run(args: argparse.Namespace) -> int:
     from leropilot_gl.dataset import hub
+    from leropilot_gl.settings import saved_hub_endpoint
 
-    endpoint = hub.resolve_endpoint(args.endpoint)
+    # the one endpoint of the settings, as the window and the environments use it
+    endpoint = hub.resolve_endpoint(args.endpoint.strip() or saved_hub_endpoint())
     try:
         return _ACTIONS[args.hub_action](args, endpoint)
     except hub.HubError as exc:
