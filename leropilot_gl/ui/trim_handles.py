@@ -15,8 +15,8 @@ from pathlib import Path
 
 from imgui_bundle import hello_imgui, imgui
 
-from leropilot_gl.dataset.edit_state import TrimDrag
 from leropilot_gl.dataset.journal import WorkingEpisode
+from leropilot_gl.editor_state import TrimDrag
 from leropilot_gl.paths import resolved
 from leropilot_gl.state import AppState
 
