@@ -252,6 +252,7 @@ def gui_frame_extras(state: AppState, ui: _UiOnlyState) -> None:
         if imgui.button("Cancel") or imgui.is_key_pressed(imgui.Key.escape):
             imgui.close_current_popup()
         imgui.end_popup()
+    frame.gui_modals(state)
     gui_notices(state)
     if ui.show_shortcuts:
         ui.show_shortcuts = gui_shortcuts_help(state)

@@ -10,11 +10,11 @@ from time import monotonic
 import numpy as np
 
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex
-from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns
 from leropilot_gl.dataset.hub import looks_like_repo_id
 from leropilot_gl.dataset.journal import open_for_edit
 from leropilot_gl.dataset.watch import WatchState
+from leropilot_gl.editor_state import EditorState
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.hub_state import HubSession
 from leropilot_gl.jobs import JobRunner, pop_finished
@@ -100,7 +100,7 @@ class AppState:
     view3d: View3DState = field(default_factory=View3DState)  # the 3D review and Sync panels
     playback: PlaybackState = field(default_factory=PlaybackState)  # decode pool, camera tiles, plots
     envs: EnvManagerState = field(default_factory=EnvManagerState)  # environment manager panels
-    edits: EditorState = field(default_factory=EditorState)  # pending edits and saves (dataset/edit_state.py)
+    edits: EditorState = field(default_factory=EditorState)  # pending edits and saves (editor_state.py)
     opening: dict[str, Future] = field(default_factory=dict)  # path -> Future[DatasetIndex]
     tree_views: dict[Path, TreeView] = field(default_factory=dict)  # per dataset root
     hub: HubSession = field(default_factory=HubSession)  # Hugging Face Hub: login, origins, dialogs

@@ -11,19 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
+from imgui_bundle import icons_fontawesome_6 as fa, imgui, imgui_ctx
 
-from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns, rows_on_disk, rows_working
-from leropilot_gl.dataset.journal import Journal
+from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns
 from leropilot_gl.dataset.watch import NEW
 from leropilot_gl.quality.doctor_state import episode_flag, worst_severity
 from leropilot_gl.state import AppState, OpenDataset, TreeView
-from leropilot_gl.ui import edit_actions
+from leropilot_gl.ui import edit_menus, tree_rows
 from leropilot_gl.ui.doctor_panel import SEVERITY_COLOURS
 from leropilot_gl.ui.problem_badge import problem_badge
-from leropilot_gl.ui.task_list import episode_visible
 from leropilot_gl.ui.watch_status import NEW_COLOR, RECORDING_COLOR, episode_marks, mark_label
 
 TABLE_FLAGS = (
@@ -58,20 +54,11 @@ def gui_dataset_tree(state: AppState) -> None:
     _list_keys(state)
 
 
-def _journal(state: AppState, dataset: OpenDataset) -> Journal | None:
-    """The dataset's journal when its pending edits are what the tree shows."""
-    ed = state.edits
-    root = dataset.resolved_root
-    if not ed.attached(root) or ed.session.indexes.get(str(root)) is not dataset.index:
-        return None
-    return ed.session.journal(root)
-
-
 def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
     index = dataset.index
-    journal = _journal(state, dataset)
+    journal = tree_rows.shown_journal(state, dataset)
     view = state.tree_views.setdefault(dataset.root, TreeView())
-    rows = _refresh_rows(view, dataset, journal, state)
+    rows = tree_rows.refresh_rows(view, dataset, journal, state)
     selected_here = state.selection.dataset_root == dataset.root
     flags = imgui.TreeNodeFlags_.default_open if selected_here else 0
     opened = imgui.tree_node_ex(f"{fa.ICON_FA_DATABASE} {index.name}###dataset", flags)
@@ -82,15 +69,15 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
             state.open_dataset_async(root)
         if imgui.menu_item("Close", "", False)[0]:
             state.close_dataset(dataset.root)
-        edit_actions.gui_dataset_menu_items(state, dataset)
+        edit_menus.gui_dataset_menu_items(state, dataset)
         imgui.end_popup()
     if imgui.is_item_hovered():
         imgui.set_tooltip(
             f"{index.root}\n{index.version}, {index.fps:g} fps, robot {index.robot_type or 'unknown'}"
         )
     imgui.same_line()
-    imgui.text_disabled(f"{index.version}  {_episode_count(index, rows, view.kept)}")
-    edit_actions.gui_dataset_badges(state, dataset)
+    imgui.text_disabled(f"{index.version}  {tree_rows.episode_count_text(index, rows, view.kept)}")
+    edit_menus.gui_dataset_badges(state, dataset)
     dataset_level = [p for p in index.problems if p.episode_index is None]
     if dataset_level:
         imgui.same_line()
@@ -125,94 +112,6 @@ def _dataset_node(state: AppState, dataset: OpenDataset) -> None:
         _draw_rows(state, dataset, view, rows, order, _doctor_shown(state, dataset.resolved_root))
         imgui.end_table()
     imgui.tree_pop()
-
-
-def _episode_count(index, rows: RowColumns, view_kept: int) -> str:
-    """The header's count: what Save would write, and what is on disk when that differs."""
-    on_disk = len(index.episodes)
-    if rows.working is None:
-        return f"{on_disk} ep"
-    kept = view_kept
-    return f"{kept} ep" if kept == on_disk else f"{kept} ep (on disk {on_disk})"
-
-
-def _refresh_rows(
-    view: TreeView, dataset: OpenDataset, journal: Journal | None, state: AppState | None = None
-) -> RowColumns:
-    """Rebuild the row columns and their order only when something they depend on changed: the
-    pending edits (the journal's version), the filter, the sort, the doctor's report, the task filter."""
-    index = dataset.index
-    if journal is None:
-        source_key: tuple = ("disk", id(index), len(index.problems))
-    else:
-        source_key = ("journal", id(index), len(index.problems), id(journal), journal.version)
-    if view.rows is None or view.cache_key[:1] != (source_key,):
-        view.rows = rows_on_disk(index) if journal is None else rows_working(index, journal.working())
-        view.cache_key = (source_key,)
-        view.order = None
-        if view.rows.working is not None:
-            kept = np.fromiter((not e.deleted for e in view.rows.working), dtype=bool, count=len(view.rows))
-            view.future, view.kept = np.cumsum(kept) - 1, int(kept.sum())
-    root = dataset.resolved_root
-    report = _doctor_report(state, root)
-    task_filter = _task_filter(state, root)
-    key = (source_key, view.filter, view.sort_key, view.ascending, id(report), task_filter)
-    if view.order is None or view.cache_key != key:
-        rows = view.rows
-        doctor = _doctor_column(state, root, rows, report) if view.sort_key == "doctor" else None
-        visible = _task_mask(state, root, rows, task_filter) if task_filter is not None else None
-        view.order = rows.order(
-            view.filter, view.sort_key, ascending=view.ascending, visible=visible, doctor=doctor
-        )
-        view.cache_key = key
-    return view.rows
-
-
-def _doctor_report(state: AppState | None, root: Path) -> object | None:
-    doctor = getattr(state, "doctor", None)
-    return doctor.report_for(root) if doctor is not None else None
-
-
-def _doctor_column(state: AppState | None, root: Path, rows: RowColumns, report: object | None) -> np.ndarray:
-    """Per row the worst severity of the doctor's findings (-1: none): only the episodes it named."""
-    out = np.full(len(rows), -1, dtype=np.int64)
-    if report is None or state is None:
-        return out
-    own = rows.source_pos >= 0
-    for episode_index in getattr(report, "by_episode", {}):
-        severity = worst_severity(state, root, int(episode_index))
-        if severity is not None:
-            out[own & (rows.episode_index == int(episode_index))] = int(severity)
-    return out
-
-
-def _task_filter(state: AppState | None, root: Path) -> str | None:
-    """The task the Tasks tab shows only, when it filters this dataset."""
-    task_list = getattr(getattr(state, "watch", None), "task_list", None)
-    active = getattr(task_list, "filter", None)
-    if active is None or Path(active[0]) != Path(root).resolve():
-        return None
-    return str(active[1])
-
-
-def _task_mask(state: AppState, root: Path, rows: RowColumns, task: str) -> np.ndarray:
-    """Rows whose tasks (after pending task edits) include `task`; once per filter and version.
-    Episodes without task edits are matched on the index's task column, the rest one by one."""
-    tasks = rows.index.table.tasks
-    on_disk = np.zeros(len(rows.index.table), dtype=bool)
-    flat = pc.list_flatten(tasks)
-    if len(flat):
-        equal = pc.fill_null(pc.equal(flat, pa.scalar(task, flat.type)), False)
-        parents = np.asarray(pc.list_parent_indices(tasks).to_numpy(zero_copy_only=False))
-        on_disk[parents[np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)]] = True
-    own = rows.source_pos >= 0
-    hit = np.zeros(len(rows), dtype=bool)
-    hit[own] = on_disk[rows.source_pos[own]]
-    if rows.working is not None:
-        for i, e in enumerate(rows.working):
-            if e.task is not None or e.task_renames or not own[i]:
-                hit[i] = episode_visible(state, root, e)
-    return hit
 
 
 def _filter_bar(view: TreeView, rows: RowColumns) -> None:
@@ -293,33 +192,6 @@ def _draw_rows(
                     imgui.set_scroll_here_y()  # only when the shown row is out of view
 
 
-def _select_clicked(
-    state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, row: int
-) -> None:
-    io = imgui.get_io()
-    sel = state.selection
-    uid = rows.uid(row)
-    root = dataset.root
-    if io.key_shift and sel.dataset_root == root and sel.anchor is not None:
-        start, end = view.position_of(sel.anchor), view.position_of(uid)
-        anchor = sel.anchor
-        state.select_row(root, rows, row, keep_marks=True)
-        if start is not None and end is not None and view.order is not None:
-            lo, hi = min(start, end), max(start, end)
-            state.selection.marked = {rows.uid(int(r)) for r in view.order[lo : hi + 1]}
-        state.selection.anchor = anchor
-    elif io.key_ctrl and sel.dataset_root == root:
-        was_marked = uid in sel.marked
-        state.select_row(root, rows, row, keep_marks=True)
-        if was_marked and len(state.selection.marked) > 1:
-            state.selection.marked.discard(uid)
-        else:
-            state.selection.marked.add(uid)
-        state.selection.anchor = uid
-    else:
-        state.select_row(root, rows, row)
-
-
 def _disk_row(
     state: AppState,
     dataset: OpenDataset,
@@ -334,7 +206,7 @@ def _disk_row(
         f"{episode.episode_index:06d}", marked, imgui.SelectableFlags_.span_all_columns
     )
     if clicked:
-        _select_clicked(state, dataset, view, rows, row)
+        _clicked(state, dataset, view, rows, row)
     imgui.table_next_column()
     imgui.text(str(episode.length))
     imgui.table_next_column()
@@ -376,8 +248,8 @@ def _working_row(
             f"new: a copy of episode {e.slice.source_episode}{where}; episode {future[row]} after Save"
         )
     if clicked:
-        _select_clicked(state, dataset, view, rows, row)
-    edit_actions.gui_row_interactions(state, root, e, row, label)
+        _clicked(state, dataset, view, rows, row)
+    edit_menus.gui_row_interactions(state, root, e, row, label)
     imgui.table_next_column()
     imgui.text(str(e.length))
     if e.trimmed and imgui.is_item_hovered():
@@ -391,7 +263,7 @@ def _working_row(
     imgui.table_next_column()
     if e.uid == f"e{e.slice.source_episode}" and e.slice.source_root == str(root):
         _watch_mark(state, root, e.slice.source_episode)
-    edit_actions.gui_row_badges(state, root, e)
+    edit_menus.gui_row_badges(state, root, e)
 
 
 def _watch_mark(state: AppState, root: Path, episode_index: int) -> None:
@@ -447,34 +319,14 @@ def _list_keys(state: AppState) -> None:
     io = imgui.get_io()
     if io.want_text_input or not imgui.is_window_focused(imgui.FocusedFlags_.root_and_child_windows):
         return
-    dataset = state.selected_dataset
-    if dataset is not None and io.key_ctrl:
+    if io.key_ctrl:
         for key, first in ((imgui.Key.home, True), (imgui.Key.end, False)):
-            view = state.tree_views.get(dataset.root)
-            if (
-                imgui.is_key_pressed(key, False)
-                and view is not None
-                and view.order is not None
-                and len(view.order)
-            ):
-                state.select_row(dataset.root, view.rows, int(view.order[0 if first else -1]))
+            if imgui.is_key_pressed(key, False):
+                tree_rows.select_end(state, first=first)
     if imgui.is_key_pressed(imgui.Key.delete, False):
-        _delete_marked(state)
+        tree_rows.delete_marked(state)
 
 
-def _delete_marked(state: AppState) -> None:
-    dataset = state.selected_dataset
-    if dataset is None or not state.selection.marked:
-        return
-    journal = _journal(state, dataset)
-    if journal is None:
-        state.notify("warning", f"{dataset.index.name} cannot be edited yet (its pending edits are loading)")
-        return
-    root = dataset.resolved_root
-    deleted = {e.uid for e in journal.episodes() if e.deleted}
-    uids = sorted(u for u in state.selection.marked if u not in deleted)
-    if not uids:
-        return
-    ed = state.edits
-    ed.run(lambda: ed.session.delete(root, uids), state.notify)
-    hello_imgui.log(hello_imgui.LogLevel.info, f"delete: {len(uids)} episode(s) of {dataset.index.name}")
+def _clicked(state: AppState, dataset: OpenDataset, view: TreeView, rows: RowColumns, row: int) -> None:
+    io = imgui.get_io()
+    tree_rows.select_clicked(state, dataset, view, rows, row, shift=io.key_shift, ctrl=io.key_ctrl)

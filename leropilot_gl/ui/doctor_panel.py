@@ -19,13 +19,29 @@ SEVERITY_COLOURS = {
     Severity.WARNING: imgui.ImVec4(1.0, 0.78, 0.25, 1.0),
     Severity.ERROR: imgui.ImVec4(1.0, 0.35, 0.3, 1.0),
 }
+SEVERITY_ICONS = {
+    Severity.INFO: fa.ICON_FA_CIRCLE_INFO,
+    Severity.WARNING: fa.ICON_FA_TRIANGLE_EXCLAMATION,
+    Severity.ERROR: fa.ICON_FA_CIRCLE_EXCLAMATION,
+}
 TABLE_FLAGS = (
     imgui.TableFlags_.row_bg
     | imgui.TableFlags_.borders_inner_v
     | imgui.TableFlags_.scroll_y
     | imgui.TableFlags_.resizable
-    | imgui.TableFlags_.sizing_stretch_prop
+    | imgui.TableFlags_.no_saved_settings  # the columns change with the panel's width
 )
+# The findings table: (header, fixed width in em; 0 stretches). Six columns where there is room.
+WIDE_TABLE_EMS = 44
+WIDE_COLUMNS = (
+    ("Severity", 4.5),
+    ("Kind", 8.0),
+    ("Ep.", 2.5),
+    ("Frames", 4.5),
+    ("Camera", 4.5),
+    ("Message", 0),
+)
+NARROW_COLUMNS = (("Ep.", 2.5), ("Finding", 0))
 
 
 def doctor_tick_hook(state: AppState) -> None:
@@ -52,13 +68,25 @@ def gui_doctor_panel(state: AppState) -> None:
         return
     counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
     cached = f", {report.episodes_from_cache} episodes from cache" if report.episodes_from_cache else ""
-    imgui.text_wrapped(
+    summary = (
         f"{len(report.findings)} findings: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} "
         f"warnings, {counts[Severity.INFO]} info ({report.elapsed_s:.1f} s{cached})"
     )
+    # Wide (its default dock, under the video): the controls share lines, leaving the height to
+    # the findings; narrow: one group under the other.
+    wide = imgui.get_content_region_avail().x >= hello_imgui.em_size(WIDE_TABLE_EMS)
+    if wide:
+        imgui.same_line(0, hello_imgui.em_size(1))
+        imgui.text(summary)
+    else:
+        imgui.text_wrapped(summary)
     _fix_buttons(state, root, report)
-    _flag_controls(state, doctor, root)
+    if wide:
+        _same_line_if_fits("W" * 30)
     _filters(doctor)
+    if wide:
+        _same_line_if_fits("W" * 24)
+    _flag_controls(state, doctor, root, wide=wide)
     _findings_table(state, doctor, root, doctor.visible(report))
 
 
@@ -114,7 +142,7 @@ def delete_flagged(state: AppState, root: Path, episodes: list[int]) -> None:
     state.edits.run(lambda: session.delete(root, [session.uid_of(root, ep) for ep in episodes]), state.notify)
 
 
-def _flag_controls(state: AppState, doctor: DoctorState, root: Path) -> None:
+def _flag_controls(state: AppState, doctor: DoctorState, root: Path, *, wide: bool = False) -> None:
     episode = state.selected_episode
     if episode is None or doctor.flags is None:
         return
@@ -126,7 +154,8 @@ def _flag_controls(state: AppState, doctor: DoctorState, root: Path) -> None:
         + style.frame_padding.x * 2
         + style.item_spacing.x
     )
-    imgui.set_next_item_width(max(hello_imgui.em_size(6), imgui.get_content_region_avail().x - button_w))
+    width = max(hello_imgui.em_size(6), imgui.get_content_region_avail().x - button_w)
+    imgui.set_next_item_width(min(width, hello_imgui.em_size(18)) if wide else width)
     _, doctor.note_text = imgui.input_text_with_hint(
         "##doctor_note", f"note for episode {ep}", doctor.note_text
     )
@@ -171,14 +200,28 @@ def _same_line_if_fits(label: str) -> None:
 
 
 def _findings_table(state: AppState, doctor: DoctorState, root: Path, findings: list[Finding]) -> None:
-    if not imgui.begin_table("doctor_findings", 6, TABLE_FLAGS):
+    """One row per finding; clicking it seeks there, hovering shows the whole of it. Wide (the
+    default dock, beside Plots): one line in six columns. Docked narrow: two lines a row, severity,
+    kind, frames and camera over the message."""
+    wide = imgui.get_content_region_avail().x >= hello_imgui.em_size(WIDE_TABLE_EMS)
+    columns = WIDE_COLUMNS if wide else NARROW_COLUMNS
+    # At least a few rows tall: in a short window the table scrolls instead of vanishing.
+    line_h = imgui.get_text_line_height_with_spacing()
+    outer = imgui.ImVec2(0, max(imgui.get_content_region_avail().y, 4 * line_h))
+    if not imgui.begin_table("doctor_findings", len(columns), TABLE_FLAGS, outer):
         return
     imgui.table_setup_scroll_freeze(0, 1)
-    for name, weight in (("Severity", 1.0), ("Kind", 1.6), ("Ep.", 0.6), ("Frames", 1.0), ("Camera", 1.0)):
-        imgui.table_setup_column(name, imgui.TableColumnFlags_.width_stretch, weight)
-    imgui.table_setup_column("Message", imgui.TableColumnFlags_.width_stretch, 6.0)
+    for name, width_ems in columns:
+        if width_ems:
+            imgui.table_setup_column(
+                name, imgui.TableColumnFlags_.width_fixed, hello_imgui.em_size(width_ems)
+            )
+        else:
+            imgui.table_setup_column(name, imgui.TableColumnFlags_.width_stretch)
     imgui.table_headers_row()
     selected_ep = state.selection.episode_index if state.selection.dataset_root == root else None
+    # Rows of one height, so the clipper draws only those in view however many findings there are.
+    row_h = imgui.get_text_line_height() if wide else line_h + imgui.get_text_line_height()
     clipper = imgui.ListClipper()
     clipper.begin(len(findings))
     while clipper.step():
@@ -187,27 +230,87 @@ def _findings_table(state: AppState, doctor: DoctorState, root: Path, findings: 
             imgui.table_next_row()
             imgui.table_next_column()
             with imgui_ctx.push_id(row):
-                # The whole row is one selectable; its label is the severity (tests click "$$row/...").
+                # The whole row is one selectable, under its first cell (tests click "$$row/###finding").
+                colour = SEVERITY_COLOURS[f.severity]
+                imgui.push_style_color(imgui.Col_.text, colour)
                 clicked, _ = imgui.selectable(
-                    f"{f.severity.label}##finding",
+                    f"{f.severity.label if wide else _episode_text(f)}###finding",
                     f.episode_index is not None and f.episode_index == selected_ep,
                     imgui.SelectableFlags_.span_all_columns,
+                    imgui.ImVec2(0, row_h),
                 )
+                imgui.pop_style_color()
                 if clicked:
                     go_to(state, root, f)
-            imgui.table_next_column()
-            imgui.text_colored(SEVERITY_COLOURS[f.severity], f.kind)
-            imgui.table_next_column()
-            imgui.text("-" if f.episode_index is None else str(f.episode_index))
-            imgui.table_next_column()
-            imgui.text(f.frames_text() or "-")
-            imgui.table_next_column()
-            imgui.text(f.camera.rsplit(".", 1)[-1] if f.camera else "-")
-            imgui.table_next_column()
-            imgui.text(f.message + (f"  [{f.fix_text()}]" if f.fix else ""))
-            if imgui.is_item_hovered() and imgui.calc_text_size(f.message).x > imgui.get_column_width():
-                imgui.set_tooltip(f.message)
+                _row_tooltip(f)
+            if wide:
+                _wide_cells(f)
+            else:
+                _narrow_cell(f)
     imgui.end_table()
+
+
+def _episode_text(f: Finding) -> str:
+    return "-" if f.episode_index is None else str(f.episode_index)
+
+
+def _where(f: Finding) -> str:
+    parts = [f"frames {f.frames_text()}" if f.frames_text() else ""]
+    parts.append(f.camera.rsplit(".", 1)[-1] if f.camera else "")
+    return "  ".join(p for p in parts if p)
+
+
+def _message(f: Finding) -> str:
+    return f.message + (f"  [{f.fix_text()}]" if f.fix else "")
+
+
+def _message_cell(f: Finding) -> None:
+    """The message on one line (the row's tooltip has the whole of it)."""
+    imgui.text(_message(f))
+
+
+def _row_tooltip(f: Finding) -> None:
+    """Hovering a row shows the whole finding, wrapped: the narrow panel cuts long messages."""
+    if not imgui.begin_item_tooltip():
+        return
+    imgui.push_text_wrap_pos(hello_imgui.em_size(30))
+    imgui.text_colored(
+        SEVERITY_COLOURS[f.severity], f"{SEVERITY_ICONS[f.severity]} {f.severity.label}: {f.kind}"
+    )
+    where = _where(f)
+    episode = "the whole dataset" if f.episode_index is None else f"episode {f.episode_index}"
+    imgui.text_disabled(f"{episode}  {where}" if where else episode)
+    imgui.text_wrapped(f.message)
+    if f.fix:
+        imgui.text_wrapped(f"suggested: {f.fix_text()}")
+    imgui.pop_text_wrap_pos()
+    imgui.end_tooltip()
+
+
+def _wide_cells(f: Finding) -> None:
+    imgui.table_next_column()
+    imgui.text_colored(SEVERITY_COLOURS[f.severity], f.kind)
+    imgui.table_next_column()
+    imgui.text(_episode_text(f))
+    imgui.table_next_column()
+    imgui.text(f.frames_text() or "-")
+    imgui.table_next_column()
+    imgui.text(f.camera.rsplit(".", 1)[-1] if f.camera else "-")
+    imgui.table_next_column()
+    _message_cell(f)
+
+
+def _narrow_cell(f: Finding) -> None:
+    """Severity icon, kind, frames and camera; the message below."""
+    imgui.table_next_column()
+    imgui.text_colored(SEVERITY_COLOURS[f.severity], f"{SEVERITY_ICONS[f.severity]} {f.kind}")
+    if imgui.is_item_hovered():
+        imgui.set_tooltip(f.severity.label)
+    where = _where(f)
+    if where:
+        imgui.same_line()
+        imgui.text_disabled(where)
+    _message_cell(f)
 
 
 def go_to(state: AppState, root: Path, finding: Finding) -> None:

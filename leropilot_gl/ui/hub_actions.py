@@ -186,7 +186,7 @@ def upload_order_warnings(state: AppState, root: Path) -> list[str]:
     from leropilot_gl.ui.edit_actions import video_order_of
 
     dataset = state.find_dataset(root)
-    return video_order_of(dataset.index) if dataset is not None else []
+    return video_order_of(dataset.index, state) if dataset is not None else []
 
 
 def compact_before_upload(state: AppState, root: Path) -> None:

@@ -71,7 +71,9 @@ def make_dockable_windows(state: AppState) -> list[hello_imgui.DockableWindow]:
         _window(TASKS_WINDOW, DETAILS_SPACE, gui_task_list, state),
         _window("3D", RIGHT_SPACE, gui_view3d, state),
         _window("Sync", RIGHT_BOTTOM_SPACE, gui_sync_table, state),
-        _window(DOCTOR_WINDOW, DETAILS_SPACE, gui_doctor_panel, state),
+        # The findings table needs width: beside Plots, under the video it seeks (ui/doctor_panel.py
+        # still lays it out in two-line rows when docked narrow).
+        _window(DOCTOR_WINDOW, BOTTOM_SPACE, gui_doctor_panel, state),
     ]
     windows[1].focus_window_at_next_frame = True  # Video is the tab on top of the main space at start
     # Environment manager: hidden until opened from the Environments menu, and not reopened by the

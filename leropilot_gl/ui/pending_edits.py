@@ -8,7 +8,7 @@ from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ct
 
 from leropilot_gl.dataset.journal import episode_label
 from leropilot_gl.state import AppState
-from leropilot_gl.ui import edit_actions
+from leropilot_gl.ui import edit_actions, edit_menus
 from leropilot_gl.ui.trim_handles import gui_trim_bar
 
 WINDOW = "Pending edits"
@@ -56,14 +56,8 @@ def _journal_section(state: AppState, root: Path) -> None:
         f"{root.name}{'' if journal.on_disk else ' (new)'}: {journal.cursor} edit(s), {len(kept)} episodes"
     )
     opened = imgui.collapsing_header(f"{title}###journal", imgui.TreeNodeFlags_.default_open)
-    if not journal.on_disk and imgui.begin_drag_drop_target():
-        # New datasets are not in the tree yet: drop episodes on their header.
-        if imgui.accept_drag_drop_payload_py_id(edit_actions.DRAG_TYPE) is not None and ed.drag_source:
-            src_root, uid = ed.drag_source
-            ed.drag_source = None
-            move = not imgui.get_io().key_ctrl
-            ed.run(lambda: ed.session.copy(src_root, [uid], root, move=move), state.notify)
-        imgui.end_drag_drop_target()
+    if not journal.on_disk:
+        edit_menus.gui_drop_on_new_dataset(state, root)
     if not opened:
         return
     busy = ed.busy(root)

@@ -12,6 +12,7 @@ from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ct
 
 from leropilot_gl.dataset.journal import EditError
 from leropilot_gl.state import AppState
+from leropilot_gl.ui import edit_actions
 
 QUIT_POPUP = "Quit with pending edits?###quit_confirm"
 
@@ -47,16 +48,21 @@ def confirm_exit(state: AppState) -> bool:
     return True
 
 
-def gui_quit_dialog(state: AppState) -> None:
-    """Draw the question while it is open; exit once a "Save all" chosen here has landed."""
+def quit_tick(state: AppState) -> None:
+    """Once per frame, after the saves were polled: exit once a "Save all" chosen here has landed."""
     ed = state.edits
-    if ed.quit_after_save and not ed.jobs:
-        ed.quit_after_save = False
-        if _pending(state):  # the save failed or was cancelled: nothing lost, ask again
-            state.notify("warning", "not every dataset could be saved; quit was cancelled")
-        else:
-            _exit_now(state)
-            return
+    if not ed.quit_after_save or ed.jobs:
+        return
+    ed.quit_after_save = False
+    if _pending(state):  # the save failed or was cancelled: nothing lost, ask again
+        state.notify("warning", "not every dataset could be saved; quit was cancelled")
+    else:
+        _exit_now(state)
+
+
+def gui_quit_dialog(state: AppState) -> None:
+    """Draw the question while it is open (a modal: ui/frame.gui_modals)."""
+    ed = state.edits
     if ed.quit_asked and not imgui.is_popup_open(QUIT_POPUP):
         imgui.open_popup(QUIT_POPUP)
     opened, _ = imgui.begin_popup_modal(QUIT_POPUP, None, imgui.WindowFlags_.always_auto_resize)
@@ -74,28 +80,31 @@ def gui_quit_dialog(state: AppState) -> None:
     busy = bool(ed.jobs)
     imgui.begin_disabled(busy or not roots)
     if imgui.button(f"{fa.ICON_FA_FLOPPY_DISK} Save all###quit_save"):
-        _answer(state, "save")
+        imgui.close_current_popup()
+        answer_quit(state, "save")
     imgui.end_disabled()
     imgui.same_line()
     if imgui.button("Keep for next time###quit_keep"):
-        _answer(state, "keep")
+        imgui.close_current_popup()
+        answer_quit(state, "keep")
     imgui.same_line()
     imgui.begin_disabled(busy)
     if imgui.button("Discard###quit_discard"):
-        _answer(state, "discard")
+        imgui.close_current_popup()
+        answer_quit(state, "discard")
     imgui.end_disabled()
     imgui.same_line()
     if imgui.button("Cancel###quit_cancel") or imgui.is_key_pressed(imgui.Key.escape):
-        _answer(state, "cancel")
+        imgui.close_current_popup()
+        answer_quit(state, "cancel")
     imgui.end_popup()
 
 
-def _answer(state: AppState, answer: str) -> None:
-    from leropilot_gl.ui import edit_actions
-
+def answer_quit(state: AppState, answer: str) -> None:
+    """What each button of the question does: "save" (all, then exit once landed), "keep" (the
+    journals stay for the next launch), "discard", "cancel"."""
     ed = state.edits
     ed.quit_asked = False
-    imgui.close_current_popup()
     if answer == "save":
         edit_actions.start_save_all(state)
         ed.quit_after_save = bool(ed.jobs)
@@ -112,26 +121,3 @@ def _answer(state: AppState, answer: str) -> None:
             state.notify("warning", str(exc))
             return
         _exit_now(state)
-
-
-def reopen_tick(state: AppState) -> None:
-    """At launch: reopen every dataset whose edits were kept (the journal scan runs off the UI thread)."""
-    from leropilot_gl.dataset.journal import pending_roots
-
-    ed = state.edits
-    if ed.reopen_pending and ed.reopen is None:
-        ed.reopen_pending = False
-        ed.reopen = state.executor.submit(pending_roots, ed.session.journal_dir)
-    if ed.reopen is None or not ed.reopen.done():
-        return
-    future, ed.reopen = ed.reopen, None
-    try:
-        roots = future.result()
-    except OSError as exc:
-        state.notify("warning", f"pending edits could not be looked up: {exc}")
-        return
-    for root in roots:
-        state.open_dataset_async(root)
-    if roots:
-        names = ", ".join(r.name for r in roots)
-        state.notify("info", f"reopened {len(roots)} dataset(s) with pending edits: {names}")

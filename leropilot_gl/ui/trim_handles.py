@@ -5,79 +5,27 @@ handle being dragged, release commits one trim to the journal.
 edge is the source episode's first frame and right edge its last frame, the way the timeline places
 the playhead (frame k at time k/fps): the handles sit on the first and last kept frames, so the
 kept range is drawn exactly and both handles stay on the track however short the episode.
-`gui_trim_bar(state)` draws its own strip with the same handles; I and O (`set_trim_point`) set
-the in/out points at the playhead.
+`gui_trim_bar(state)` draws its own strip with the same handles. What dragging and releasing do,
+and I and O (`set_trim_point`, the in/out points at the playhead), are in ui/trim_actions.py.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from imgui_bundle import hello_imgui, imgui
 
-from leropilot_gl.dataset.edit_state import TrimDrag
-from leropilot_gl.dataset.journal import WorkingEpisode
-from leropilot_gl.paths import resolved
 from leropilot_gl.state import AppState
+from leropilot_gl.ui.trim_actions import (
+    drag_handle,
+    kept_range,
+    release_handle,
+    set_trim_point,  # noqa: F401  # the I / O keys (ui/transport.py)
+    trim_target,
+)
 
 KEPT_COLOR = imgui.ImVec4(0.30, 0.65, 0.95, 0.45)
 CUT_COLOR = imgui.ImVec4(0.10, 0.10, 0.10, 0.55)
 HANDLE_COLOR = imgui.ImVec4(0.95, 0.75, 0.25, 1.0)
 TRIM_BAR_PLAYHEAD_COLOR = imgui.ImVec4(1.0, 0.35, 0.25, 1.0)  # the timeline's playhead colour
-
-
-def trim_target(state: AppState) -> tuple[Path, WorkingEpisode] | None:
-    """The working episode that is playing: the one selected in the tree, else (the episode was
-    changed with PageUp/PageDown or from a script) the first working episode cut from it.
-
-    Called several times a frame: lookups by uid and by source episode, built once per journal
-    version (Journal.position_of / first_playing), never a scan of the working list."""
-    ed = state.edits
-    sel = state.selection
-    if sel.dataset_root is None or sel.episode_index is None:
-        return None
-    source_root = resolved(sel.dataset_root)
-
-    def plays(episode: WorkingEpisode | None) -> bool:
-        return (
-            episode is not None
-            and not episode.deleted
-            and Path(episode.slice.source_root) == source_root
-            and episode.slice.source_episode == sel.episode_index
-        )
-
-    journals = ed.session.journals
-    busy = bool(ed.jobs)  # busy() resolves its path: only asked while a save or compact runs
-    for root, uid in ed.selected_uid.items():
-        journal = journals.get(resolved(root))
-        if journal is None or (busy and ed.busy(root)):
-            continue
-        pos = journal.position_of(uid)
-        episode = journal.working()[pos] if pos is not None else None
-        if plays(episode):
-            return root, episode
-    # The playing dataset's own working copy first, then any other holding a copy of the episode.
-    roots = [source_root] + [Path(r) for r in journals if Path(r) != source_root]
-    for root in roots:
-        journal = journals.get(root)
-        if journal is None or (busy and ed.busy(root)):
-            continue
-        pos = journal.first_playing(str(source_root), sel.episode_index)
-        if pos is not None:
-            return root, journal.working()[pos]
-    return None
-
-
-def kept_range(state: AppState) -> tuple[int, int] | None:
-    """The kept [start, end) shown right now (live while a handle is dragged)."""
-    target = trim_target(state)
-    if target is None:
-        return None
-    root, episode = target
-    drag = state.edits.trim_drag
-    if drag is not None and drag.root == root and drag.uid == episode.uid:
-        return drag.start, drag.end
-    return episode.slice.start, episode.slice.end
 
 
 def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y_max: float) -> None:
@@ -119,25 +67,9 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
             state.playback.ui_objects["timeline_handle_hot"] = True  # the timeline must not seek too
         if imgui.is_item_active():
             mouse_frame = round((imgui.get_io().mouse_pos.x - x_min) / (x_max - x_min) * last)
-            drag = state.edits.trim_drag
-            if drag is None or drag.uid != episode.uid:
-                drag = TrimDrag(root, episode.uid, handle, episode.slice.start, episode.slice.end)
-            if handle == "start":
-                drag.start = max(0, min(mouse_frame, drag.end - 1))
-                shown = drag.start
-            else:
-                drag.end = max(drag.start + 1, min(mouse_frame + 1, frames))
-                shown = drag.end - 1
-            state.edits.trim_drag = drag
-            if state.time.playing:
-                state.time.set_playing(False)
-            state.time.seek_frame(shown)  # the video follows the handle
+            drag_handle(state, root, episode, handle, mouse_frame)
         if imgui.is_item_deactivated():
-            drag, state.edits.trim_drag = state.edits.trim_drag, None
-            if drag is not None and (drag.start, drag.end) != (episode.slice.start, episode.slice.end):
-                state.edits.run(
-                    lambda d=drag: state.edits.session.trim(d.root, d.uid, d.start, d.end), state.notify
-                )
+            release_handle(state, episode)
 
 
 def gui_trim_bar(state: AppState) -> None:
@@ -188,24 +120,3 @@ def timeline_trim_overlay(state: AppState, view) -> None:  # noqa: ANN001  # vie
 
     last_s = max(frames - 1, 1) / state.time.fps  # frame k at k/fps, where the playhead draws it
     trim_overlay(state, x_min=x_of_time(0.0), x_max=x_of_time(last_s), y_min=y0, y_max=y0 + height)
-
-
-def set_trim_point(state: AppState, which: str) -> bool:
-    """I / O: keep from (in) or up to and including (out) the frame under the playhead."""
-    target = trim_target(state)
-    if target is None:
-        state.notify("info", "Trim: select an episode of an editable dataset first.")
-        return False
-    root, episode = target
-    frame = state.time.frame_index
-    start, end = episode.slice.start, episode.slice.end
-    if which == "in":
-        start = frame
-        end = max(end, frame + 1)
-    else:
-        end = frame + 1
-        start = min(start, frame)
-    if (start, end) == (episode.slice.start, episode.slice.end):
-        return False
-    state.edits.run(lambda: state.edits.session.trim(root, episode.uid, start, end), state.notify)
-    return True

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from leropilot_gl.dataset import open_dataset
-from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.journal import (
     EditError,
     EditSession,
@@ -20,6 +19,7 @@ from leropilot_gl.dataset.journal import (
     remember_fingerprint,
 )
 from leropilot_gl.dataset.save import save
+from leropilot_gl.editor_state import EditorState
 from tests.conftest import copy_dataset
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from imgui_bundle import hello_imgui, imgui
 
-from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.journal import EditSession
 from leropilot_gl.dataset.language import SUBTASKS_PATH
+from leropilot_gl.editor_state import EditorState
 from leropilot_gl.ui.language_track import band_height, episode_layers
 from tests.conftest import copy_dataset
 from tests.dataset.language_fixtures import add_subtasks_044

@@ -125,7 +125,7 @@ def test_layout_and_settings_are_remembered(tmp_path):
 
 def _editable(app_state, root: Path, journals: Path):
     from leropilot_gl.dataset import EditSession
-    from leropilot_gl.dataset.edit_state import EditorState
+    from leropilot_gl.editor_state import EditorState
 
     app_state.edits = EditorState(session=EditSession(journals, background_writes=True))
     app_state.open_dataset_async(root)

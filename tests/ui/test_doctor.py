@@ -8,11 +8,17 @@ from pathlib import Path
 from imgui_bundle import hello_imgui, imgui
 
 from leropilot_gl.dataset import EditSession
-from leropilot_gl.dataset.edit_state import EditorState
+from leropilot_gl.editor_state import EditorState
 from tests.conftest import copy_dataset
 from tests.quality import defects as D
 from tests.quality.conftest import defects_dataset  # noqa: F401  # the fixture
 from tests.ui.conftest import run_app_test, screenshot, yield_until
+
+
+def _done(ctx, step: str) -> None:
+    """Fail at the step the engine could not do: it records its first error and then ignores every
+    later action, so the failure would otherwise surface at the next screenshot as a RuntimeError."""
+    assert not ctx.is_error(), f"{step}: the test engine failed here (its log is printed above)"
 
 
 def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -23,10 +29,9 @@ def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path) -> None:
     ed, doctor = app_state.edits, app_state.doctor
     seen: dict = {}
 
-    def row_of(kind: str, episode: int) -> tuple[int, str]:
+    def row_of(kind: str, episode: int) -> int:
         shown = doctor.visible(doctor.report_for(root))
-        row = next(i for i, f in enumerate(shown) if f.kind == kind and f.episode_index == episode)
-        return row, shown[row].severity.label
+        return next(i for i, f in enumerate(shown) if f.kind == kind and f.episode_index == episode)
 
     def kept(uid: str):
         return next(e for e in ed.session.episodes(root) if e.uid == uid)
@@ -38,6 +43,7 @@ def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path) -> None:
         ctx.set_ref("Doctor")
         ctx.item_click("###doctor_run")
         ctx.yield_(1)
+        _done(ctx, "click Run doctor")
         seen["running"] = doctor.running
         assert yield_until(ctx, lambda: doctor.report_for(root) is not None and not doctor.running), (
             "the doctor never finished"
@@ -47,23 +53,26 @@ def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path) -> None:
         # Click a finding: its episode is selected and the playhead lands on its first frame.
         doctor.group_filter = "pixels"
         ctx.yield_(2)
-        row, label = row_of("black_frames", D.BLACK)
-        ctx.item_click(f"**/$${row}/{label}##finding")
+        row = row_of("black_frames", D.BLACK)
+        ctx.item_click(f"**/$${row}/###finding")
         ctx.yield_(3)
+        _done(ctx, "click the black frames finding")
         seen["black"] = (app_state.selection.episode_index, app_state.time.frame_index)
         seen["shot_black"] = screenshot(ctx, "doctor_black_frames")
 
         doctor.group_filter = "motion"
         ctx.yield_(2)
-        row, label = row_of("idle_end", D.IDLE)
-        ctx.item_click(f"**/$${row}/{label}##finding")
+        row = row_of("idle_end", D.IDLE)
+        ctx.item_click(f"**/$${row}/###finding")
         ctx.yield_(3)
+        _done(ctx, "click the idle end finding")
         seen["idle"] = (app_state.selection.episode_index, app_state.time.frame_index)
         seen["shot_marks"] = screenshot(ctx, "doctor_timeline_marks")
 
         # Apply the suggested trims: an ordinary pending edit, then undo it.
         ctx.item_click("###doctor_trims")
         ctx.yield_(3)
+        _done(ctx, "click Apply suggested trims")
         seen["trimmed"] = (kept(f"e{D.IDLE}").slice.start, kept(f"e{D.IDLE}").slice.end)
         seen["shot_trimmed"] = screenshot(ctx, "doctor_trims_applied")
         ctx.key_press(imgui.Key.mod_ctrl | imgui.Key.z)
@@ -76,6 +85,7 @@ def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path) -> None:
         ctx.item_input_value("##doctor_note", "operator bumped the table")
         ctx.item_click("###doctor_flag")
         ctx.yield_(3)
+        _done(ctx, "type a note and click Flag")
         seen["flag"] = doctor.flags.note(root, D.IDLE)
         seen["manual"] = [f.message for f in doctor.report_for(root).by_episode[D.IDLE] if f.kind == "manual"]
         seen["shot_flag"] = screenshot(ctx, "doctor_flagged")

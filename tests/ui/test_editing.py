@@ -10,7 +10,7 @@ from PIL import Image
 
 from leropilot_gl.dataset import EditSession, open_dataset
 from leropilot_gl.dataset.compact import video_order_warnings
-from leropilot_gl.dataset.edit_state import EditorState
+from leropilot_gl.editor_state import EditorState
 from tests.conftest import copy_dataset
 from tests.dataset.test_save_helpers import assert_lerobot_exact, source_rows
 from tests.ui.conftest import run_app_test, screenshot, yield_until
@@ -128,7 +128,7 @@ def test_save_confirmation_asks_to_compact_only_when_needed(
 ) -> None:
     """A delete keeps the files in order: no question. A move would not: the confirmation asks
     "compact now?" (checked); unchecking it is a fast save, whose result is flagged."""
-    from leropilot_gl.ui.edit_actions import COMPACT_QUESTION
+    from leropilot_gl.ui.confirm_dialog import COMPACT_QUESTION
 
     root = copy_dataset(sample_uneven, tmp_path, "uneven").resolve()
     app_state.edits = EditorState(session=EditSession(tmp_path / "journals", background_writes=True))

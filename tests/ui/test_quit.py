@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from leropilot_gl.dataset import EditSession, open_dataset
-from leropilot_gl.dataset.edit_state import EditorState
+from leropilot_gl.editor_state import EditorState
 from leropilot_gl.ui import quit_dialog
 from tests.conftest import copy_dataset, tree_checksum
 from tests.ui.conftest import run_app_test, screenshot, yield_until

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from leropilot_gl.dataset import EditSession, open_dataset
-from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.save import save
+from leropilot_gl.editor_state import EditorState
 from tests.conftest import copy_dataset, tree_checksum
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 

@@ -10,7 +10,7 @@ from imgui_bundle import imgui
 from PIL import Image
 
 from leropilot_gl.dataset import EditSession
-from leropilot_gl.dataset.edit_state import EditorState
+from leropilot_gl.editor_state import EditorState
 from leropilot_gl.ui.trim_handles import trim_target
 from tests.conftest import copy_dataset
 from tests.ui.conftest import run_app_test, screenshot, yield_until

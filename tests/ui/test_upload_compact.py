@@ -9,7 +9,7 @@ import pytest
 
 from leropilot_gl.dataset import EditSession, open_dataset, save
 from leropilot_gl.dataset.compact import video_order_warnings
-from leropilot_gl.dataset.edit_state import EditorState
+from leropilot_gl.editor_state import EditorState
 from leropilot_gl.ui import hub_panel
 from tests.conftest import copy_dataset
 from tests.ui.conftest import run_app_test, screenshot, yield_until

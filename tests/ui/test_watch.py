@@ -13,8 +13,8 @@ from imgui_bundle import hello_imgui, imgui
 from PIL import Image
 
 from leropilot_gl.dataset import EditSession
-from leropilot_gl.dataset.edit_state import EditorState
 from leropilot_gl.dataset.watch import NEW, RECORDING
+from leropilot_gl.editor_state import EditorState
 from tests.conftest import REPO_ROOT, copy_dataset
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 from tools.frame_code import read_frame_code

@@ -1,7 +1,10 @@
-"""The editor's app-side state: the EditSession, journals being restored, save/compact jobs.
+"""The editor's state on the app side, held by `AppState.edits`: the EditSession, journals being
+restored, save/compact jobs, and what the editing widgets remember between frames (a trim handle
+being dragged, an episode being dragged, the confirmation to show, the quit question).
 
-Plain data and polling only (no imgui): the UI reads it every frame; file work happens on the
-executor or in jobs, and results are applied on the thread that owns the session.
+Plain data, no imgui: it sits beside `state.py`, below the panels (ui/edit_actions.py is what an
+action does, ui/edit_menus.py and ui/confirm_dialog.py draw). File work happens on the executor
+or in jobs; results are applied on the UI thread, which owns the session.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal, TypeVar
 
-from leropilot_gl.dataset.journal import EditError, EditSession
+from leropilot_gl.dataset.journal import EditError, EditSession, PreparedAttach
 from leropilot_gl.dataset.model import DatasetIndex
-from leropilot_gl.jobs import pop_finished
+from leropilot_gl.jobs import Job, pop_finished
+
+T = TypeVar("T")
+ConfirmAction = Literal["save", "save_all", "discard", "compact", "restore"]
+Notify = Callable[[str, str], None]
 
 
 @dataclass
@@ -23,7 +30,7 @@ class TrimDrag:
 
     root: Path
     uid: str
-    handle: str  # "start" or "end"
+    handle: Literal["start", "end"]
     start: int
     end: int
 
@@ -34,7 +41,7 @@ class ConfirmRequest:
 
     title: str
     lines: list[str]
-    action: str  # "save", "discard", "compact", "save_all"
+    action: ConfirmAction
     root: Path | None
     # A save whose result would hold video files out of order: the dialog asks whether to compact
     # now (the default) or fast save; fast_lines describe the fast save.
@@ -53,22 +60,23 @@ class ConfirmRequest:
 @dataclass
 class EditorState:
     session: EditSession = field(default_factory=lambda: EditSession(background_writes=True))
-    attaching: dict[Path, Future] = field(default_factory=dict)  # root -> Future[PreparedAttach]
-    selected_uid: dict[Path, str] = field(default_factory=dict)
-    jobs: dict[Path, Any] = field(default_factory=dict)  # root -> its running save/compact Job
-    queued_saves: list[Path] = field(default_factory=list)  # "Save all": saved one after another
+    attaching: dict[Path, Future[PreparedAttach]] = field(default_factory=dict)
+    selected_uid: dict[Path, str] = field(default_factory=dict)  # root -> the working row shown
+    jobs: dict[Path, Job] = field(default_factory=dict)  # root -> its running save/compact/restore
     drag_source: tuple[Path, str] | None = None  # (root, uid) of the episode being dragged
     trim_drag: TrimDrag | None = None
     confirm: ConfirmRequest | None = None
-    copy_target: Path | None = None  # the dataset a "Copy to" / "Move to" menu chose
-    split_fraction: float = 0.8
+    split_fraction: float = 0.8  # the dataset menu's train/val slider
     # Quitting with pending edits (ui/quit_dialog.py): the question is open / a "Save all" runs
     # and the app exits when it lands.
     quit_asked: bool = False
     quit_after_save: bool = False
     # The next launch reopens every dataset whose journal holds pending edits (set by run_app).
     reopen_pending: bool = False
-    reopen: Future | None = None
+    reopen: Future[list[Path]] | None = None
+    # root -> (id of the index checked, its video order warnings): checked once per index, drawn
+    # every frame.
+    video_order: dict[Path, tuple[int, list[str]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ datasets
     def sync(self, indexes: list[DatasetIndex], executor: Executor) -> list[str]:
@@ -107,7 +115,7 @@ class EditorState:
         return bool(self.jobs) and Path(root).resolve() in self.jobs  # no syscall per tree row when idle
 
     # ------------------------------------------------------------------ operations with messages
-    def run(self, fn: Callable[[], Any], notify: Callable[[str, str], None]) -> Any:
+    def run(self, fn: Callable[[], T], notify: Notify) -> T | None:
         """Run one edit; a refusal becomes a warning notice and changes nothing. No edit runs while a
         save or compact job reads the session (it would race the job's journal marker)."""
         if self.jobs:
