@@ -48,9 +48,12 @@ def playback_tick(state: AppState) -> None:
         if all_shown:
             time.note_shown(frame)
         buffering = any(t.buffering for t in playback.tiles.values())
-    # Animate while playing or while frames are on their way; then give idling back as it was
-    # (the app idles at 9 fps when nothing moves; a test harness may have turned idling off).
-    animate = time.playing or buffering or playback.plot_future is not None
+    _animate(view, time.playing or buffering or playback.plot_future is not None)
+
+
+def _animate(view: PlaybackView, animate: bool) -> None:
+    """Draw frames back to back while playing or while frames are on their way; then give idling
+    back as it was (the app idles at 9 fps when nothing moves; a test harness may turn it off)."""
     fps_idling = hello_imgui.get_runner_params().fps_idling
     if animate and view.idling_before is None:
         view.idling_before = fps_idling.enable_idling
@@ -76,6 +79,9 @@ def request_frames(state: AppState) -> None:
     # Prefetch runs ahead forward only: in reverse it gathers around the playhead as when paused.
     speed = time.speed if time.playing_forward else None
     media.update(time.frame_index, speed_if_playing=speed, loop_range=loop)
+    if not media.ready(time.frame_index):
+        # An idling app would sleep up to 1/9 s before the next frame noticed the decoded frame.
+        _animate(state.playback_view, True)
 
 
 def _wall_dt_s(view: PlaybackView) -> float:
