@@ -132,7 +132,7 @@ class _Worker:
         try:
             while True:
                 if not self.jobs:
-                    self.pool._spares.refill(lambda: bool(self.jobs) or self.stopping)  # noqa: SLF001
+                    self.pool._spares.refill(self._busy)  # noqa: SLF001
                 with self.cond:
                     while not self.jobs and not self.stopping:
                         self.cond.wait()
@@ -144,6 +144,11 @@ class _Worker:
             for decoder in self.decoders.values():
                 decoder.close()
             self.decoders.clear()
+
+    def _busy(self) -> bool:
+        """Spare buffers wait while any worker has work: writing them would take a core from the
+        decodes of the frame being sought (3 cameras on 2 cores)."""
+        return bool(self.jobs) or self.stopping or self.pool.has_work()
 
     def decoder(self, path: Path, status: BackendStatus) -> FrameDecoder:
         decoder = self.decoders.get(path)
@@ -234,6 +239,10 @@ class DecodePool:
 
     def frame_error(self, path: Path, index: int) -> str | None:
         return self._frame_errors.get((path, index))
+
+    def has_work(self) -> bool:
+        """Frames queued or being decoded (any thread; no lock: a snapshot is enough)."""
+        return bool(self._pending) or bool(self._opening)
 
     def is_pending(self, path: Path, index: int) -> bool:
         return (path, index) in self._pending
