@@ -95,6 +95,7 @@ class PoolStats:
     failed: int
     queued: int
     decode_s: float  # time spent inside decoders, summed over workers
+    decode_cpu_s: float = 0.0  # CPU time of the same (less than decode_s when cores are shared)
 
 
 class _Worker:
@@ -195,7 +196,7 @@ class DecodePool:
         # Depth cameras' codes (HxW uint16) beside their colormapped RGBA frames in `cache`.
         self.depth_cache = FrameCache(max(cache.max_bytes // 4, 1))
         self._decoded = self._dropped = self._failed = 0
-        self._decode_s = 0.0
+        self._decode_s = self._decode_cpu_s = 0.0
         self._spares = SpareFrames()
         # One worker per core to start with, and at least one per camera of the episode shown
         # (ensure_workers): the cameras of one frame then decode side by side even on 2 cores,
@@ -249,7 +250,14 @@ class DecodePool:
 
     def stats(self) -> PoolStats:
         with self._lock:
-            return PoolStats(self._decoded, self._dropped, self._failed, len(self._pending), self._decode_s)
+            return PoolStats(
+                self._decoded,
+                self._dropped,
+                self._failed,
+                len(self._pending),
+                self._decode_s,
+                self._decode_cpu_s,
+            )
 
     # ------------------------------------------------------------------ commands (never block)
     def new_generation(self) -> int:
@@ -397,7 +405,7 @@ class DecodePool:
             return
         if not self._backend_final:  # never waits: PyAV decodes while torchcodec loads
             self._backend, self._backend_final = BACKEND_PROBE.status_now(self.preferred_backend)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         frame = error = codes = None
         info: VideoInfo | None = None
         try:
@@ -421,13 +429,14 @@ class DecodePool:
             error = str(exc)
         except Exception as exc:  # a decoder bug must not kill the worker: report it on the tile
             error = f"{job.path.name}: {type(exc).__name__}: {exc}"
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_s = time.perf_counter() - started, time.thread_time() - cpu_started
         if codes is not None:
             self.depth_cache.put(job.path, job.index, codes)
         if frame is not None:
             self.cache.put(job.path, job.index, frame)
         with self._done:
             self._decode_s += elapsed
+            self._decode_cpu_s += cpu_s
             self._opening.discard(job.path)
             if info is not None:
                 self._info[job.path] = info

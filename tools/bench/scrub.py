@@ -19,8 +19,11 @@ single thread can do, measured the same way as ours:
 - the floor converts to RGB24 in memory and stops there (no RGBA, no cache, no GL upload); ours
   pays for all of that inside the measured time.
 "bare PyAV" is our CPU decoder alone (RGBA out), cameras one after another on the calling thread;
-"decode workers' time" sums the seconds the workers spent decoding and converting for one seek.
-Their ratio to the seek time says how well the cameras decode side by side.
+"decode workers' time" sums the seconds the workers spent decoding and converting for one seek,
+and its CPU time; against the seek time it says how well the cameras decode side by side (on two
+free cores a seek can take no less than half the CPU time summed). The floor's CPU time is the
+same work done serially; when the machine is shared, CPU time over wall time shows how much of a
+core each thread got.
 The last line is `summary: seek_p50_ms=... ratio=... seek_over_floor=...`.
 """
 
@@ -212,17 +215,20 @@ def main(argv: list[str] | None = None) -> int:
     # torch's OpenMP threads spinning after LeRobot's calls instead). Each cold seek is followed
     # by a seek back to the previous position (now cached), like a user scrubbing back and forth.
     cold, cached, floor, pyav_serial, lerobot_s, worker_s = [], [], [], [], [], []
+    worker_cpu_s, floor_cpu_s = [], []
     codes_ok = codes_checked = cold_misses = 0
     previous = None
     for block in range(0, len(positions), BLOCK):
         for number, (episode, frame) in enumerate(positions[block : block + BLOCK], start=block):
             m = media[episode]
             cold_misses += any(m.frame(k, frame).image is None for k in keys)
-            busy_before = pool.stats().decode_s
+            before = pool.stats()
             start = time.perf_counter()
             seek_and_show(m, sink, frame)
             cold.append(time.perf_counter() - start)
-            worker_s.append(pool.stats().decode_s - busy_before)
+            after = pool.stats()
+            worker_s.append(after.decode_s - before.decode_s)
+            worker_cpu_s.append(after.decode_cpu_s - before.decode_cpu_s)
             if number % 10 == 0:  # the textures really hold the asked frame (outside the timing)
                 codes_checked += len(keys)
                 codes_ok += sum(
@@ -238,9 +244,10 @@ def main(argv: list[str] | None = None) -> int:
                     seek_and_show(m, sink, frame)  # back where we were (cached too), not counted
             previous = (episode, frame)
         for episode, frame in positions[block : block + BLOCK]:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.thread_time()
             floor_decode(episode, frame)
             floor.append(time.perf_counter() - start)
+            floor_cpu_s.append(time.thread_time() - cpu_start)
         for episode, frame in positions[block : block + BLOCK]:
             start = time.perf_counter()
             pyav_serial_decode(episode, frame)
@@ -287,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     floor_p50 = ms(statistics.median(floor))
     pyav_p50 = ms(statistics.median(pyav_serial))
     worker_p50 = ms(statistics.median(worker_s))
+    worker_cpu_p50 = ms(statistics.median(worker_cpu_s))
+    floor_cpu_p50 = ms(statistics.median(floor_cpu_s))
     cached_p50 = ms(statistics.median(cached)) if cached else float("nan")
     lerobot_p50, lerobot_p95 = ms(statistics.median(lerobot_s)), ms(pct(lerobot_s, 0.95))
     camera = index.cameras[keys[0]]
@@ -302,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         ("floor: bare torchcodec decoders kept open (3 frames)", floor_p50, ms(pct(floor, 0.95)), ""),
         ("bare PyAV decoders kept open, RGBA (3 frames, serial)", pyav_p50, ms(pct(pyav_serial, 0.95)), ""),
         ("decode workers' time per cold seek (3 cameras, summed)", worker_p50, ms(pct(worker_s, 0.95)), ""),
+        ("  of which CPU time", worker_cpu_p50, ms(pct(worker_cpu_s, 0.95)), ""),
+        ("floor's CPU time (3 frames)", floor_cpu_p50, ms(pct(floor_cpu_s, 0.95)), ""),
         (
             "cached seek (back to the previous position)",
             cached_p50,
