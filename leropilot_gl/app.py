@@ -282,7 +282,7 @@ def gui_status_bar(state: AppState) -> None:
 def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hello_imgui.RunnerParams:
     """The app as RunnerParams: used by run_app and by the GUI tests (persist_layout=False)."""
     ui = _UiOnlyState()
-    state.playback.ui_objects["app_ui"] = ui  # GUI tests read the menus' own state through this
+    state.playback_view.panel_objects["app_ui"] = ui  # GUI tests read the menus' own state through this
     params = hello_imgui.RunnerParams()
     params.app_window_params.window_title = APP_NAME
     params.app_window_params.window_geometry.size = (1440, 900)

@@ -20,6 +20,7 @@ from leropilot_gl.hub_state import HubSession
 from leropilot_gl.jobs import JobRunner, pop_finished
 from leropilot_gl.media.playback import PlaybackState
 from leropilot_gl.quality.doctor_state import DoctorState
+from leropilot_gl.render.playback_view import PlaybackView
 from leropilot_gl.render.view3d_state import View3DState
 from leropilot_gl.settings import Settings
 from leropilot_gl.time_control import TimeControl
@@ -99,6 +100,7 @@ class AppState:
     notice_log: list[Notice] = field(default_factory=list)  # every notice, also expired ones (Log window)
     view3d: View3DState = field(default_factory=View3DState)  # the 3D review and Sync panels
     playback: PlaybackState = field(default_factory=PlaybackState)  # decode pool, camera tiles, plots
+    playback_view: PlaybackView = field(default_factory=PlaybackView)  # textures, time axis (UI side)
     envs: EnvManagerState = field(default_factory=EnvManagerState)  # environment manager panels
     edits: EditorState = field(default_factory=EditorState)  # pending edits and saves (editor_state.py)
     opening: dict[str, Future] = field(default_factory=dict)  # path -> Future[DatasetIndex]

@@ -59,7 +59,7 @@ class FrameDecoder(Protocol):
     path: Path
     info: VideoInfo
 
-    def get_frame(self, index: int) -> np.ndarray: ...
+    def get_frame(self, index: int, *, out: np.ndarray | None = None) -> np.ndarray: ...
 
     def close(self) -> None: ...
 
@@ -84,7 +84,8 @@ class TorchcodecDecoder:
             raise MediaError(f"{Path(path).name}: the video stream has no frame rate or no frames")
         self.info = VideoInfo(float(fps), int(meta.num_frames), int(meta.width), int(meta.height), meta.codec)
 
-    def get_frame(self, index: int) -> np.ndarray:
+    def get_frame(self, index: int, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The frame as HxWx3 RGB (out is not used: torchcodec allocates its own tensor)."""
         _check_index(self.path, index, self.info.num_frames)
         try:
             data = self._decoder.get_frame_at(index).data
@@ -106,8 +107,12 @@ class PyAVDecoder:
 
     def __init__(self, path: Path, *, rgba: bool = False) -> None:
         import av
+        from av.video.reformatter import VideoReformatter
 
         self.path = Path(path)
+        # One converter for the file's life: a frame's own reformat() builds a new swscale
+        # context every time (0.22 ms against 0.13 ms per 640x480 RGBA frame here).
+        self._reformatter = VideoReformatter()
         # The pixel format frames come out in: swscale writes RGBA directly (one pass), and gray
         # depth streams keep their 12/16-bit codes (uint16), never squashed to 8 bits.
         self.out_format = "rgba" if rgba else "rgb24"
@@ -143,7 +148,12 @@ class PyAVDecoder:
     def _index_of(self, frame) -> int:
         return round(float((frame.pts - self._start_pts) * self._time_base) * float(self._rate))
 
-    def get_frame(self, index: int) -> np.ndarray:
+    def get_frame(self, index: int, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The frame in out_format; written into out when out has the frame's shape (HxWx4 or 3).
+
+        out should be memory already written once: a fresh array costs more in page faults
+        (~0.8 ms for 640x480 RGBA here) than the colour conversion itself.
+        """
         if self.info.num_frames:
             _check_index(self.path, index, self.info.num_frames)
         try:
@@ -156,7 +166,7 @@ class PyAVDecoder:
                 frame, got = self._read_until(index)
                 if frame is not None and got == index:
                     self._next_index = got + 1
-                    return frame.to_ndarray(format=self.out_format)
+                    return self._to_array(frame, out)
                 if not self._fresh_seek or sought == 0:
                     break
                 back *= 4
@@ -172,6 +182,18 @@ class PyAVDecoder:
         if got is not None:
             raise MediaError(f"{self.path.name}: frame {index} is missing (next is {got})")
         raise MediaError(f"{self.path.name}: frame {index} is outside the file (its frames end before it)")
+
+    def _to_array(self, frame, out: np.ndarray | None) -> np.ndarray:  # noqa: ANN001  # av.VideoFrame
+        converted = self._reformatter.reformat(frame, format=self.out_format)
+        channels = {"rgba": 4, "rgb24": 3}.get(self.out_format)
+        if out is None or channels is None or out.shape != (frame.height, frame.width, channels):
+            return converted.to_ndarray()  # already in out_format: no second conversion
+        # swscale converted into a frame of its own (freed right after, so the allocator hands
+        # the same warm memory back next time); one copy lands the pixels in out.
+        plane = converted.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+        np.copyto(out.reshape(frame.height, -1), rows[:, : frame.width * channels])
+        return out
 
     def _seek(self, index: int) -> None:
         target_pts = self._start_pts + int(Fraction(index) / self._rate / self._time_base)

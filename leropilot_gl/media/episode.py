@@ -60,6 +60,8 @@ class EpisodeMedia:
         self.depth: dict[str, DepthParams] = {}  # depth cameras, by video key
         self.depth_problems: dict[str, str] = {}
         cameras = episode.dataset.cameras
+        # One worker per camera file, before the files are opened (and so given to workers).
+        pool.ensure_workers(len({v.path for v in episode.videos.values()}))
         features = (getattr(episode.dataset, "info", None) or {}).get("features") or {}
         for key in sorted(set(episode.videos) | {k for k, c in cameras.items() if c.storage == "image"}):
             video = episode.videos.get(key)
@@ -125,8 +127,10 @@ class EpisodeMedia:
     ) -> None:
         """Ask for the frame under the playhead (first) and prefetch around it; returns at once.
 
-        Call it every UI frame. When paused, the frames around the playhead are asked for from the
-        second call at the same position on (so a scrub does not queue work it will throw away).
+        Call it every UI frame, and again right after a seek (the decoders start at once). When
+        paused, the frames around the playhead are asked for from the second call at the same
+        position on, once the playhead's frame is decoded (so a scrub does not queue work it will
+        throw away).
 
         A seek, a step, a change of speed or playback that fell behind starts a new generation:
         requests queued for frames the playhead has left are dropped before they are decoded.
@@ -150,10 +154,10 @@ class EpisodeMedia:
                 self._generation = self.pool.new_generation()
                 self._requested.clear()
         wanted = self._prefetch_frames(frame_index, speed_if_playing, loop_range)
-        if speed_if_playing is None and previous != self._demand:
-            # Paused: prefetch around the playhead only once its frame is on screen (a later call).
-            # While the user scrubs, every seek then finds the workers free instead of busy with
-            # the neighbours of the previous position (a decode in flight cannot be stopped).
+        if speed_if_playing is None and (previous != self._demand or not self.ready(frame_index)):
+            # Paused: prefetch around the playhead only once every camera has its frame (a later
+            # call). While the user scrubs, every seek then finds the workers free instead of busy
+            # with the neighbours of the previous position (a decode in flight cannot be stopped).
             wanted = wanted[:1]
         infos = {k: self.pool.info(s.path) for k, s in self.sources.items() if s.problem is None}
         # Prefetch at most half the cache: the frame under the playhead must never be evicted by

@@ -1,7 +1,7 @@
 """The playback model the UI drives: decode pool, the selected episode's media, per-tile status.
 
-Plain data and no GL: the camera textures are created, filled and released by the UI layer
-(ui/transport.py) and only kept here, by camera key.
+Headless data only: the camera textures, the time axis and what the panels drew where live on the
+UI side (render/playback_view.py, AppState.playback_view).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -65,14 +64,10 @@ class PlaybackState:
     media: EpisodeMedia | None = None
     episode_key: tuple[Path, int] | None = None
     tiles: dict[str, TileStatus] = field(default_factory=dict)
-    textures: dict[str, Any] = field(default_factory=dict)  # video_key -> render.textures.VideoTexture
     maximized_camera: str | None = None  # double-clicked tile shown alone
     plot_series: list[PlotSeries] = field(default_factory=list)
     plot_future: Future | None = None
     plot_error: str | None = None
-    idling_before: bool | None = None  # the runner's idling setting while playback overrides it
-    # Extra drawing inside the timeline plot (e.g. trim handles): fn(state, TimelineView).
-    ui_objects: dict[str, Any] = field(default_factory=dict)  # imgui-side objects (axis links)
 
     def ensure_pool(self, cache_bytes: int, *, backend: str = "auto") -> DecodePool:
         if self.pool is None:

@@ -34,6 +34,7 @@ from leropilot_gl.media.depth import DepthColormap, DepthParams, bits_of
 
 MAX_DECODERS_PER_WORKER = 16  # v2 datasets have one file per episode: close the least recent
 MAX_FRAME_ERRORS = 1024
+MAX_WORKERS = 16  # ensure_workers' cap: a 30-camera rig shares 16 decode threads
 
 
 class SpareFrames:
@@ -45,10 +46,12 @@ class SpareFrames:
     """
 
     PER_SHAPE = 12
+    SLICE_BYTES = 64 * 1024
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._free: dict[tuple[int, ...], list[np.ndarray]] = {}
+        self._partial: dict[tuple[int, ...], tuple[np.ndarray, int]] = {}  # (buffer, bytes written)
 
     def take(self, shape: tuple[int, ...]) -> np.ndarray | None:
         with self._lock:
@@ -56,15 +59,25 @@ class SpareFrames:
             return free.pop() if free else None
 
     def refill(self, interrupted: Callable[[], bool]) -> None:
-        """Top up every shape seen so far; stops as soon as interrupted() (work arrived)."""
+        """Top up every shape seen so far; stops as soon as interrupted() (work arrived).
+
+        A buffer is written a slice at a time (64 KiB) so that a request arriving meanwhile waits
+        for one slice, not for a whole frame's page faults; the buffer is finished next time.
+        """
         for shape in list(self._free):
             while not interrupted():
                 with self._lock:
                     if len(self._free[shape]) >= self.PER_SHAPE:
                         break
-                buffer = np.empty(shape, dtype=np.uint8)
-                buffer.fill(0)  # the write is what faults the pages in
+                    buffer, start = self._partial.pop(shape, None) or (np.empty(shape, np.uint8), 0)
+                flat = buffer.reshape(-1)
+                while start < flat.size and not interrupted():
+                    flat[start : start + self.SLICE_BYTES] = 0  # the write is what faults the pages in
+                    start += self.SLICE_BYTES
                 with self._lock:
+                    if start < flat.size:
+                        self._partial[shape] = (buffer, start)
+                        return
                     self._free[shape].append(buffer)
 
 
@@ -82,6 +95,7 @@ class PoolStats:
     failed: int
     queued: int
     decode_s: float  # time spent inside decoders, summed over workers
+    decode_cpu_s: float = 0.0  # CPU time of the same (less than decode_s when cores are shared)
 
 
 class _Worker:
@@ -119,7 +133,7 @@ class _Worker:
         try:
             while True:
                 if not self.jobs:
-                    self.pool._spares.refill(lambda: bool(self.jobs) or self.stopping)  # noqa: SLF001
+                    self.pool._spares.refill(self._busy)  # noqa: SLF001
                 with self.cond:
                     while not self.jobs and not self.stopping:
                         self.cond.wait()
@@ -131,6 +145,11 @@ class _Worker:
             for decoder in self.decoders.values():
                 decoder.close()
             self.decoders.clear()
+
+    def _busy(self) -> bool:
+        """Spare buffers wait while any worker has work: writing them would take a core from the
+        decodes of the frame being sought (3 cameras on 2 cores)."""
+        return bool(self.jobs) or self.stopping or self.pool.has_work()
 
     def decoder(self, path: Path, status: BackendStatus) -> FrameDecoder:
         decoder = self.decoders.get(path)
@@ -177,12 +196,13 @@ class DecodePool:
         # Depth cameras' codes (HxW uint16) beside their colormapped RGBA frames in `cache`.
         self.depth_cache = FrameCache(max(cache.max_bytes // 4, 1))
         self._decoded = self._dropped = self._failed = 0
-        self._decode_s = 0.0
+        self._decode_s = self._decode_cpu_s = 0.0
         self._spares = SpareFrames()
-        # One worker per core: more decode threads than cores made each decode slower than the
-        # time saved by running them side by side (3 cameras, 2 cores: 3 workers 6.0 ms per seek,
-        # 2 workers 4.5 ms, measured with tools/bench/scrub.py; decoding drops the GIL).
+        # One worker per core to start with, and at least one per camera of the episode shown
+        # (ensure_workers): the cameras of one frame then decode side by side even on 2 cores,
+        # instead of two of three waiting for each other in one worker. workers= fixes the count.
         count = workers if workers is not None else max(1, os.cpu_count() or 1)
+        self._fixed_count = workers is not None
         self._workers = [_Worker(self, i) for i in range(count)]
         # Decoders must close before the interpreter tears down (FFmpeg threads abort otherwise).
         atexit.register(self.close)
@@ -221,12 +241,23 @@ class DecodePool:
     def frame_error(self, path: Path, index: int) -> str | None:
         return self._frame_errors.get((path, index))
 
+    def has_work(self) -> bool:
+        """Frames queued or being decoded (any thread; no lock: a snapshot is enough)."""
+        return bool(self._pending) or bool(self._opening)
+
     def is_pending(self, path: Path, index: int) -> bool:
         return (path, index) in self._pending
 
     def stats(self) -> PoolStats:
         with self._lock:
-            return PoolStats(self._decoded, self._dropped, self._failed, len(self._pending), self._decode_s)
+            return PoolStats(
+                self._decoded,
+                self._dropped,
+                self._failed,
+                len(self._pending),
+                self._decode_s,
+                self._decode_cpu_s,
+            )
 
     # ------------------------------------------------------------------ commands (never block)
     def new_generation(self) -> int:
@@ -242,6 +273,16 @@ class DecodePool:
                         self._forget_locked(job)
                     self._dropped += len(stale)
         return generation
+
+    def ensure_workers(self, count: int) -> None:
+        """At least count workers (capped at MAX_WORKERS); call before opening that many files, which
+        then go to different workers. No-op for a pool created with a fixed worker count."""
+        count = min(count, MAX_WORKERS)
+        if self._fixed_count:
+            return
+        with self._lock:
+            while len(self._workers) < count:
+                self._workers.append(_Worker(self, len(self._workers)))
 
     def open(self, path: Path) -> None:
         """Open path's decoder in its worker (to learn its fps and frame count); no-op when known."""
@@ -287,6 +328,23 @@ class DecodePool:
                     if k not in self._frame_errors and k[0] not in self._file_errors and k not in self.cache
                 ]
                 if not missing:
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._done.wait(remaining)
+
+    def wait_any(self, keys: Iterable[tuple[Path, int]], timeout_s: float) -> bool:
+        """Block until one of the (file, frame) keys is cached or failed (scripts, never the UI).
+
+        A script that shows each camera as soon as its frame lands (as the UI's tick does) waits
+        with this rather than for all of them.
+        """
+        keys = list(keys)
+        deadline = time.monotonic() + timeout_s
+        with self._done:
+            while True:
+                if any(k in self._frame_errors or k[0] in self._file_errors or k in self.cache for k in keys):
                     return True
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -347,14 +405,18 @@ class DecodePool:
             return
         if not self._backend_final:  # never waits: PyAV decodes while torchcodec loads
             self._backend, self._backend_final = BACKEND_PROBE.status_now(self.preferred_backend)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         frame = error = codes = None
         info: VideoInfo | None = None
         try:
             decoder = worker.decoder(job.path, self._backend)
             info = decoder.info
             if job.index is not None:
-                frame = decoder.get_frame(job.index)
+                # PyAV converts straight into memory written ahead of time (see SpareFrames).
+                out = None
+                if self.rgba and isinstance(decoder, PyAVDecoder) and decoder.out_format == "rgba":
+                    out = self._spares.take((info.height, info.width, 4))
+                frame = decoder.get_frame(job.index, out=out)
                 if frame.ndim == 2:  # a depth camera's codes: keep them, show them colormapped
                     codes = frame
                     frame = self._colormap(job.path, codes, getattr(decoder, "pix_fmt", None))
@@ -367,13 +429,14 @@ class DecodePool:
             error = str(exc)
         except Exception as exc:  # a decoder bug must not kill the worker: report it on the tile
             error = f"{job.path.name}: {type(exc).__name__}: {exc}"
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_s = time.perf_counter() - started, time.thread_time() - cpu_started
         if codes is not None:
             self.depth_cache.put(job.path, job.index, codes)
         if frame is not None:
             self.cache.put(job.path, job.index, frame)
         with self._done:
             self._decode_s += elapsed
+            self._decode_cpu_s += cpu_s
             self._opening.discard(job.path)
             if info is not None:
                 self._info[job.path] = info

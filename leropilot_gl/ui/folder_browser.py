@@ -109,7 +109,7 @@ def choose_path(
     """Ask for a folder (or a file); on_choose(path) runs on the UI thread when the user picks one.
 
     native=None: the system dialog when there is one; False: the built-in browser."""
-    objects = state.playback.ui_objects
+    objects = state.playback_view.panel_objects
     start_dir = Path(start).expanduser() if start else Path.home()
     use_native = native_dialog_available() if native is None else native
     if use_native:
@@ -129,11 +129,11 @@ def choose_path(
 
 
 def browser(state: AppState) -> FileBrowser | None:
-    return state.playback.ui_objects.get(BROWSER_KEY)
+    return state.playback_view.panel_objects.get(BROWSER_KEY)
 
 
 def _poll_native(state: AppState) -> None:
-    objects = state.playback.ui_objects
+    objects = state.playback_view.panel_objects
     pending = objects.get(NATIVE_KEY)
     if pending is None:
         return
@@ -194,11 +194,11 @@ def gui_file_browser(state: AppState) -> None:
     imgui.set_next_window_pos(viewport.get_center(), imgui.Cond_.appearing, imgui.ImVec2(0.5, 0.5))
     opened, _ = imgui.begin_popup_modal(POPUP)
     if not opened:
-        state.playback.ui_objects.pop(BROWSER_KEY, None)  # closed from outside (Escape)
+        state.playback_view.panel_objects.pop(BROWSER_KEY, None)  # closed from outside (Escape)
         return
     done = _gui_browser_body(state, fb)
     if done:
-        state.playback.ui_objects.pop(BROWSER_KEY, None)
+        state.playback_view.panel_objects.pop(BROWSER_KEY, None)
         imgui.close_current_popup()
     imgui.end_popup()
 

@@ -99,7 +99,7 @@ def episode_layers(state: AppState) -> LanguageLayers | None:
     if target is not None and target[1].annotations:
         root, working = target
         key = (root, working.uid, working.annotations, id(layers))
-        objects = state.playback.ui_objects
+        objects = state.playback_view.panel_objects
         cached = objects.get("annotation_layers")
         if cached is None or cached[0] != key:
             shown = annotations.effective_layers(layers, working, dataset.index.fps, working.source_length)
@@ -156,7 +156,7 @@ def draw_language_tracks(state: AppState, view) -> None:  # noqa: ANN001  # view
             track, position = hit
             menu.source, menu.track, menu.position = track.source, track.name, position
             menu.text = track.rows[position].content or ""
-        state.playback.ui_objects["annotation_menu"] = menu
+        state.playback_view.panel_objects["annotation_menu"] = menu
         imgui.open_popup("##annotation_menu")
     _annotation_menu(state)
 
@@ -171,7 +171,7 @@ def _draw_tracks(
     draw = implot.get_plot_draw_list()
     mouse = imgui.get_mouse_pos()
     hovered_plot = implot.is_plot_hovered()
-    objects = state.playback.ui_objects
+    objects = state.playback_view.panel_objects
     drag: AnnotationDrag | None = objects.get("annotation_drag")
     fps = state.time.fps
     hit = None
@@ -239,7 +239,7 @@ def _edge_handles(state, view, target, track, position, row, n, band_y, x_of) ->
         edges = (("start", row.start_s),)
     else:
         edges = (("start", row.start_s), ("end", row.end_s))
-    objects = state.playback.ui_objects
+    objects = state.playback_view.panel_objects
     for edge, t in edges:
         x = x_of(t)
         imgui.set_cursor_screen_pos(imgui.ImVec2(x - handle_w / 2, top))
@@ -247,7 +247,7 @@ def _edge_handles(state, view, target, track, position, row, n, band_y, x_of) ->
         if imgui.is_item_hovered() or imgui.is_item_active():
             imgui.set_mouse_cursor(imgui.MouseCursor_.resize_ew)
         if imgui.is_item_active():
-            objects["timeline_dragging"] = False  # the handle, not the playhead, follows the mouse
+            state.playback_view.timeline_dragging = False  # the handle, not the playhead, follows the mouse
             first, last = round(row.start_s * fps), round(row.end_s * fps)
             drag = objects.get("annotation_drag")
             if drag is None:
@@ -283,7 +283,7 @@ def _edge_handles(state, view, target, track, position, row, n, band_y, x_of) ->
 
 
 def _annotation_menu(state: AppState) -> None:
-    menu: AnnotationMenu | None = state.playback.ui_objects.get("annotation_menu")
+    menu: AnnotationMenu | None = state.playback_view.panel_objects.get("annotation_menu")
     if menu is None or not imgui.begin_popup("##annotation_menu"):
         return
     ed = state.edits

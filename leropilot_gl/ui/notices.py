@@ -29,7 +29,7 @@ def shown_notices(state: AppState, now_s: float) -> list[Notice]:
     Expired notices stay in state.notices (and the Log window): only the overlay lets them go.
     While the mouse is on the overlay nothing leaves it, so a message being read does not vanish.
     """
-    objects = state.playback.ui_objects
+    objects = state.playback_view.panel_objects
     if objects.get("notices_hovered"):
         held = objects.get("notices_shown", ())
         return [n for n in state.notices if any(n is h for h in held)]
@@ -39,7 +39,7 @@ def shown_notices(state: AppState, now_s: float) -> list[Notice]:
 
 
 def gui_notices(state: AppState) -> None:
-    objects = state.playback.ui_objects
+    objects = state.playback_view.panel_objects
     shown = shown_notices(state, time.monotonic())
     objects["notices_shown"] = shown
     if not shown:

@@ -10,48 +10,20 @@ show and hide dimensions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from imgui_bundle import hello_imgui, imgui, imgui_ctx, implot
 
 from leropilot_gl.media.playback import PlotSeries
+from leropilot_gl.render.playback_view import PlotRect, PlotView
 from leropilot_gl.state import AppState
 from leropilot_gl.ui.timeline import PLAYHEAD_COLOUR, time_axis_links
+from leropilot_gl.ui.transport import request_frames
 
-PLOT_VIEW_KEY = "plot_view"
-
-
-@dataclass
-class PlotView:
-    """What the user chose in the Plots panel (kept across episodes, not across runs)."""
-
-    filter_text: str = ""
-    normalized: bool = False
-    hidden: set[tuple[str, str]] = field(default_factory=set)  # (feature key, dimension name)
-    dragging: str | None = None  # the plot a click-to-seek drag started in
-    normalized_cache: dict[tuple, np.ndarray] = field(default_factory=dict)
-    hover: tuple[str, int] | None = None  # (feature, sample) under the mouse, for tests and tooltips
-    legend_rects: dict[tuple[str, str], tuple[float, float, float, float]] = field(default_factory=dict)
-
-    def visible(self, key: str, name: str) -> bool:
-        if (key, name) in self.hidden:
-            return False
-        text = self.filter_text.strip().lower()
-        return not text or text in name.lower()
-
-    def set_visible(self, key: str, name: str, visible: bool) -> None:
-        if visible:
-            self.hidden.discard((key, name))
-        else:
-            self.hidden.add((key, name))
+__all__ = ["PlotView", "gui_plots", "normalized_values", "plot_view"]
 
 
 def plot_view(state: AppState) -> PlotView:
-    objects = state.playback.ui_objects
-    if PLOT_VIEW_KEY not in objects:
-        objects[PLOT_VIEW_KEY] = PlotView()
-    return objects[PLOT_VIEW_KEY]
+    return state.playback_view.plots
 
 
 def normalized_values(view: PlotView, episode_key: object, series: PlotSeries) -> np.ndarray:
@@ -153,7 +125,7 @@ def _gui_plot(state: AppState, view: PlotView, series: PlotSeries, size: imgui.I
         implot.setup_finish()
         pos, plot_size, limits = implot.get_plot_pos(), implot.get_plot_size(), implot.get_plot_limits()
         # Where this plot is on screen and what it shows (GUI tests click at times through this).
-        state.playback.ui_objects[f"plot_rect/{series.key}"] = (
+        state.playback_view.plot_rects[series.key] = PlotRect(
             pos.x,
             pos.y,
             plot_size.x,
@@ -172,12 +144,14 @@ def _gui_plot(state: AppState, view: PlotView, series: PlotSeries, size: imgui.I
         changed, new_time, _, hovered_line, _ = implot.drag_line_x(0, time.time_s, PLAYHEAD_COLOUR, 1.5)
         if changed:
             time.seek_frame(round(new_time * time.fps))
+            request_frames(state)
         hovered = implot.is_plot_hovered()
         if hovered and imgui.is_mouse_clicked(imgui.MouseButton_.left) and not hovered_line:
             view.dragging = series.key  # click anywhere to seek; follow the mouse while held
         if view.dragging == series.key and imgui.is_mouse_down(imgui.MouseButton_.left):
             time.playing = False
             time.seek_frame(round(implot.get_plot_mouse_pos().x * time.fps))
+            request_frames(state)
         if hovered:
             _tooltip(state, view, series, implot.get_plot_mouse_pos().x)
     finally:

@@ -2,41 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from imgui_bundle import hello_imgui, imgui, implot
 
+from leropilot_gl.render.playback_view import TimelineView
 from leropilot_gl.state import AppState
 from leropilot_gl.ui.doctor_marks import doctor_timeline_marks
 from leropilot_gl.ui.language_track import draw_language_tracks, tracks_height
-from leropilot_gl.ui.transport import gui_transport
+from leropilot_gl.ui.transport import gui_transport, request_frames
 from leropilot_gl.ui.trim_handles import timeline_trim_overlay
 
 PLAYHEAD_COLOUR = imgui.ImVec4(1.0, 0.35, 0.25, 1.0)
 
-
-@dataclass(frozen=True)
-class TimelineView:
-    """Handed to timeline overlays, called inside the timeline plot (implot calls work there)."""
-
-    x_min_s: float  # the visible time range
-    x_max_s: float
-    duration_s: float  # the episode's length
-    plot_pos: tuple[float, float]  # the plot area in screen pixels
-    plot_size: tuple[float, float]
+__all__ = ["PLAYHEAD_COLOUR", "TimelineView", "draw_tracks", "gui_timeline", "time_axis_links"]
 
 
 def time_axis_links(state: AppState) -> tuple[implot.BoxedValue, implot.BoxedValue]:
     """The visible time range shared by the timeline and every plot (reset on a new episode)."""
-    objects = state.playback.ui_objects
-    if "x_min" not in objects:
-        objects["x_min"], objects["x_max"] = implot.BoxedValue(0.0), implot.BoxedValue(1.0)
-    if objects.get("x_for") != state.playback.episode_key:
-        objects["x_for"] = state.playback.episode_key
-        objects["x_min"].value = 0.0
-        objects["x_max"].value = max(state.time.last_frame_time_s, 1.0 / max(state.time.fps, 1.0))
-    return objects["x_min"], objects["x_max"]
+    axis = state.playback_view.time_axis
+    fresh = not isinstance(axis.x_min, implot.BoxedValue) or not isinstance(axis.x_max, implot.BoxedValue)
+    if fresh:
+        axis.x_min, axis.x_max = implot.BoxedValue(0.0), implot.BoxedValue(1.0)
+    if fresh or axis.episode_key != state.playback.episode_key:
+        axis.episode_key = state.playback.episode_key
+        axis.x_min.value = 0.0
+        axis.x_max.value = max(state.time.last_frame_time_s, 1.0 / max(state.time.fps, 1.0))
+    return axis.x_min, axis.x_max
 
 
 def gui_timeline(state: AppState) -> None:
@@ -64,7 +55,7 @@ def gui_timeline(state: AppState) -> None:
 
 def _timeline_plot(state: AppState, x_min: implot.BoxedValue, x_max: implot.BoxedValue) -> None:
     time = state.time
-    objects = state.playback.ui_objects
+    playback_view = state.playback_view
     implot.setup_axis(implot.ImAxis_.x1, None, implot.AxisFlags_.lock)
     implot.setup_axis(implot.ImAxis_.y1, None, implot.AxisFlags_.no_decorations | implot.AxisFlags_.lock)
     implot.setup_axis_links(implot.ImAxis_.x1, x_min, x_max)
@@ -77,32 +68,34 @@ def _timeline_plot(state: AppState, x_min: implot.BoxedValue, x_max: implot.Boxe
     pos, plot_size = implot.get_plot_pos(), implot.get_plot_size()
     limits = implot.get_plot_limits().x  # what is drawn (the links catch up after end_plot)
     view = TimelineView(limits.min, limits.max, time.duration_s, (pos.x, pos.y), (plot_size.x, plot_size.y))
-    objects["timeline_view"] = view  # GUI tests click at times through this
+    playback_view.timeline_view = view  # GUI tests click at times through this
     draw_tracks(state, view)
     # Overlays come before the playhead: the first item under the mouse takes it, so a trim handle
     # sitting on the playhead (both at frame 0) is dragged as a handle, not as the playhead.
-    handle_hot = objects.get("timeline_handle_hot", False)
+    handle_hot = playback_view.timeline_handle_hot
     changed, new_time, _, hovered_line, _ = implot.drag_line_x(0, time.time_s, PLAYHEAD_COLOUR, 2.0)
     if changed and not handle_hot:
         time.seek_frame(round(new_time * time.fps))  # land on a frame, not between two
+        request_frames(state)
     implot.tag_x(time.time_s, PLAYHEAD_COLOUR, f"{time.frame_index}")
     # Click anywhere else to seek; keep following the mouse while the button is held.
     clicked = implot.is_plot_hovered() and imgui.is_mouse_clicked(imgui.MouseButton_.left)
     if clicked and not hovered_line and not handle_hot:
-        objects["timeline_dragging"] = True
-    if objects.get("timeline_dragging"):
+        playback_view.timeline_dragging = True
+    if playback_view.timeline_dragging:
         if imgui.is_mouse_down(imgui.MouseButton_.left):
             time.seek_frame(round(implot.get_plot_mouse_pos().x * time.fps))
+            request_frames(state)
         else:
-            objects["timeline_dragging"] = False
+            playback_view.timeline_dragging = False
 
 
 def draw_tracks(state: AppState, view: TimelineView) -> None:
     """The one place where things are drawn over the timeline, in this order: trim handles, doctor
     marks, language tracks. An overlay that owns the mouse (a handle hovered or dragged) sets
-    `state.playback.ui_objects["timeline_handle_hot"] = True` so that the timeline does not seek.
+    `state.playback_view.timeline_handle_hot = True` so that the timeline does not seek.
     """
-    state.playback.ui_objects["timeline_handle_hot"] = False
+    state.playback_view.timeline_handle_hot = False
     timeline_trim_overlay(state, view)
     doctor_timeline_marks(state, view)
     draw_language_tracks(state, view)

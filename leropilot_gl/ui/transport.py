@@ -7,6 +7,7 @@ from time import monotonic
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui
 
 from leropilot_gl.media.playback import PlaybackState
+from leropilot_gl.render.playback_view import PlaybackView
 from leropilot_gl.render.textures import VideoTexture
 from leropilot_gl.state import AppState
 from leropilot_gl.time_control import SPEEDS, LoopMode
@@ -16,35 +17,28 @@ from leropilot_gl.ui.trim_handles import set_trim_point
 def playback_tick(state: AppState) -> None:
     """Once per frame, before the panels: advance the clock, ask for frames, upload what arrived."""
     playback: PlaybackState = state.playback
+    view: PlaybackView = state.playback_view
     playback.ensure_pool(max(64, state.settings.frame_cache_mb) * 1024 * 1024)
     if playback.set_episode(state.selected_episode, state.executor):
-        for texture in playback.textures.values():
-            texture.frame_key = None  # keeps its pixels on screen until the new episode's frame lands
+        view.forget_frames()
     playback.poll_plots()
     handle_shortcuts(state)
     time = state.time
-    time.update(_wall_dt_s(playback))
+    time.update(_wall_dt_s(view))
     media = playback.media
     buffering = False
+    request_frames(state)
     if media is not None:
         frame = time.frame_index
-        start_s, end_s = time.loop_range_s()
-        loop = (
-            (round(start_s * time.fps), round(end_s * time.fps))
-            if time.loop_mode is not LoopMode.OFF
-            else None
-        )
-        # Prefetch runs ahead forward only: in reverse it gathers around the playhead as when paused.
-        media.update(frame, speed_if_playing=time.speed if time.playing_forward else None, loop_range=loop)
         all_shown = True
         for key in media.video_keys:
             tile_status = playback.tiles[key]
             tile = media.frame(key, frame)
             tile_status.problem = tile.problem
             if tile.image is not None:
-                texture = playback.textures.get(key)
+                texture = view.textures.get(key)
                 if texture is None:
-                    texture = playback.textures[key] = VideoTexture()
+                    texture = view.textures[key] = VideoTexture()
                 texture.upload(tile.image, (media.sources[key].path, frame))
                 tile_status.shown_frame = frame
                 tile_status.buffering = False
@@ -54,32 +48,53 @@ def playback_tick(state: AppState) -> None:
         if all_shown:
             time.note_shown(frame)
         buffering = any(t.buffering for t in playback.tiles.values())
-    # Animate while playing or while frames are on their way; then give idling back as it was
-    # (the app idles at 9 fps when nothing moves; a test harness may have turned idling off).
-    animate = time.playing or buffering or playback.plot_future is not None
+    _animate(view, time.playing or buffering or playback.plot_future is not None)
+
+
+def _animate(view: PlaybackView, animate: bool) -> None:
+    """Draw frames back to back while playing or while frames are on their way; then give idling
+    back as it was (the app idles at 9 fps when nothing moves; a test harness may turn it off)."""
     fps_idling = hello_imgui.get_runner_params().fps_idling
-    if animate and playback.idling_before is None:
-        playback.idling_before = fps_idling.enable_idling
+    if animate and view.idling_before is None:
+        view.idling_before = fps_idling.enable_idling
         fps_idling.enable_idling = False
-    elif not animate and playback.idling_before is not None:
-        fps_idling.enable_idling = playback.idling_before
-        playback.idling_before = None
+    elif not animate and view.idling_before is not None:
+        fps_idling.enable_idling = view.idling_before
+        view.idling_before = None
 
 
-def _wall_dt_s(playback: PlaybackState) -> float:
+def request_frames(state: AppState) -> None:
+    """Ask the decoders for the playhead's frame (and prefetch around it); returns at once.
+
+    The tick calls it every frame; a panel that seeks calls it right after the seek, so decoding
+    starts during this frame instead of at the next frame's tick (one frame interval sooner).
+    """
+    media, time = state.playback.media, state.time
+    if media is None:
+        return
+    start_s, end_s = time.loop_range_s()
+    loop = (
+        (round(start_s * time.fps), round(end_s * time.fps)) if time.loop_mode is not LoopMode.OFF else None
+    )
+    # Prefetch runs ahead forward only: in reverse it gathers around the playhead as when paused.
+    speed = time.speed if time.playing_forward else None
+    media.update(time.frame_index, speed_if_playing=speed, loop_range=loop)
+    if not media.ready(time.frame_index):
+        # An idling app would sleep up to 1/9 s before the next frame noticed the decoded frame.
+        _animate(state.playback_view, True)
+
+
+def _wall_dt_s(view: PlaybackView) -> float:
     """Seconds since the last frame, from the wall clock: io.delta_time can be a fixed step (the
     test engine's fast mode, some backends), and playback at 1x must follow real time."""
     now_s = monotonic()
-    last_s = playback.ui_objects.get("clock_s")
-    playback.ui_objects["clock_s"] = now_s
+    last_s, view.clock_s = view.clock_s, now_s
     return 0.0 if last_s is None else now_s - last_s
 
 
 def release_playback(state: AppState) -> None:
     """before_exit: GL textures go while the context lives; decode workers stop."""
-    for texture in state.playback.textures.values():
-        texture.release()
-    state.playback.textures.clear()
+    state.playback_view.release()
     state.playback.close()
 
 
@@ -210,22 +225,22 @@ def gui_transport(state: AppState) -> None:
 def gui_goto_frame(state: AppState) -> None:
     """The frame readout is a field: type a frame number, Enter goes there (clamped to the episode)."""
     time = state.time
-    objects = state.playback.ui_objects
+    view = state.playback_view
     imgui.set_next_item_width(hello_imgui.em_size(4.5))
-    editing = objects.get("goto_editing", False)
-    shown = objects.get("goto_text", "") if editing else str(time.frame_index)
+    shown = view.goto_text if view.goto_editing else str(time.frame_index)
     flags = imgui.InputTextFlags_.chars_decimal | imgui.InputTextFlags_.enter_returns_true
     entered, text = imgui.input_text("###goto_frame", shown, flags)
     active = imgui.is_item_active()
     imgui.set_item_tooltip("Go to frame: type a frame number and press Enter")
     if active:
-        objects["goto_editing"], objects["goto_text"] = True, text
+        view.goto_editing, view.goto_text = True, text
     if entered:
-        objects["goto_editing"] = False
+        view.goto_editing = False
         try:
             time.playing = False
             time.seek_frame(min(max(int(text), 0), max(time.frame_count - 1, 0)))
+            request_frames(state)
         except ValueError:
             pass  # an empty field: stay where we are
     elif not active:
-        objects["goto_editing"] = False
+        view.goto_editing = False

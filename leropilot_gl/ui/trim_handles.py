@@ -51,7 +51,10 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
     draw.add_rect_filled(
         imgui.ImVec2(first_kept, y_min), imgui.ImVec2(last_kept, y_max), imgui.get_color_u32(KEPT_COLOR)
     )
-    state.playback.ui_objects["trim_handle_x"] = (first_kept, last_kept)  # GUI tests grab the handles here
+    state.playback_view.panel_objects["trim_handle_x"] = (
+        first_kept,
+        last_kept,
+    )  # GUI tests grab the handles here
     handle_w = hello_imgui.em_size(0.6)
     for handle, frame in (("start", start), ("end", end - 1)):
         x = x_of(frame)
@@ -64,7 +67,7 @@ def trim_overlay(state: AppState, *, x_min: float, x_max: float, y_min: float, y
         )
         if hovered:
             imgui.set_mouse_cursor(imgui.MouseCursor_.resize_ew)
-            state.playback.ui_objects["timeline_handle_hot"] = True  # the timeline must not seek too
+            state.playback_view.timeline_handle_hot = True  # the timeline must not seek too
         if imgui.is_item_active():
             mouse_frame = round((imgui.get_io().mouse_pos.x - x_min) / (x_max - x_min) * last)
             drag_handle(state, root, episode, handle, mouse_frame)

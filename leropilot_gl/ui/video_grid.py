@@ -11,6 +11,7 @@ import math
 
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
+from leropilot_gl.render.playback_view import DepthHover
 from leropilot_gl.state import AppState
 
 TILE_BACKGROUND = imgui.ImVec4(0.08, 0.08, 0.09, 1.0)
@@ -51,9 +52,9 @@ def gui_video_grid(state: AppState) -> None:
 
 
 def _gui_tile(state: AppState, key: str, size: imgui.ImVec2) -> None:
-    playback = state.playback
+    playback, view = state.playback, state.playback_view
     status = playback.tiles.get(key)
-    texture = playback.textures.get(key)
+    texture = view.textures.get(key)
     origin = imgui.get_cursor_screen_pos()
     draw = imgui.get_window_draw_list()
     draw.add_rect_filled(origin, origin + size, imgui.get_color_u32(TILE_BACKGROUND))
@@ -75,7 +76,7 @@ def _gui_tile(state: AppState, key: str, size: imgui.ImVec2) -> None:
         image_rect = (top_left, imgui.ImVec2(top_left.x + image_w, top_left.y + image_h))
     if texture is not None and texture.texture_id is not None and image_rect is not None:
         draw.add_image(imgui.ImTextureRef(texture.texture_id), image_rect[0], image_rect[1])
-        playback.ui_objects[f"tile_rect/{key}"] = (
+        view.tile_rects[key] = (
             image_rect[0].x,
             image_rect[0].y,
             image_rect[1].x,
@@ -119,7 +120,7 @@ def _gui_tile(state: AppState, key: str, size: imgui.ImVec2) -> None:
             value = media.depth_at(key, status.shown_frame, x, y)
             if value is not None:
                 text += f"\ndepth {_depth_text(value, depth.unit)} at ({x}, {y})"
-                playback.ui_objects[f"depth_hover/{key}"] = (x, y, value)
+                view.depth_hover[key] = DepthHover(x, y, value)
         imgui.set_item_tooltip(text)
 
 

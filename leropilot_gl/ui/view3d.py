@@ -247,7 +247,7 @@ def _gui_canvas(state: AppState) -> None:
         | imgui.ButtonFlags_.mouse_button_middle
     )
     imgui.invisible_button(CANVAS_ID, imgui.ImVec2(width, height), buttons)
-    state.playback.ui_objects["view3d_canvas_rect"] = (
+    state.playback_view.panel_objects["view3d_canvas_rect"] = (
         origin.x,
         origin.y,
         origin.x + width,

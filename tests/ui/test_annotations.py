@@ -37,7 +37,7 @@ def test_drag_a_span_edge_retext_and_undo(app_state, sample_av1: Path, tmp_path:
         app_state.select_episode(app_state.datasets[0].root, 1)
         ctx.yield_(10)
         seen["before"] = _spans(app_state)
-        view = app_state.playback.ui_objects["timeline_view"]
+        view = app_state.playback_view.timeline_view
 
         def at(frame: float, band: int = 0) -> imgui.ImVec2:
             t = frame / FPS
@@ -51,7 +51,7 @@ def test_drag_a_span_edge_retext_and_undo(app_state, sample_av1: Path, tmp_path:
         ctx.mouse_move_to_pos(at(7))
         ctx.mouse_move_to_pos(at(5))
         ctx.yield_(3)
-        drag = app_state.playback.ui_objects.get("annotation_drag")
+        drag = app_state.playback_view.panel_objects.get("annotation_drag")
         seen["live"] = None if drag is None else (drag.start, drag.end)
         seen["frame_while_dragging"] = app_state.time.frame_index
         seen["committed_while_dragging"] = ed.session.journal(root).dirty

@@ -81,7 +81,7 @@ def test_damaged_datasets_bad_urdfs_and_an_unreachable_repository(
         ctx.yield_(2)
         seen["front_problem"] = app_state.playback.tiles[FRONT].problem
         shot = screenshot(ctx, "bad_input_truncated_mp4")
-        x0, y0, x1, y1 = (round(v) for v in app_state.playback.ui_objects[f"tile_rect/{WRIST}"])
+        x0, y0, x1, y1 = (round(v) for v in app_state.playback_view.tile_rects[WRIST])
         seen["wrist_code"] = read_frame_code(np.asarray(Image.open(shot).convert("RGB"))[y0:y1, x0:x1])
 
         # URDFs dropped on the window: missing, not XML, another robot's. Each says what is wrong.

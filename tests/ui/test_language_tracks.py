@@ -25,7 +25,7 @@ def test_language_tracks_show_on_the_timeline_with_text_on_hover(app_state, samp
         layers = episode_layers(app_state)
         assert layers is not None
         seen["tracks"] = [t.name for t in layers.tracks]
-        view = app_state.playback.ui_objects["timeline_view"]
+        view = app_state.playback_view.timeline_view
         # the first track (subtask) is the top band; hover its first span at 0.2 s
         x = view.plot_pos[0] + (0.2 - view.x_min_s) / (view.x_max_s - view.x_min_s) * view.plot_size[0]
         y = view.plot_pos[1] + imgui.get_font_size() * 0.9

@@ -16,7 +16,7 @@ def _codes_on_screen(state, shot) -> dict[str, tuple[int, int] | None]:
     pixels = np.asarray(Image.open(shot).convert("RGB"))
     codes = {}
     for key in state.playback.media.video_keys:
-        x0, y0, x1, y1 = (round(v) for v in state.playback.ui_objects[f"tile_rect/{key}"])
+        x0, y0, x1, y1 = (round(v) for v in state.playback_view.tile_rects[key])
         codes[key] = read_frame_code(pixels[y0:y1, x0:x1])
     return codes
 
@@ -70,7 +70,7 @@ def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample
         seen["played_to"] = app_state.time.frame_index
         check_screen(ctx, "after_play")
 
-        view = app_state.playback.ui_objects["timeline_view"]
+        view = app_state.playback_view.timeline_view
         target_s = 0.5
         x = view.plot_pos[0] + (target_s - view.x_min_s) / (view.x_max_s - view.x_min_s) * view.plot_size[0]
         y = view.plot_pos[1] + view.plot_size[1] * 0.6
@@ -101,12 +101,12 @@ def test_play_seek_step_and_episode_keys_show_the_right_frames(app_state, sample
         check_screen(ctx, "next_episode")
 
         # Double-click a tile: that camera alone, still on the playhead's frame; again: the grid.
-        x0, y0, x1, y1 = app_state.playback.ui_objects["tile_rect/observation.images.top"]
+        x0, y0, x1, y1 = app_state.playback_view.tile_rects["observation.images.top"]
         ctx.mouse_move_to_pos(imgui.ImVec2((x0 + x1) / 2, (y0 + y1) / 2))
         double_click_until(ctx, lambda: app_state.playback.maximized_camera is not None)
         seen["maximized"] = app_state.playback.maximized_camera
         shot = screenshot(ctx, "playback_maximized")
-        x0, y0, x1, y1 = (round(v) for v in app_state.playback.ui_objects["tile_rect/observation.images.top"])
+        x0, y0, x1, y1 = (round(v) for v in app_state.playback_view.tile_rects["observation.images.top"])
         seen["maximized_code"] = read_frame_code(np.asarray(Image.open(shot).convert("RGB"))[y0:y1, x0:x1])
         seen["maximized_width"] = x1 - x0
         double_click_until(ctx, lambda: app_state.playback.maximized_camera is None)
@@ -158,13 +158,13 @@ def test_depth_camera_shows_a_colormap_and_the_depth_under_the_cursor(app_state,
         app_state.select_episode(app_state.datasets[0].root, 1)
         app_state.time.seek(12 / app_state.time.fps)
         assert yield_until(ctx, lambda: _settled(app_state) and app_state.time.frame_index == 12)
-        x0, y0, x1, y1 = app_state.playback.ui_objects[f"tile_rect/{DEPTH_KEY}"]
+        x0, y0, x1, y1 = app_state.playback_view.tile_rects[DEPTH_KEY]
         px, py = 70, 20  # a pixel of the depth image
         pos = imgui.ImVec2(x0 + (px + 0.5) * (x1 - x0) / WIDTH, y0 + (py + 0.5) * (y1 - y0) / HEIGHT)
         ctx.mouse_move_to_pos(pos)
-        key = f"depth_hover/{DEPTH_KEY}"
-        assert yield_until(ctx, lambda: key in app_state.playback.ui_objects, max_frames=30, min_wait_s=5)
-        seen["hover"] = app_state.playback.ui_objects[key]
+        hover = app_state.playback_view.depth_hover
+        assert yield_until(ctx, lambda: DEPTH_KEY in hover, max_frames=30, min_wait_s=5)
+        seen["hover"] = hover[DEPTH_KEY]
         seen["shot"] = screenshot(ctx, "playback_depth_hover")
         seen["rect"] = (x0, y0, x1, y1)
 

@@ -14,17 +14,15 @@ from tests.ui.conftest import run_app_test, screenshot, yield_until
 
 def test_plots_seek_tell_values_filter_and_normalize(app_state) -> None:
     app_state.open_dataset_async(SAMPLE_DATASET)
-    objects = app_state.playback.ui_objects
+    rects = app_state.playback_view.plot_rects
     seen: dict = {}
 
     def at(t_s: float, key: str = "action", y_fraction: float = 0.5) -> imgui.ImVec2:
-        x0, y0, w, h, x_min, x_max, *_ = objects[f"plot_rect/{key}"]
+        x0, y0, w, h, x_min, x_max, *_ = rects[key]
         return imgui.ImVec2(x0 + (t_s - x_min) / (x_max - x_min) * w, y0 + h * y_fraction)
 
     def test(ctx) -> None:
-        assert yield_until(
-            ctx, lambda: bool(app_state.playback.plot_series) and "plot_rect/action" in objects
-        )
+        assert yield_until(ctx, lambda: bool(app_state.playback.plot_series) and "action" in rects)
         ctx.yield_(3)
         view = plot_view(app_state)
         fps = app_state.time.fps
@@ -67,11 +65,11 @@ def test_plots_seek_tell_values_filter_and_normalize(app_state) -> None:
         ctx.yield_(2)
 
         # Normalized: each dimension on its own 0..1 range.
-        raw_y = objects["plot_rect/action"][6:8]
+        raw_y = rects["action"][6:8]
         ctx.item_click("**/Normalized")
         ctx.yield_(4)
         seen["normalized"] = view.normalized
-        seen["raw_y"], seen["normalized_y"] = raw_y, objects["plot_rect/action"][6:8]
+        seen["raw_y"], seen["normalized_y"] = raw_y, rects["action"][6:8]
         seen["shot_normalized"] = screenshot(ctx, "window_plots_normalized")
         seen["fps"] = fps
 

@@ -16,7 +16,7 @@ PLAY_S = 5.0
 
 def test_playback_at_1x_keeps_real_time_and_shuttles(app_state) -> None:
     app_state.open_dataset_async(SAMPLE_DATASET)
-    objects = app_state.playback.ui_objects
+    objects = app_state.playback_view.panel_objects
     seen: dict = {}
 
     def shown_frame() -> int | None:

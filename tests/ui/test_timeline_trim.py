@@ -21,23 +21,26 @@ def test_trim_handles_on_a_short_episode(app_state, sample_uneven: Path, tmp_pat
     app_state.edits = EditorState(session=EditSession(tmp_path / "journals", background_writes=True))
     app_state.open_dataset_async(root)
     ed = app_state.edits
-    objects = app_state.playback.ui_objects
+    objects = app_state.playback_view.panel_objects
+    playback_view = app_state.playback_view
     seen: dict = {}
 
     def working(source_episode: int):
         return next(e for e in ed.session.episodes(root) if e.slice.source_episode == source_episode)
 
     def x_of_frame(frame: float) -> float:
-        view = objects["timeline_view"]
+        view = playback_view.timeline_view
         t = frame / app_state.time.fps
         return view.plot_pos[0] + (t - view.x_min_s) / (view.x_max_s - view.x_min_s) * view.plot_size[0]
 
     def test(ctx) -> None:
         assert yield_until(ctx, lambda: bool(app_state.datasets) and ed.attached(root)), "never attached"
         app_state.select_episode(app_state.datasets[0].root, 2)  # 12 frames; chosen without the tree
-        assert yield_until(ctx, lambda: "trim_handle_x" in objects and "timeline_view" in objects)
+        assert yield_until(
+            ctx, lambda: "trim_handle_x" in objects and playback_view.timeline_view is not None
+        )
         ctx.yield_(3)
-        view = objects["timeline_view"]
+        view = playback_view.timeline_view
         seen["handles"] = objects["trim_handle_x"]
         seen["expected"] = (x_of_frame(0), x_of_frame(11))
         seen["plot_x"] = (view.plot_pos[0], view.plot_pos[0] + view.plot_size[0])

@@ -25,7 +25,7 @@ def _codes_on_screen(state, shot: Path) -> list:
     pixels = np.asarray(Image.open(shot).convert("RGB"))
     out = []
     for key in state.playback.media.video_keys:
-        x0, y0, x1, y1 = (round(v) for v in state.playback.ui_objects[f"tile_rect/{key}"])
+        x0, y0, x1, y1 = (round(v) for v in state.playback_view.tile_rects[key])
         out.append(read_frame_code(pixels[y0:y1, x0:x1]))
     return out
 

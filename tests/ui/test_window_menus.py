@@ -33,7 +33,7 @@ def test_menus_shortcuts_browser_and_notices(
     (lerobot_home / "someone").mkdir(parents=True)
     monkeypatch.setenv("HF_LEROBOT_HOME", str(lerobot_home))
     app_state.open_dataset_async(SAMPLE_DATASET)
-    objects = app_state.playback.ui_objects
+    objects = app_state.playback_view.panel_objects
     seen: dict = {}
 
     def test(ctx) -> None:

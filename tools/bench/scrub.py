@@ -6,7 +6,25 @@ in every camera's GL texture, against bare torchcodec decoders (the floor) and L
 The dataset (12 episodes x 150 frames, camera-like frames with a readable frame code, written by
 LeRobot's own encoder) is generated once under ~/.cache/leropilot-gl/bench/ and reused from there
 (a few minutes the first time, nothing after). Runs headless: GLFW Null platform + EGL.
-The last line is `summary: seek_p50_ms=... ratio=...`.
+
+A cold seek is timed from the request to glFinish after the last camera's upload; each camera's
+frame is uploaded as soon as it lands, as the app's tick does. The floor is meant to be the best a
+single thread can do, measured the same way as ours:
+- the same positions, in blocks of 25 interleaved with ours, so machine load hits both alike;
+- the same seek semantics: torchcodec `seek_mode="exact"` and `get_frame_at(index)` return exactly
+  the asked frame, as our decoders do (both seek to the keyframe before it and decode forward);
+- warm decoders like ours: one VideoDecoder per file (one FFmpeg thread, torchcodec's default, as
+  ours), opened once and used on three positions before timing starts (ours are warmed the same
+  way);
+- the floor converts to RGB24 in memory and stops there (no RGBA, no cache, no GL upload); ours
+  pays for all of that inside the measured time.
+"bare PyAV" is our CPU decoder alone (RGBA out), cameras one after another on the calling thread;
+"decode workers' time" sums the seconds the workers spent decoding and converting for one seek,
+and its CPU time; against the seek time it says how well the cameras decode side by side (on two
+free cores a seek can take no less than half the CPU time summed). The floor's CPU time is the
+same work done serially; when the machine is shared, CPU time over wall time shows how much of a
+core each thread got.
+The last line is `summary: seek_p50_ms=... ratio=... seek_over_floor=...`.
 """
 
 from __future__ import annotations
@@ -77,16 +95,19 @@ class TextureSink:
 
         self.textures = {k: VideoTexture() for k in keys}
 
-    def fill(self, media, frame: int) -> bool:
-        """Upload every camera's cached frame; False while one is missing."""
-        done = True
+    def fill(self, media, frame: int) -> list[str]:
+        """Upload every camera's cached frame (a texture already holding it costs nothing);
+        returns the cameras still missing theirs."""
+        missing = []
         for key, texture in self.textures.items():
             tile = media.frame(key, frame)
             if tile.image is None:
-                done = False
+                if tile.problem is not None:
+                    raise RuntimeError(f"frame {frame} of {key} failed: {tile.problem}")
+                missing.append(key)
                 continue
             texture.upload(tile.image, (media.sources[key].path, frame))
-        return done
+        return missing
 
     def forget(self) -> None:
         for texture in self.textures.values():
@@ -98,18 +119,17 @@ class TextureSink:
 
 
 def seek_and_show(media, sink: TextureSink, frame: int) -> None:
-    """What a seek costs in the app: ask, wait for the workers, upload, and wait for GL."""
+    """What a seek costs in the app: ask, upload each camera's frame as soon as it lands (the
+    app's tick does the same each frame), and wait for GL to finish."""
     from OpenGL import GL
 
     media.update(frame, speed_if_playing=None)
-    if not sink.fill(media, frame):
-        keys = [(s.path, media.file_frame_index(k, frame)) for k, s in media.sources.items()]
-        if not media.pool.wait(keys, WAIT_S):
+    missing = sink.fill(media, frame)
+    while missing:
+        keys = [(media.sources[k].path, media.file_frame_index(k, frame)) for k in missing]
+        if not media.pool.wait_any(keys, WAIT_S):
             raise RuntimeError(f"frame {frame} never decoded")
-        if not sink.fill(media, frame):
-            raise RuntimeError(
-                f"frame {frame} failed: {[media.frame(k, frame).problem for k in media.sources]}"
-            )
+        missing = sink.fill(media, frame)
     GL.glFinish()
 
 
@@ -118,7 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--positions", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backend", choices=("auto", "torchcodec", "pyav"), default="auto")
-    parser.add_argument("--workers", type=int, default=None, help="decode workers (default: one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="decode workers, fixed (default: one per core, at least one per camera)",
+    )
     parser.add_argument("--root", type=Path, default=BENCH_ROOT)
     args = parser.parse_args(argv)
 
@@ -166,24 +191,44 @@ def main(argv: list[str] | None = None) -> int:
                 decoder = bare[video.path] = VideoDecoder(str(video.path))
             decoder.get_frame_at(round((video.from_s + frame / index.fps) * decoder.metadata.average_fps))
 
+    from leropilot_gl.media import PyAVDecoder
+
+    bare_pyav = {}
+
+    def pyav_serial_decode(episode: int, frame: int) -> None:
+        """Our CPU decoder alone (PyAV, RGBA out), cameras one after another on this thread."""
+        ep = index.episode(episode)
+        for key in keys:
+            video = ep.videos[key]
+            decoder = bare_pyav.get(video.path)
+            if decoder is None:
+                decoder = bare_pyav[video.path] = PyAVDecoder(video.path, rgba=True)
+            decoder.get_frame(round((video.from_s + frame / index.fps) * decoder.info.fps))
+
     for episode, frame in positions[-3:]:  # warm-up of every path, not counted
         floor_decode(episode, frame // 3)
+        pyav_serial_decode(episode, frame // 3)
         lerobot[first_row[episode] + frame // 3]
 
     # Blocks of positions through each path in turn, so load from other processes on this shared
     # machine hits all of them alike (one position at a time through every path would measure
     # torch's OpenMP threads spinning after LeRobot's calls instead). Each cold seek is followed
     # by a seek back to the previous position (now cached), like a user scrubbing back and forth.
-    cold, cached, floor, lerobot_s = [], [], [], []
+    cold, cached, floor, pyav_serial, lerobot_s, worker_s = [], [], [], [], [], []
+    worker_cpu_s, floor_cpu_s = [], []
     codes_ok = codes_checked = cold_misses = 0
     previous = None
     for block in range(0, len(positions), BLOCK):
         for number, (episode, frame) in enumerate(positions[block : block + BLOCK], start=block):
             m = media[episode]
             cold_misses += any(m.frame(k, frame).image is None for k in keys)
+            before = pool.stats()
             start = time.perf_counter()
             seek_and_show(m, sink, frame)
             cold.append(time.perf_counter() - start)
+            after = pool.stats()
+            worker_s.append(after.decode_s - before.decode_s)
+            worker_cpu_s.append(after.decode_cpu_s - before.decode_cpu_s)
             if number % 10 == 0:  # the textures really hold the asked frame (outside the timing)
                 codes_checked += len(keys)
                 codes_ok += sum(
@@ -199,9 +244,14 @@ def main(argv: list[str] | None = None) -> int:
                     seek_and_show(m, sink, frame)  # back where we were (cached too), not counted
             previous = (episode, frame)
         for episode, frame in positions[block : block + BLOCK]:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.thread_time()
             floor_decode(episode, frame)
             floor.append(time.perf_counter() - start)
+            floor_cpu_s.append(time.thread_time() - cpu_start)
+        for episode, frame in positions[block : block + BLOCK]:
+            start = time.perf_counter()
+            pyav_serial_decode(episode, frame)
+            pyav_serial.append(time.perf_counter() - start)
         for episode, frame in positions[block : block + BLOCK]:
             start = time.perf_counter()
             item = lerobot[first_row[episode] + frame]
@@ -221,12 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         for frame in range(play_frames):
             play_episode.update(frame, speed_if_playing=4.0)
-            if not sink.fill(play_episode, frame):
+            if sink.fill(play_episode, frame):
                 wanted = [
                     (s.path, play_episode.file_frame_index(k, frame)) for k, s in play_episode.sources.items()
                 ]
                 pool.wait(wanted, WAIT_S)
-                if not sink.fill(play_episode, frame):
+                if sink.fill(play_episode, frame):
                     raise RuntimeError(f"playback frame {frame} failed")
         GL.glFinish()
         play_rates.append(play_frames / (time.perf_counter() - start))
@@ -242,6 +292,10 @@ def main(argv: list[str] | None = None) -> int:
 
     seek_p50, seek_p95 = ms(statistics.median(cold)), ms(pct(cold, 0.95))
     floor_p50 = ms(statistics.median(floor))
+    pyav_p50 = ms(statistics.median(pyav_serial))
+    worker_p50 = ms(statistics.median(worker_s))
+    worker_cpu_p50 = ms(statistics.median(worker_cpu_s))
+    floor_cpu_p50 = ms(statistics.median(floor_cpu_s))
     cached_p50 = ms(statistics.median(cached)) if cached else float("nan")
     lerobot_p50, lerobot_p95 = ms(statistics.median(lerobot_s)), ms(pct(lerobot_s, 0.95))
     camera = index.cameras[keys[0]]
@@ -255,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("cold seek until all 3 textures hold the frame", seek_p50, seek_p95, f"{len(cold)} seeks"),
         ("floor: bare torchcodec decoders kept open (3 frames)", floor_p50, ms(pct(floor, 0.95)), ""),
+        ("bare PyAV decoders kept open, RGBA (3 frames, serial)", pyav_p50, ms(pct(pyav_serial, 0.95)), ""),
+        ("decode workers' time per cold seek (3 cameras, summed)", worker_p50, ms(pct(worker_s, 0.95)), ""),
+        ("  of which CPU time", worker_cpu_p50, ms(pct(worker_cpu_s, 0.95)), ""),
+        ("floor's CPU time (3 frames)", floor_cpu_p50, ms(pct(floor_cpu_s, 0.95)), ""),
         (
             "cached seek (back to the previous position)",
             cached_p50,
@@ -278,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"summary: seek_p50_ms={seek_p50:.2f} seek_p95_ms={seek_p95:.2f} floor_p50_ms={floor_p50:.2f} "
         f"cached_p50_ms={cached_p50:.3f} play_fps={play_fps:.1f} lerobot_p50_ms={lerobot_p50:.2f} "
-        f"ratio={lerobot_p50 / seek_p50:.2f}"
+        f"ratio={lerobot_p50 / seek_p50:.2f} seek_over_floor={seek_p50 / floor_p50:.2f}"
     )
     return 0 if codes_ok == codes_checked else 1
 
