@@ -13,6 +13,8 @@ from leropilot_gl.dataset.journal.store import (
     JournalUnreadable,
     LogState,
     journal_path,
+    load_sigs,
+    peek_field,
     read_journal,
     remove_journal,
     set_aside,
@@ -71,7 +73,7 @@ def _reapply(
     """The dataset changed on disk under its journal: say what changed, re-apply the edits
     whose episodes are unchanged, and set the others aside (listed, kept in a file). Returns the
     notice and whether the re-applied edits must be written."""
-    old = data.get("sigs")
+    old = load_sigs(path, data)
     kept_file = set_aside(path, data)  # the whole journal stays recoverable, whatever follows
     if data.get("schema") != schema_key(j.info):
         return (
@@ -83,7 +85,7 @@ def _reapply(
             f"{j.root.name} changed on disk since its {len(ops)} pending edit(s) were made; "
             f"they were not applied (kept in {kept_file.name})"
         ), False
-    new = j.sigs
+    new = j.signatures()
     added = sorted(set(new) - set(old), key=lambda u: int(u[1:]))
     removed = sorted(set(old) - set(new), key=lambda u: int(u[1:]))
     rewritten = sorted((u for u in set(old) & set(new) if old[u] != new[u]), key=lambda u: int(u[1:]))
@@ -129,8 +131,8 @@ def pending_new_datasets(journal_dir: Path, root: Path) -> list[tuple[Journal, L
     if not journal_dir.is_dir():
         return out
     for path in sorted(journal_dir.glob("*.json")):
-        if ".stale-" in path.name or path.name.startswith("txn-"):
-            continue
+        if ".stale-" in path.name or path.name.startswith("txn-") or peek_field(path, "on_disk") is not False:
+            continue  # set aside, a save transaction, or the journal of a dataset on disk: not parsed
         try:
             stored = read_journal(path)
         except (OSError, JournalUnreadable):

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from leropilot_gl.dataset.journal.fingerprint import (
-    episode_signatures,
     meta_fingerprint,
     open_for_edit,
     read_fingerprint,
@@ -94,7 +93,7 @@ class EditSession(EditOperations):
             base_episodes_for(index, root),
             True,
             fingerprint if fingerprint is not None else meta_fingerprint(root),
-            sigs=episode_signatures(index),
+            sig_source=index,
         )
         restored = restore_journal(journal, self.journal_dir)
         if restored.rewrite:
@@ -281,7 +280,7 @@ class EditSession(EditOperations):
             base_episodes_for(index, root),
             True,
             fingerprint if fingerprint else meta_fingerprint(root),
-            sigs=episode_signatures(index),
+            sig_source=index,
         )
 
     def grow(self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> str | None:
@@ -377,12 +376,16 @@ class EditSession(EditOperations):
         raise KeyError(seq)
 
     def _names(self, j: Journal, uids: Iterable[str]) -> str:
+        working = j.working()
+        uids = list(uids)
+        find = j.locate if len(uids) <= 4 else j.position_of
+        where = {uid: find(uid) for uid in uids}
         names = []
         for uid in uids:
-            i = j.position_of(uid)
+            i = where[uid]
             if i is None:
                 raise EditError(f"no episode with id {uid!r} in the working list")
-            names.append(episode_label(j.working()[i], i))
+            names.append(episode_label(working[i], i))
         return ", ".join(names) if len(names) <= 4 else f"{len(names)} episodes"
 
     def _persist(self, j: Journal, saving: str | None = None, *, now: bool = False) -> None:
@@ -394,7 +397,7 @@ class EditSession(EditOperations):
         # A copy of the op list (op dicts are never changed once made); the per-episode signatures
         # of a 100,000-episode dataset and the info are shared, never changed in place. The writer
         # appends what changed to the log: an edit costs one line, whatever the dataset's size.
-        data = dict(j.to_json(), ops=list(j.ops))
+        data = dict(j.to_json(sigs=False), ops=list(j.ops), sigs=j.signatures)
         if data.get("info") is not None:  # a new dataset's info: small, copied so no edit leaks in
             data["info"] = json.loads(json.dumps(data["info"]))
         if saving is not None:

@@ -6,6 +6,8 @@ the base's epoch, then one JSON line per change ({"cut": n, "ops": [...], "curso
 fsynced. An edit costs one short line, not a rewrite of a file that holds a signature per episode.
 A log whose header does not name the base's epoch belongs to an older base and is ignored, so
 replacing or removing the base (a save, `hub.clear_pending_edits`) needs no care for the log.
+The per-episode signatures (only read when the dataset changed on disk under its edits) go to a
+sidecar `<key>.sigs` written once per dataset fingerprint, so a new base stays small.
 Format 1 files (one JSON file rewritten per edit, no epoch) read as a base without a log.
 """
 
@@ -16,6 +18,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -47,6 +50,10 @@ def log_path(path: Path) -> Path:
     return Path(path).with_suffix(".log")
 
 
+def sigs_path(path: Path) -> Path:
+    return Path(path).with_suffix(".sigs")
+
+
 def write_saving_marker(journal_dir: Path | None, snapshot: dict[str, Any], new_fingerprint: str) -> None:
     """Record, before a swap, what the dataset will look like once the save has landed (from the
     plan's frozen copy of the journal: the save job never reads the live session). The marker is a
@@ -61,6 +68,34 @@ def write_saving_marker(journal_dir: Path | None, snapshot: dict[str, Any], new_
 def remove_journal(path: Path) -> None:
     Path(path).unlink(missing_ok=True)
     log_path(path).unlink(missing_ok=True)
+    sigs_path(path).unlink(missing_ok=True)
+
+
+def load_sigs(path: Path, data: dict[str, Any]) -> dict[str, list[Any]] | None:
+    """The signatures of the episodes the journal's edits were made on: inline (format 1, a
+    saving marker) or from the sidecar written for the same fingerprint; None when unknown."""
+    if isinstance(data.get("sigs"), dict):
+        return data["sigs"]
+    try:
+        side = json.loads(sigs_path(path).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(side, dict) or side.get("fingerprint") != data.get("fingerprint"):
+        return None
+    return side.get("sigs") if isinstance(side.get("sigs"), dict) else None
+
+
+def peek_field(path: Path, key: str) -> Any:
+    """A scalar field written near the start of a JSON file, read without parsing the whole
+    file (a base or a sidecar written by this module puts them first); None when not found."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8192).decode("utf-8", "replace")
+    except OSError:
+        return None
+    value = r'("(?:[^"\\]|\\.)*"|true|false|null|-?\d+)'  # a JSON string, boolean, null or integer
+    match = re.search(f'"{re.escape(key)}":\\s*' + value, head)
+    return json.loads(match.group(1)) if match else None
 
 
 # ---------------------------------------------------------------------- reading
@@ -180,11 +215,13 @@ def set_aside(path: Path, data: dict[str, Any] | None = None) -> Path:
     kept = path.with_suffix(f".stale-{os.getpid()}.json")
     with contextlib.suppress(OSError):
         if data is not None:
-            atomic_write_text(kept, json.dumps(data))
+            sigs = load_sigs(path, data)
+            atomic_write_text(kept, json.dumps(dict(data, sigs=sigs) if sigs is not None else data))
             remove_journal(path)
         else:
             os.replace(path, kept)
             _set_aside_log(path)
+            sigs_path(path).unlink(missing_ok=True)
     return kept
 
 
@@ -318,10 +355,17 @@ class JournalWriter:
 
     def _write_base(self, path: Path, data: dict[str, Any]) -> LogState:
         epoch = uuid.uuid4().hex[:16]
-        # indented while small enough to read; compact (the fast C encoder) for big datasets
-        big = len(data.get("sigs") or ()) > 2000
         payload = dict(data, epoch=epoch)
         payload.pop("sources", None)
+        sigs = payload.pop("sigs", None)
+        if callable(sigs):  # the journal's signatures() when it was submitted: read them only now
+            if peek_field(sigs_path(path), "fingerprint") != data.get("fingerprint"):
+                side = {"fingerprint": data.get("fingerprint"), "sigs": sigs()}
+                atomic_write_text(sigs_path(path), json.dumps(side))
+        elif sigs is not None:
+            payload["sigs"] = sigs
+        # indented while small enough to read; compact (the fast C encoder) for big datasets
+        big = len(payload.get("sigs") or ()) > 2000 or len(payload["ops"]) > 2000
         text = json.dumps(payload) if big else json.dumps(payload, indent=1)
         atomic_write_text(path, text)  # the old log names the old epoch from here on: ignored
         header = json.dumps({"epoch": epoch}) + "\n"

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leropilot_gl.dataset.journal.fingerprint import episode_signatures
 from leropilot_gl.dataset.journal.ops import WorkingEpisode, apply_op, schema_key
+from leropilot_gl.dataset.model import DatasetIndex
 
 CACHED_LISTS = 8  # working lists kept per journal: 100,000 episodes cost 0.8 MB of pointers each
 JOURNAL_FORMAT = 2  # 1: one JSON file rewritten per edit; 2: a base snapshot plus an append-only log
@@ -28,11 +30,16 @@ class Journal:
     # uid -> what identifies each episode on disk (its rows in its data file): when the dataset
     # changed on disk, the edits of the episodes that did not change are re-applied.
     sigs: dict[str, list[Any]] = field(default_factory=dict)
+    # the index the signatures are read from when first needed (a base write, a re-apply): not
+    # on the thread that attaches or marks a save, and not at all when the journal stays empty
+    sig_source: DatasetIndex | None = field(default=None, repr=False)
     # cursor -> the working list at that cursor, for the few most recent cursors (undo and redo
     # walk between them without replaying every op from the base)
     _lists: dict[int, list[WorkingEpisode]] = field(default_factory=dict, repr=False)
-    # uid -> position and (source root, source episode) -> first kept position, of one working list
-    _lookup: tuple[list[WorkingEpisode], dict[str, int], dict[tuple[str, int], int]] | None = field(
+    # uid -> position, and (source root, source episode) -> first kept position, of one working
+    # list: each made on first use per version (an edit needs neither)
+    _uid_lookup: tuple[list[WorkingEpisode], dict[str, int]] | None = field(default=None, repr=False)
+    _source_lookup: tuple[list[WorkingEpisode], dict[tuple[str, int], int]] | None = field(
         default=None, repr=False
     )
     _kept: tuple[list[WorkingEpisode], list[WorkingEpisode]] | None = field(default=None, repr=False)
@@ -85,24 +92,34 @@ class Journal:
         working = self.working()
         return (id(working), self.cursor, len(self.ops))
 
-    def _lookups(self) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+    def _by_uid(self) -> dict[str, int]:
         working = self.working()
-        if self._lookup is None or self._lookup[0] is not working:
-            by_uid = {e.uid: i for i, e in enumerate(working)}
+        if self._uid_lookup is None or self._uid_lookup[0] is not working:
+            self._uid_lookup = (working, {e.uid: i for i, e in enumerate(working)})
+        return self._uid_lookup[1]
+
+    def position_of(self, uid: str) -> int | None:
+        """Where uid is in the working list; O(1) after the first call per version."""
+        return self._by_uid().get(uid)
+
+    def locate(self, uid: str) -> int | None:
+        """position_of for one lookup: a scan unless the lookup of this version is made already
+        (an edit of a 100,000-episode list should not pay for a dict the UI may never ask for)."""
+        working = self.working()
+        if self._uid_lookup is not None and self._uid_lookup[0] is working:
+            return self._uid_lookup[1].get(uid)
+        return next((i for i, e in enumerate(working) if e.uid == uid), None)
+
+    def first_playing(self, source_root: str, source_episode: int) -> int | None:
+        """The first kept working episode cut from that source episode, O(1) per version."""
+        working = self.working()
+        if self._source_lookup is None or self._source_lookup[0] is not working:
             by_source: dict[tuple[str, int], int] = {}
             for i, e in enumerate(working):
                 if not e.deleted:
                     by_source.setdefault((e.slice.source_root, e.slice.source_episode), i)
-            self._lookup = (working, by_uid, by_source)
-        return self._lookup[1], self._lookup[2]
-
-    def position_of(self, uid: str) -> int | None:
-        """Where uid is in the working list; O(1) after the first call per version."""
-        return self._lookups()[0].get(uid)
-
-    def first_playing(self, source_root: str, source_episode: int) -> int | None:
-        """The first kept working episode cut from that source episode, O(1) per version."""
-        return self._lookups()[1].get((str(source_root), int(source_episode)))
+            self._source_lookup = (working, by_source)
+        return self._source_lookup[1].get((str(source_root), int(source_episode)))
 
     def kept(self) -> list[WorkingEpisode]:
         return list(self.kept_view())
@@ -124,8 +141,15 @@ class Journal:
         own = str(self.root)
         return {e.slice.source_root for e in self.working() if e.slice.source_root != own}
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def signatures(self) -> dict[str, list[Any]]:
+        """sigs, read from sig_source on first use (safe on any thread: the result is the same)."""
+        if not self.sigs and self.sig_source is not None:
+            self.sigs = episode_signatures(self.sig_source)
+        return self.sigs
+
+    def to_json(self, *, sigs: bool = True) -> dict[str, Any]:
+        """The whole journal as JSON data; sigs=False leaves out the per-episode signatures."""
+        out = {
             "format": JOURNAL_FORMAT,
             "root": str(self.root),
             "on_disk": self.on_disk,
@@ -134,9 +158,11 @@ class Journal:
             "template_root": self.template_root,
             "ops": self.ops,
             "cursor": self.cursor,
-            "sigs": self.sigs,
             "schema": schema_key(self.info),
         }
+        if sigs:
+            out["sigs"] = self.signatures()
+        return out
 
 
 def _farthest(lists: dict[int, list[WorkingEpisode]], cursor: int) -> int:
