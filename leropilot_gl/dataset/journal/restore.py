@@ -37,7 +37,7 @@ def restore_journal(j: Journal, journal_dir: Path) -> Restored:
     if not path.is_file():
         return Restored()
     try:
-        stored = read_journal(path)
+        stored = read_journal(path, keep_damaged_log=True)
     except (OSError, JournalUnreadable) as exc:
         set_aside(path)
         return Restored(f"the pending edits of {j.root.name} could not be read ({exc}); they were set aside")

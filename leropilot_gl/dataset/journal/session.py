@@ -291,17 +291,18 @@ class EditSession(EditOperations):
         j = self.journals.get(root)
         if j is None:
             return None
-        before = (j.base, j.fingerprint, self.indexes.get(str(root)))
+        before = (j.base, j.fingerprint, j.sigs, j.sig_source)
         j.base = base_episodes_for(index, root)
         j.forget_lists()
         if fingerprint is None:
             fingerprint = read_fingerprint(index)  # taken before this index was read
         if fingerprint is not None:
-            j.fingerprint = fingerprint
+            # the signatures follow the fingerprint they are stored under
+            j.fingerprint, j.sigs, j.sig_source = fingerprint, {}, index
         try:
             j.working()
         except EditError as exc:
-            j.base, j.fingerprint = before[0], before[1]
+            j.base, j.fingerprint, j.sigs, j.sig_source = before
             j.forget_lists()
             return f"{root.name} grew on disk, but its pending edits no longer apply to it ({exc})"
         self.indexes[str(root)] = index

@@ -123,9 +123,10 @@ class StoredJournal:
     log: LogState | None  # None: the next write must be a whole new base (format 1, a damaged log)
 
 
-def read_journal(path: Path) -> StoredJournal:
+def read_journal(path: Path, *, keep_damaged_log: bool = False) -> StoredJournal:
     """The journal at path (base + log). Raises OSError when unreadable, JournalUnreadable when
-    the base is damaged; a damaged log loses only the lines from the damage on."""
+    the base is damaged; a damaged log loses only the lines from the damage on, and with
+    keep_damaged_log (the restore, not a listing) is moved aside to be kept."""
     raw = Path(path).read_bytes()
     base_id = _file_id(path)
     try:
@@ -162,7 +163,7 @@ def read_journal(path: Path) -> StoredJournal:
                 if last:
                     notice = f"the last pending edit of {name} was cut short (a crash while writing it) and is dropped"
                 else:
-                    kept = _set_aside_log(path)
+                    kept = _set_aside_log(path) if keep_damaged_log else log_path(path)
                     notice = (
                         f"the pending edits log of {name} is damaged after {len(ops)} edit(s) ({exc}); "
                         f"the rest is kept in {kept.name}"
