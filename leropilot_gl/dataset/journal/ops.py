@@ -219,10 +219,16 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
         if not 0 <= at <= len(out):
             raise EditError(f"position {at} is outside the list of {len(out)} episodes")
         new = [episode_from_json(d) for d in op["episodes"]]
-        taken = {e.uid for e in out}
+        # one pass over the list against the few new ids, not a set of every id in it
+        fresh: set[str] = set()
         for e in new:
-            if e.uid in taken:
+            if e.uid in fresh:
                 raise EditError(f"episode id {e.uid!r} is already in the list")
+            fresh.add(e.uid)
+        clash = next((e.uid for e in out if e.uid in fresh), None)
+        if clash is not None:
+            raise EditError(f"episode id {clash!r} is already in the list")
+        for e in new:
             if not 0 <= e.slice.start < e.slice.end <= e.source_length:
                 raise EditError(f"frames {e.slice.start}:{e.slice.end} are outside the source episode")
         out[at:at] = new
