@@ -106,7 +106,7 @@ class EditOperations:
 
     def duplicate(self, root: str | Path, uid: str) -> str:
         j = self.journal(root)
-        episodes = j.episodes()
+        episodes = j.working()  # read only: no copy of a 100,000-episode list
         i = find_position(episodes, uid)
         seq = self._seq + 1
         new_uid = f"{seq}.0"
@@ -129,7 +129,7 @@ class EditOperations:
     def carve(self, root: str | Path, uid: str, segments: Sequence[tuple[int, int]]) -> list[str]:
         """Several segments of one episode, each a new episode after it (source frames [start, end))."""
         j = self.journal(root)
-        episodes = j.episodes()
+        episodes = j.working()
         i = find_position(episodes, uid)
         e = episodes[i]
         if not segments:
@@ -173,7 +173,7 @@ class EditOperations:
         if src.root == dst.root:
             raise EditError("source and destination are the same dataset; use duplicate or move instead")
         self.check_compatible(src, dst)
-        episodes = src.episodes()
+        episodes = src.working()
         chosen = [episodes[find_position(episodes, uid)] for uid in uids]
         if not chosen:
             raise EditError("no episode chosen to copy")
@@ -246,7 +246,7 @@ class EditOperations:
         seq = self._seq + 1
         payload = []
         for src in sources:
-            for e in src.kept():
+            for e in src.kept_view():
                 badges = {COPIED} | ({TRIMMED} if e.trimmed else set())
                 payload.append(episode_to_json(e, f"{seq}.{len(payload)}", badges))
         if not payload:
@@ -262,7 +262,7 @@ class EditOperations:
     ) -> list[Path]:
         """New datasets <out_dir>/<name>, each with some of src's kept episodes (uids or fractions)."""
         src = self.journal(src_root)
-        kept = src.kept()
+        kept = src.kept_view()
         if not parts:
             raise EditError("no split given")
         if all(isinstance(v, float | int) and not isinstance(v, bool) for v in parts.values()):
