@@ -3,7 +3,6 @@ Download (which replaces the local copy) clears them."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,12 +20,7 @@ def pending_edit_count(root: Path, edits: EditSession | None = None) -> int:
     if edits is not None:  # the app's session is the authority (and reading it costs no disk access)
         j = edits.journals.get(resolved)
         return 0 if j is None else len(j.applied) + (0 if j.on_disk else 1)
-    path = journal.journal_path(journal.default_journal_dir(), resolved)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
-    return int(data.get("cursor") or 0) if isinstance(data, dict) else 0
+    return journal.stored_cursor(journal.default_journal_dir(), resolved)  # base and its log
 
 
 def clear_pending_edits(root: Path, edits: EditSession | None = None) -> None:
