@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.backup import Backup, is_owned, swap_in
+from leropilot_gl.dataset.fsio import link_or_copy
 from leropilot_gl.dataset.journal import (
     EditError,
     EditSession,
@@ -212,10 +213,7 @@ def _write_compacted(
         ):
             continue
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, out / rel)
-        except OSError:
-            shutil.copyfile(path, out / rel)
+        link_or_copy(path, out / rel)
     positions: dict[int, dict[str, object]] = {e.episode_index: {} for e in index.episodes}
     keys = index.video_keys
     for k, key in enumerate(keys):
