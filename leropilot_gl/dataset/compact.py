@@ -380,12 +380,9 @@ class _FileWriter:
         self, n: int, from_pts: int, to_pts: int, time_base: Fraction
     ) -> tuple[int, int, float, float]:
         """chunk_index, file_index, from_timestamp, to_timestamp of a segment written."""
-        return (
-            n // self.chunks_size,
-            n % self.chunks_size,
-            float(from_pts * time_base),
-            float(to_pts * time_base),
-        )
+        num, den = time_base.numerator, time_base.denominator
+        # int / int rounds correctly: the same float as float(pts * time_base), without Fractions
+        return n // self.chunks_size, n % self.chunks_size, from_pts * num / den, to_pts * num / den
 
     def _input(self, path: Path, src: _Packets, first: int) -> tuple[object, object, int]:
         """An open demuxer of path placed at or before packet `first` (decode order), and the
@@ -417,23 +414,26 @@ class _FileWriter:
         return held
 
     def _packets(self, path: Path, src: _Packets, first: int, last: int):  # noqa: ANN202
-        """Packets first..last (decode order) of path, each with its position."""
+        """Packets first..last (decode order) of path."""
         container, packets, i = self._input(path, src, first)
+        # Until this run ends where it should, the position is unknown (read from the next dts).
+        self.inputs[path] = (container, packets, -1)
         for packet in packets:
-            if packet.pts is None or packet.dts is None:
+            dts = packet.dts
+            if dts is None or packet.pts is None:
                 continue
             if i < 0:  # after a seek: find where we are by decode timestamp
-                i = int(np.searchsorted(src.dts_array(), packet.dts))
-                if i >= len(src.dts) or src.dts[i] != packet.dts or i > first:
+                i = int(np.searchsorted(src.dts_array(), dts))
+                if i >= len(src.dts) or src.dts[i] != dts or i > first:
                     self._drop_input(path)  # an inexact seek: read from the start instead
                     yield from self._packets(path, src, first, last)
                     return
             pos, i = i, i + 1
             if pos < first:
                 continue
-            self.inputs[path] = (container, packets, i)
-            yield pos, packet
+            yield packet
             if pos >= last:
+                self.inputs[path] = (container, packets, i)
                 return
         self._drop_input(path)  # at its end
 
@@ -461,7 +461,7 @@ class _FileWriter:
             self.stream.time_base = src.time_base
             self.template, self.cursor, self.bytes = template, 0, 0
         start_pts = src.pts[first]
-        for _pos, packet in self._packets(path, src, first, last):
+        for packet in self._packets(path, src, first, last):
             delay = packet.pts - packet.dts
             packet.pts = self.cursor + packet.pts - start_pts
             packet.dts = packet.pts - delay
@@ -530,18 +530,28 @@ def video_order_warnings(index: DatasetIndex) -> list[str]:
     if index.version != L.V30 or not index.fps:
         return []
     half_frame = 0.5 / float(index.fps)
+    table = index.table
+    order = np.argsort(table.episode_index, kind="stable")
     out = []
     for key in index.video_keys:
-        by_file: dict[Path, list[tuple[float, float]]] = {}
-        for ep in sorted(index.episodes, key=lambda e: e.episode_index):
-            video = ep.videos.get(key)
-            if video is not None:
-                by_file.setdefault(video.path, []).append((video.from_s, video.to_s))
-        for path, ranges in by_file.items():
-            if any(b[0] < a[1] - half_frame for a, b in zip(ranges, ranges[1:], strict=False)):
-                rel = path.relative_to(index.root) if path.is_relative_to(index.root) else path
-                out.append(
-                    f"{rel}: episodes out of order or overlapping; LeRobot's delete/split tools would "
-                    "return wrong frames: compact it (leropilot-gl edit DATASET --compact)"
-                )
+        vc = table.videos.get(key)
+        if vc is None:
+            continue
+        # Columns, not episode objects: called on the UI thread, once per opened index.
+        files = vc.file[order].astype(np.int64)
+        has = files >= 0
+        files, starts, ends = files[has], vc.from_s[order][has], vc.to_s[order][has]
+        by_file = np.argsort(files, kind="stable")  # episode order kept within each file
+        files, starts, ends = files[by_file], starts[by_file], ends[by_file]
+        same = files[1:] == files[:-1]
+        bad = np.unique(files[1:][same & (starts[1:] < ends[:-1] - half_frame)])
+        seen, seen_at = np.unique(vc.file[order][has], return_index=True)
+        first_seen = dict(zip(seen.tolist(), seen_at.tolist(), strict=True))
+        for f in sorted(bad.tolist(), key=lambda f: first_seen[f]):
+            path = vc.paths[f]
+            rel = path.relative_to(index.root) if path.is_relative_to(index.root) else path
+            out.append(
+                f"{rel}: episodes out of order or overlapping; LeRobot's delete/split tools would "
+                "return wrong frames: compact it (leropilot-gl edit DATASET --compact)"
+            )
     return out
