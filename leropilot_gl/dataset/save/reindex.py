@@ -97,29 +97,31 @@ class PlanSources:
         """(first, last): consecutive plan episodes of one data file and one task naming, short
         enough for one output data file; an episode with its own edits is a run of one."""
         n = len(episodes)
+        if n == 0:
+            return
+        # Where a run must stop whatever its size: an episode with its own edits (before and
+        # after it), or another dataset, data file or task naming than the episode before.
+        naming = [(e.task, e.task_renames) for e in episodes]
+        same = np.fromiter((a == b for a, b in zip(naming, naming[1:], strict=False)), bool, n - 1)
+        same &= (self.root_id[1:] == self.root_id[:-1]) & (self.data_file[1:] == self.data_file[:-1])
+        same &= self.plain[1:] & self.plain[:-1]
+        stops = np.r_[np.flatnonzero(~same) + 1, n]
+        rows = np.cumsum(self.end - self.start)  # rows of episodes 0..i
         first = 0
-        while first < n:
-            last = first + 1
-            if self.plain[first]:
-                key = (
-                    self.root_id[first],
-                    self.data_file[first],
-                    episodes[first].task,
-                    episodes[first].task_renames,
-                )
+        for stop in stops.tolist():
+            while first < stop:
+                if not self.plain[first]:
+                    yield first, first + 1
+                    first += 1
+                    continue
                 whole = tables.get(self.index_of(first).table.data_paths[int(self.data_file[first])])
                 max_rows = max(1, int(data_limit / max(whole.nbytes / max(whole.num_rows, 1), 1e-9)))
-                rows = int(self.end[first] - self.start[first])
-                while last < n and self.plain[last]:
-                    e = episodes[last]
-                    if (self.root_id[last], self.data_file[last], e.task, e.task_renames) != key:
-                        break
-                    rows += int(self.end[last] - self.start[last])
-                    if rows > max_rows:
-                        break
-                    last += 1
-            yield first, last
-            first = last
+                # the longest run from first whose rows fit (always at least one episode)
+                before = int(rows[first - 1]) if first else 0
+                last = int(np.searchsorted(rows, before + max_rows, side="right"))
+                last = min(max(last, first + 1), stop)
+                yield first, last
+                first = last
 
 
 def set_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
