@@ -250,14 +250,16 @@ def incomplete_episodes(
 ) -> dict[int, list[str]]:
     """New position -> cameras whose video file is missing (the save keeps their references)."""
     n = len(plan_episodes)
-    roots = np.array([e.slice.source_root for e in plan_episodes], dtype=object)
+    roots = [e.slice.source_root for e in plan_episodes]
+    ids = {r: i for i, r in enumerate(dict.fromkeys(roots))}
+    root_id = np.fromiter((ids[r] for r in roots), np.int64, n)
     source = np.fromiter((e.slice.source_episode for e in plan_episodes), np.int64, n)
     missing: dict[int, list[str]] = {}
-    for root in dict.fromkeys(roots.tolist()):
+    for root, i in ids.items():
         index = indexes.get(root)
         if index is None:
             continue
-        here = np.flatnonzero(roots == root)
+        here = np.flatnonzero(root_id == i)
         eps = index.table.episode_index
         if len(eps) == 0:
             continue
