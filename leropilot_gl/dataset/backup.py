@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from leropilot_gl.dataset import fsio
 from leropilot_gl.dataset.fsio import atomic_write_text, exchange, fsync_tree
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.paths import user_config_dir
@@ -86,16 +87,7 @@ def owned_files(root: Path) -> list[str]:
 def link_or_copy(src: Path, dst: Path) -> bool:
     """Hard link (same inode: bytes, permissions and timestamps) or, across file systems, a copy
     with its metadata. True when linked. A symlink is recreated as a symlink."""
-    try:
-        os.link(src, dst, follow_symlinks=False)  # a symlink itself, where the OS allows
-        return True
-    except OSError:
-        shutil.copy2(src, dst, follow_symlinks=False)  # a symlink stays a symlink
-        if os.path.islink(dst):
-            with contextlib.suppress(OSError, NotImplementedError):
-                st = os.lstat(src)
-                os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
-        return False
+    return fsio.link_or_copy(src, dst, follow_symlinks=False)
 
 
 def carry_over(root: Path, new: Path) -> int:

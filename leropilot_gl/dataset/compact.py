@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.backup import Backup, is_owned, swap_in
+from leropilot_gl.dataset.fsio import link_or_copy
 from leropilot_gl.dataset.journal import (
     EditError,
     EditSession,
@@ -36,6 +38,7 @@ from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.open import open_dataset
 
+_INPUTS_KEPT = 4  # source files held open at once by one writer
 ENCODERS = {"av1": "libsvtav1", "h264": "libx264", "hevc": "libx265"}
 
 
@@ -74,6 +77,21 @@ class _Packets:
     width: int
     height: int
     extradata: bytes
+    _times_s: np.ndarray | None = None
+    _dts: np.ndarray | None = None
+
+    def dts_array(self) -> np.ndarray:
+        if self._dts is None:
+            self._dts = np.array(self.dts, dtype=np.int64)
+        return self._dts
+
+    def times_s(self) -> np.ndarray:
+        """Presentation times in seconds, in decode order (exactly float(pts * time_base))."""
+        if self._times_s is None:
+            tb = self.time_base
+            # pts * numerator is exact in float64 here, so one division rounds like the Fraction
+            self._times_s = np.array(self.pts, dtype=np.float64) * tb.numerator / tb.denominator
+        return self._times_s
 
 
 def compact(
@@ -212,11 +230,12 @@ def _write_compacted(
         ):
             continue
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, out / rel)
-        except OSError:
-            shutil.copyfile(path, out / rel)
-    positions: dict[int, dict[str, object]] = {e.episode_index: {} for e in index.episodes}
+        link_or_copy(path, out / rel)
+    # Columns, not per-episode objects: 100,000 episodes cost numpy calls.
+    table = index.table
+    episodes = table.episode_index
+    lengths = table.length
+    positions: dict[str, np.ndarray] = {}
     keys = index.video_keys
     for k, key in enumerate(keys):
         report(0.1 + 0.8 * k / max(1, len(keys)), f"rewriting {key}")
@@ -231,32 +250,54 @@ def _write_compacted(
             ),
             default=-1,
         )
-        packets: dict[Path, _Packets] = {}
-        for ep in index.episodes:
-            video = ep.videos[key]
-            if video.path not in packets:
-                packets[video.path] = _demux(video.path)
-                result.bytes_before += video.path.stat().st_size
-            src = packets[video.path]
-            first, last = _segment(src, video.from_s, video.to_s, ep.length, fps)
-            if _remuxable(src, first, last):
-                pos = writer.remux(video.path, src, first, last)
-                result.segments_remuxed += 1
-            else:
-                pos = writer.reencode(video.path, src, first, last)
-                result.segments_reencoded += 1
-                result.reencoded.append(f"{key} episode {ep.episode_index}")
-            positions[ep.episode_index].update({L.ep_video_column(key, c): v for c, v in pos.items()})
-        writer.close()
-    # The episodes table with the new positions (every other column kept).
+        vc = table.videos.get(key)
+        if vc is None or (vc.file < 0).any():
+            missing = episodes if vc is None else episodes[vc.file < 0]
+            raise EditError(f"episode {int(missing[0])} has no {key} video; not compacting")
+        chunk_col = np.zeros(len(episodes), dtype=np.int64)
+        file_col = np.zeros(len(episodes), dtype=np.int64)
+        from_col = np.zeros(len(episodes), dtype=np.float64)
+        to_col = np.zeros(len(episodes), dtype=np.float64)
+        packets: dict[int, _Packets] = {}
+        try:
+            for i in range(len(episodes)):
+                f = int(vc.file[i])
+                path = vc.paths[f]
+                if f not in packets:
+                    packets[f] = _demux(path)
+                    result.bytes_before += path.stat().st_size
+                src = packets[f]
+                first, last = _segment(src, float(vc.from_s[i]), float(vc.to_s[i]), int(lengths[i]), fps)
+                if _remuxable(src, first, last):
+                    pos = writer.remux(path, src, first, last)
+                    result.segments_remuxed += 1
+                else:
+                    pos = writer.reencode(path, src, first, last)
+                    result.segments_reencoded += 1
+                    result.reencoded.append(f"{key} episode {int(episodes[i])}")
+                chunk_col[i], file_col[i], from_col[i], to_col[i] = pos
+            writer.close()
+        finally:
+            writer.close_inputs()
+        positions[L.ep_video_column(key, "chunk_index")] = chunk_col
+        positions[L.ep_video_column(key, "file_index")] = file_col
+        positions[L.ep_video_column(key, "from_timestamp")] = from_col
+        positions[L.ep_video_column(key, "to_timestamp")] = to_col
+    # The episodes table with the new positions (every other column kept, types as they were).
     for path in sorted((root / L.EPISODES_V3_DIR).glob("chunk-*/file-*.parquet")):
-        table = pq.read_table(path)
-        rows = table.to_pylist()
-        for row in rows:
-            row.update(positions[int(row["episode_index"])])
+        part = pq.read_table(path)
+        here = part.column("episode_index").to_numpy().astype(np.int64)
+        rows = np.searchsorted(episodes, here)
+        for name, values in positions.items():
+            if name in part.column_names:
+                at = part.column_names.index(name)
+                kind = part.schema.field(name).type
+                part = part.set_column(at, part.schema.field(name), pa.array(values[rows]).cast(kind))
+            else:
+                part = part.append_column(name, pa.array(values[rows]))
         dst = out / path.relative_to(root)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), dst)
+        pq.write_table(part, dst)
     result.bytes_after = sum(p.stat().st_size for p in (out / L.VIDEO_DIR).rglob("*.mp4"))
 
 
@@ -289,13 +330,14 @@ def _demux(path: Path) -> _Packets:
 def _segment(src: _Packets, from_s: float, to_s: float, length: int, fps: float) -> tuple[int, int]:
     """Packet positions (decode order) [first, last] of the frames shown in [from_s, to_s)."""
     half = 0.5 / fps
-    chosen = [i for i, p in enumerate(src.pts) if from_s - half <= float(p * src.time_base) < to_s - half]
+    t = src.times_s()
+    chosen = np.flatnonzero((t >= from_s - half) & (t < to_s - half))
     if len(chosen) != length:
         raise EditError(
             f"the video holds {len(chosen)} frames in [{from_s:.3f}, {to_s:.3f}) s, the episode {length}; "
             "not compacting a file that does not match its episodes"
         )
-    return chosen[0], chosen[-1]
+    return int(chosen[0]), int(chosen[-1])
 
 
 def _remuxable(src: _Packets, first: int, last: int) -> bool:
@@ -334,15 +376,77 @@ class _FileWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def _position(self, n: int, from_pts: int, to_pts: int, time_base: Fraction) -> dict[str, object]:
-        return {
-            "chunk_index": n // self.chunks_size,
-            "file_index": n % self.chunks_size,
-            "from_timestamp": float(from_pts * time_base),
-            "to_timestamp": float(to_pts * time_base),
-        }
+    def _position(
+        self, n: int, from_pts: int, to_pts: int, time_base: Fraction
+    ) -> tuple[int, int, float, float]:
+        """chunk_index, file_index, from_timestamp, to_timestamp of a segment written."""
+        num, den = time_base.numerator, time_base.denominator
+        # int / int rounds correctly: the same float as float(pts * time_base), without Fractions
+        return n // self.chunks_size, n % self.chunks_size, from_pts * num / den, to_pts * num / den
 
-    def remux(self, path: Path, src: _Packets, first: int, last: int) -> dict[str, object]:
+    def _input(self, path: Path, src: _Packets, first: int) -> tuple[object, object, int]:
+        """An open demuxer of path placed at or before packet `first` (decode order), and the
+        position of the next packet it yields. Kept open between segments: the episodes of one
+        file come one after another, so most segments continue where the last one stopped, and
+        the others seek to their keyframe instead of reading the file from its start."""
+        import av
+
+        held = self.inputs.get(path)
+        if held is not None and held[2] <= first:
+            return held
+        if held is None:
+            if len(self.inputs) >= _INPUTS_KEPT:
+                self.close_inputs()
+            container = av.open(str(path))
+            stream = container.streams.video[0]
+            held = (container, container.demux(stream), 0)
+        else:
+            container = held[0]
+            stream = container.streams.video[0]
+            try:
+                container.seek(int(src.pts[first]), stream=stream, backward=True, any_frame=False)
+                packets = container.demux(stream)
+            except av.FFmpegError:
+                container.seek(0, stream=stream, backward=True, any_frame=False)
+                packets = container.demux(stream)
+            held = (container, packets, -1)  # -1: the position is read from the next packet's dts
+        self.inputs[path] = held
+        return held
+
+    def _packets(self, path: Path, src: _Packets, first: int, last: int):  # noqa: ANN202
+        """Packets first..last (decode order) of path."""
+        container, packets, i = self._input(path, src, first)
+        # Until this run ends where it should, the position is unknown (read from the next dts).
+        self.inputs[path] = (container, packets, -1)
+        for packet in packets:
+            dts = packet.dts
+            if dts is None or packet.pts is None:
+                continue
+            if i < 0:  # after a seek: find where we are by decode timestamp
+                i = int(np.searchsorted(src.dts_array(), dts))
+                if i >= len(src.dts) or src.dts[i] != dts or i > first:
+                    self._drop_input(path)  # an inexact seek: read from the start instead
+                    yield from self._packets(path, src, first, last)
+                    return
+            pos, i = i, i + 1
+            if pos < first:
+                continue
+            yield packet
+            if pos >= last:
+                self.inputs[path] = (container, packets, i)
+                return
+        self._drop_input(path)  # at its end
+
+    def _drop_input(self, path: Path) -> None:
+        held = self.inputs.pop(path, None)
+        if held is not None:
+            held[0].close()
+
+    def close_inputs(self) -> None:
+        for path in list(self.inputs):
+            self._drop_input(path)
+
+    def remux(self, path: Path, src: _Packets, first: int, last: int) -> tuple[int, int, float, float]:
         import av
 
         template = (src.codec, src.width, src.height, src.extradata, src.time_base, path)
@@ -357,25 +461,13 @@ class _FileWriter:
             self.stream.time_base = src.time_base
             self.template, self.cursor, self.bytes = template, 0, 0
         start_pts = src.pts[first]
-        wanted = set(range(first, last + 1))
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            i = -1
-            for packet in container.demux(stream):
-                if packet.pts is None or packet.dts is None:
-                    continue
-                i += 1
-                if i < first:
-                    continue
-                if i > last:
-                    break
-                if i in wanted:
-                    delay = packet.pts - packet.dts
-                    packet.pts = self.cursor + packet.pts - start_pts
-                    packet.dts = packet.pts - delay
-                    packet.stream = self.stream
-                    self.bytes += packet.size
-                    self.container.mux(packet)
+        for packet in self._packets(path, src, first, last):
+            delay = packet.pts - packet.dts
+            packet.pts = self.cursor + packet.pts - start_pts
+            packet.dts = packet.pts - delay
+            packet.stream = self.stream
+            self.bytes += packet.size
+            self.container.mux(packet)
         end_pts = src.pts[last] + (src.duration[last] or round(1 / (self.fps * src.time_base)))
         position = self._position(
             self.file_number, self.cursor, self.cursor + end_pts - start_pts, src.time_base
@@ -383,7 +475,7 @@ class _FileWriter:
         self.cursor += end_pts - start_pts
         return position
 
-    def reencode(self, path: Path, src: _Packets, first: int, last: int) -> dict[str, object]:
+    def reencode(self, path: Path, src: _Packets, first: int, last: int) -> tuple[int, int, float, float]:
         import av
 
         self.close()
@@ -438,18 +530,28 @@ def video_order_warnings(index: DatasetIndex) -> list[str]:
     if index.version != L.V30 or not index.fps:
         return []
     half_frame = 0.5 / float(index.fps)
+    table = index.table
+    order = np.argsort(table.episode_index, kind="stable")
     out = []
     for key in index.video_keys:
-        by_file: dict[Path, list[tuple[float, float]]] = {}
-        for ep in sorted(index.episodes, key=lambda e: e.episode_index):
-            video = ep.videos.get(key)
-            if video is not None:
-                by_file.setdefault(video.path, []).append((video.from_s, video.to_s))
-        for path, ranges in by_file.items():
-            if any(b[0] < a[1] - half_frame for a, b in zip(ranges, ranges[1:], strict=False)):
-                rel = path.relative_to(index.root) if path.is_relative_to(index.root) else path
-                out.append(
-                    f"{rel}: episodes out of order or overlapping; LeRobot's delete/split tools would "
-                    "return wrong frames: compact it (leropilot-gl edit DATASET --compact)"
-                )
+        vc = table.videos.get(key)
+        if vc is None:
+            continue
+        # Columns, not episode objects: called on the UI thread, once per opened index.
+        files = vc.file[order].astype(np.int64)
+        has = files >= 0
+        files, starts, ends = files[has], vc.from_s[order][has], vc.to_s[order][has]
+        by_file = np.argsort(files, kind="stable")  # episode order kept within each file
+        files, starts, ends = files[by_file], starts[by_file], ends[by_file]
+        same = files[1:] == files[:-1]
+        bad = np.unique(files[1:][same & (starts[1:] < ends[:-1] - half_frame)])
+        seen, seen_at = np.unique(vc.file[order][has], return_index=True)
+        first_seen = dict(zip(seen.tolist(), seen_at.tolist(), strict=True))
+        for f in sorted(bad.tolist(), key=lambda f: first_seen[f]):
+            path = vc.paths[f]
+            rel = path.relative_to(index.root) if path.is_relative_to(index.root) else path
+            out.append(
+                f"{rel}: episodes out of order or overlapping; LeRobot's delete/split tools would "
+                "return wrong frames: compact it (leropilot-gl edit DATASET --compact)"
+            )
     return out

@@ -1,15 +1,17 @@
-"""File-system steps every writer in dataset/ shares: one atomic write, fsync of a tree, and the
-atomic swap of two folders. Portable: Linux, macOS and Windows (no fcntl, no renameat2-only path).
+"""File-system steps every writer in dataset/ shares: one atomic write (with fsync), hard link or
+copy, fsync of a tree, and the atomic swap of two folders. Portable: Linux, macOS and Windows (no fcntl, no renameat2-only path).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 ASIDE_SUFFIX = ".leropilot-old"
 
@@ -34,6 +36,29 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, data: Any, *, indent: int | None = 4) -> None:
+    """JSON as LeRobot writes its meta files (indent 4), atomically."""
+    atomic_write_text(path, json.dumps(data, indent=indent))
+
+
+def link_or_copy(src: Path, dst: Path, *, follow_symlinks: bool = True) -> bool:
+    """Hard link dst to src (same inode: no bytes copied, permissions and timestamps kept) or,
+    across file systems, a copy with its metadata. True when linked.
+
+    follow_symlinks=True links or copies the file a symlink points at (an mp4 in the Hub cache is
+    a symlink into its blobs); False recreates the symlink itself (a user's file carried over)."""
+    try:
+        os.link(src, dst, follow_symlinks=follow_symlinks)
+        return True
+    except OSError:
+        shutil.copy2(src, dst, follow_symlinks=follow_symlinks)
+        if not follow_symlinks and os.path.islink(dst):
+            with contextlib.suppress(OSError, NotImplementedError):
+                st = os.lstat(src)
+                os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+        return False
 
 
 def _fsync_path(path: str | Path) -> None:

@@ -260,3 +260,48 @@ def test_saving_a_v2_dataset_writes_v3(real_data: Path, tmp_path: Path) -> None:
                 (item["observation.images.ego_view"].numpy() * 255).round(), expected
             )
         position += end - start
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        ["delete_last"],  # files stay in order
+        ["trim_middle"],  # a shorter range in place: still in order
+        ["move"],  # episode 2 first: its file holds it before the others
+        ["duplicate"],  # the same range twice in one file
+        ["copy_in"],  # a donor's file joins; the dataset's own order kept
+        ["every"],
+    ],
+)
+def test_plan_predicts_the_files_a_fast_save_leaves_out_of_order(
+    sample_uneven: Path, other: Path, tmp_path: Path, edits: list[str]
+) -> None:
+    """predict_out_of_order (columns, before anything is written) names exactly the files the
+    written dataset's own check finds out of order or overlapping."""
+    root = copy_dataset(sample_uneven, tmp_path, "uneven")
+    donor = copy_dataset(other, tmp_path, "donor")
+    if edits == ["every"]:
+        s = _every_operation(tmp_path, root, donor)
+    else:
+        s = EditSession(tmp_path / "journals")
+        s.attach(open_dataset(root))
+        s.attach(open_dataset(donor))
+        n = len(open_dataset(root).episodes)
+        for edit in edits:
+            if edit == "delete_last":
+                s.delete(root, [f"e{n - 1}"])
+            elif edit == "trim_middle":
+                s.trim(root, "e1", 3, 12)
+            elif edit == "move":
+                s.move(root, "e2", 0)
+            elif edit == "duplicate":
+                s.duplicate(root, "e1")
+            elif edit == "copy_in":
+                s.copy(donor, ["e0"], root, position=n)
+    plan = plan_save(s, root, fast=True)
+    result = save(s, root, fast=True)
+    assert len(plan.out_of_order) == len(result.noncanonical_videos), (
+        plan.out_of_order,
+        result.noncanonical_videos,
+    )
+    assert bool(plan.out_of_order) == (edits in (["move"], ["duplicate"], ["every"]))

@@ -6,13 +6,8 @@ import numpy as np
 import pyarrow as pa
 
 from leropilot_gl.dataset.save import aggregate_stats, feature_stats
-from leropilot_gl.dataset.save_columns import (
-    EpisodeRows,
-    aggregate_columns,
-    nested_lists_to_numpy,
-    numpy_to_nested_lists,
-    segment_stats,
-)
+from leropilot_gl.dataset.save.columns import EpisodeRows, nested_lists_to_numpy, numpy_to_nested_lists
+from leropilot_gl.dataset.save.stats import aggregate_columns, segment_stats
 
 
 def test_segment_stats_match_feature_stats_per_episode() -> None:

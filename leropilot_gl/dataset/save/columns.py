@@ -1,5 +1,6 @@
-"""Save's columnar helpers: per-episode stats over many episodes at once, and the episodes table
-built as columns (100,000 episodes cost numpy calls, not 100,000 Python dicts)."""
+"""Save's columnar tables: the new episodes table built a run of episodes at a time, and stats
+columns (nested lists of one shape per row) to and from numpy (100,000 episodes cost numpy calls,
+not 100,000 Python dicts)."""
 
 from __future__ import annotations
 
@@ -8,47 +9,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)
-
-
-def segment_stats(values: np.ndarray, lengths: np.ndarray) -> dict[str, np.ndarray]:
-    """feature_stats of consecutive segments of (rows, dim) values: each stat as (segments, dim).
-
-    The same numbers np.min/max/mean/std/quantile give per segment (linear quantiles)."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    k, dim = len(lengths), values.shape[1]
-    as_float = values.astype(np.float64)
-    mean = np.add.reduceat(as_float, starts, axis=0) / lengths[:, None]
-    centred = as_float - np.repeat(mean, lengths, axis=0)
-    std = np.sqrt(np.add.reduceat(centred * centred, starts, axis=0) / lengths[:, None])
-    out = {
-        "min": np.minimum.reduceat(values, starts, axis=0),
-        "max": np.maximum.reduceat(values, starts, axis=0),
-        "mean": mean,
-        "std": std,
-        "count": lengths.reshape(-1, 1).copy(),
-    }
-    # Sorted within each segment: one lexsort per dimension (segment id as the primary key).
-    seg = np.repeat(np.arange(k), lengths)
-    ordered = np.empty_like(as_float)
-    for d in range(dim):
-        ordered[:, d] = as_float[np.lexsort((as_float[:, d], seg)), d]
-    n = lengths.astype(np.float64)
-    for q in QUANTILES:
-        # numpy's "linear" method: virtual index q*(n-1), then its lerp (exact at both ends)
-        virtual = n * q + (1 + q * (1 - 1 - 1)) - 1
-        lo = np.floor(virtual)
-        gamma = (virtual - lo)[:, None]
-        lo_i = np.clip(lo.astype(np.int64), 0, lengths - 1)
-        hi_i = np.clip(lo_i + 1, 0, lengths - 1)
-        a, b = ordered[starts + lo_i], ordered[starts + hi_i]
-        diff = b - a
-        value = a + diff * gamma
-        value = np.where(gamma >= 0.5, b - diff * (1 - gamma), value)
-        out[f"q{round(q * 100):02d}"] = value
-    return out
 
 
 def numpy_to_nested_lists(values: np.ndarray) -> pa.Array:
@@ -139,30 +99,3 @@ class EpisodeRows:
         for name, value in extra.items():
             arrays[name] = pa.array(np.full(self.count, value, dtype=np.int64))
         return pa.table(arrays)
-
-
-def aggregate_columns(stats: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, np.ndarray]]:
-    """Dataset stats from per-episode stats columns: count-weighted mean, pooled variance, min/max,
-    count-weighted quantiles (the estimate LeRobot itself writes)."""
-    out = {}
-    for key, items in stats.items():
-        if not {"count", "mean", "std", "min", "max"} <= items.keys():
-            continue
-        counts = items["count"].reshape(len(items["count"]), -1)[:, 0].astype(np.float64)
-        total = counts.sum()
-        w = counts.reshape(-1, *([1] * (items["mean"].ndim - 1)))
-        means = items["mean"].astype(np.float64)
-        mean = (means * w).sum(axis=0) / total
-        var = ((items["std"].astype(np.float64) ** 2 + (means - mean) ** 2) * w).sum(axis=0) / total
-        agg = {
-            "min": items["min"].min(axis=0),
-            "max": items["max"].max(axis=0),
-            "mean": mean,
-            "std": np.sqrt(var),
-            "count": np.array([int(total)], dtype=np.int64),
-        }
-        for q in (k for k in items if k.startswith("q") and k[1:].isdigit()):
-            if len(items[q]) == len(counts):
-                agg[q] = (items[q].astype(np.float64) * w).sum(axis=0) / total
-        out[key] = agg
-    return out
