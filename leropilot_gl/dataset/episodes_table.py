@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
 from leropilot_gl.dataset import layout as L
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pc = lazy_module("pyarrow.compute")
+pq = lazy_module("pyarrow.parquet")
 
 
 @dataclass

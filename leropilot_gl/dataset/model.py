@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from leropilot_gl.dataset.problems import DatasetProblem, Severity
 
+# pyarrow is imported where it is used: every use follows an open (which imported it), and the
+# app's window does not wait for it (the panels import this module for its types).
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from leropilot_gl.dataset.info import DatasetInfo
 
 
@@ -108,6 +109,21 @@ class VideoColumns:
     paths: list[Path]  # each distinct file once
     exists: np.ndarray  # bool, per path: checked once per file
 
+    def files_out_of_order(self, tolerance_s: float) -> list[int]:
+        """Ids of the files where an episode starts before the one before it in episode order ends
+        (by more than tolerance_s), in the order the files first appear; without a per-episode loop."""
+        rows = np.flatnonzero(self.file >= 0)  # rows are in episode order already
+        order = rows[np.argsort(self.file[rows], kind="stable")]
+        files = self.file[order]
+        starts, ends = self.from_s[order], self.to_s[order]
+        bad = (files[1:] == files[:-1]) & (starts[1:] < ends[:-1] - tolerance_s)
+        found = np.unique(files[1:][bad])
+        if not len(found):
+            return []
+        first_row = np.full(len(self.paths), len(self.file), dtype=np.int64)
+        np.minimum.at(first_row, self.file[rows], rows)
+        return [int(f) for f in found[np.argsort(first_row[found], kind="stable")]]
+
 
 @dataclass
 class EpisodeColumns:
@@ -130,6 +146,8 @@ class EpisodeColumns:
     ) -> EpisodeColumns:
         """The rows where keep is True plus episodes (index, length, tasks) that point at no
         data rows (in data_path, rows 0..0) and no video; sorted by episode index again."""
+        import pyarrow as pa
+
         n = len(added)
         eps = np.concatenate([self.episode_index[keep], np.array([a[0] for a in added], dtype=np.int64)])
         order = np.argsort(eps, kind="stable")
@@ -184,6 +202,8 @@ class EpisodeColumns:
 
     def first_task_rank(self) -> np.ndarray:
         """Per episode, the alphabetical rank of its first task (-1: none), for sorting by task."""
+        import pyarrow.compute as pc
+
         firsts = pc.list_slice(self.tasks, 0, 1)
         ranks = np.full(len(self.tasks), -1, dtype=np.int64)
         flat = pc.list_flatten(firsts)
@@ -203,6 +223,9 @@ class EpisodeColumns:
 
     def task_text_matches(self, text: str) -> np.ndarray:
         """Per episode: does any of its tasks contain `text` (case-insensitive)?"""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         flat = pc.list_flatten(self.tasks)
         hit = np.zeros(len(self.tasks), dtype=bool)
         if len(flat):
@@ -360,6 +383,8 @@ class ColumnReader:
         self.max_bytes = max_bytes
 
     def read(self, path: Path, key: str) -> np.ndarray:
+        import pyarrow.parquet as pq
+
         cache_key = (path, key)
         with self._lock:
             hit = self._cache.get(cache_key)
@@ -385,6 +410,8 @@ class ColumnReader:
 
 def column_to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A parquet column as numpy: list columns become 2-D (rows, dim)."""
+    import pyarrow as pa
+
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if (
         pa.types.is_list(arr.type)
@@ -402,6 +429,9 @@ def numbers_to_numpy(column: pa.ChunkedArray | pa.Array, *, dtype: str, fill: fl
 
     Done in numpy: pyarrow's fill_null with a Python value builds a scalar, which imports pandas.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     target = pa.from_numpy_dtype(np.dtype(dtype))
     if arr.type != target:
@@ -416,6 +446,8 @@ def numbers_to_numpy(column: pa.ChunkedArray | pa.Array, *, dtype: str, fill: fl
 
 
 def _primitive_to_numpy(arr: pa.Array) -> np.ndarray:
+    import pyarrow as pa
+
     # pyarrow's own to_numpy()/__array__ import pandas (about 1.5 s the first time); numbers without
     # nulls are read straight from the Arrow buffer instead, without a copy.
     if arr.null_count == 0 and (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)):

@@ -16,9 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.episodes_table import read_episodes_v3, read_jsonl
@@ -34,6 +31,12 @@ from leropilot_gl.dataset.model import (
     numbers_to_numpy,
 )
 from leropilot_gl.dataset.problems import DatasetOpenError, DatasetProblem, Severity, list_some
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pc = lazy_module("pyarrow.compute")
+pq = lazy_module("pyarrow.parquet")
 
 _FPS_TOLERANCE = 1e-3
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
 from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns, rows_on_disk, rows_working
 from leropilot_gl.dataset.journal import Journal
 from leropilot_gl.dataset.watch import NEW
+from leropilot_gl.lazy import lazy_module
 from leropilot_gl.quality.doctor_state import episode_flag, worst_severity
 from leropilot_gl.state import AppState, OpenDataset, TreeView
 from leropilot_gl.ui import edit_actions
@@ -25,6 +24,10 @@ from leropilot_gl.ui.doctor_panel import SEVERITY_COLOURS
 from leropilot_gl.ui.problem_badge import problem_badge
 from leropilot_gl.ui.task_list import episode_visible
 from leropilot_gl.ui.watch_status import NEW_COLOR, RECORDING_COLOR, episode_marks, mark_label
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pc = lazy_module("pyarrow.compute")
 
 TABLE_FLAGS = (
     imgui.TableFlags_.row_bg
