@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.backup import Backup, is_owned, swap_in
 from leropilot_gl.dataset.journal import (
@@ -35,6 +32,11 @@ from leropilot_gl.dataset.journal import (
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.open import open_dataset
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pq = lazy_module("pyarrow.parquet")
 
 ENCODERS = {"av1": "libsvtav1", "h264": "libx264", "hevc": "libx265"}
 
@@ -440,16 +442,14 @@ def video_order_warnings(index: DatasetIndex) -> list[str]:
     half_frame = 0.5 / float(index.fps)
     out = []
     for key in index.video_keys:
-        by_file: dict[Path, list[tuple[float, float]]] = {}
-        for ep in sorted(index.episodes, key=lambda e: e.episode_index):
-            video = ep.videos.get(key)
-            if video is not None:
-                by_file.setdefault(video.path, []).append((video.from_s, video.to_s))
-        for path, ranges in by_file.items():
-            if any(b[0] < a[1] - half_frame for a, b in zip(ranges, ranges[1:], strict=False)):
-                rel = path.relative_to(index.root) if path.is_relative_to(index.root) else path
-                out.append(
-                    f"{rel}: episodes out of order or overlapping; LeRobot's delete/split tools would "
-                    "return wrong frames: compact it (leropilot-gl edit DATASET --compact)"
-                )
+        columns = index.table.videos.get(key)
+        if columns is None:
+            continue
+        for file_id in columns.files_out_of_order(half_frame):  # columnar: 100,000 episodes in ms
+            path = columns.paths[file_id]
+            rel = path.relative_to(index.root) if path.is_relative_to(index.root) else path
+            out.append(
+                f"{rel}: episodes out of order or overlapping; LeRobot's delete/split tools would "
+                "return wrong frames: compact it (leropilot-gl edit DATASET --compact)"
+            )
     return out
