@@ -51,20 +51,19 @@ def read_episodes_v3(
     if not tables:
         return EpisodesTable(None, files, errors)
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
-    if L.EP_EPISODE_INDEX in table.column_names:
-        order = pc.sort_indices(table.column(L.EP_EPISODE_INDEX))
-        if len(order) and not _is_identity(order):
-            table = table.take(order)
+    if L.EP_EPISODE_INDEX in table.column_names and not _ascending(table.column(L.EP_EPISODE_INDEX)):
+        table = table.take(pc.sort_indices(table.column(L.EP_EPISODE_INDEX)))
     return EpisodesTable(table, files, errors)
 
 
-def _is_identity(order: pa.Array) -> bool:
-    import numpy as np
+def _ascending(column: pa.ChunkedArray) -> bool:
+    """True when the episode indices are already in order (the usual table): no sort needed."""
+    from leropilot_gl.dataset.model import numbers_to_numpy
 
-    from leropilot_gl.dataset.model import column_to_numpy
-
-    values = column_to_numpy(order)
-    return bool(np.array_equal(values, np.arange(len(values))))
+    if column.null_count:
+        return False
+    values = numbers_to_numpy(column, dtype="int64", fill=-1)
+    return bool((values[1:] >= values[:-1]).all())
 
 
 def episode_row_v3(root: Path, episode_index: int | None = None) -> dict[str, Any] | None:
