@@ -14,6 +14,25 @@ from leropilot_gl.render.gl import preload_in_background
 # ready before the first texture; loaded once the window is up, it delayed the first video frame.
 preload_in_background()
 
+
+def _preload_readers() -> None:
+    import importlib
+
+    try:
+        for name in ("pyarrow", "pyarrow.compute", "pyarrow.parquet"):
+            importlib.import_module(name)
+    except ImportError:  # the open imports it again and reports why it cannot
+        pass
+
+
+# The dataset readers' pyarrow, on a thread of its own: no module imported below needs it
+# (leropilot_gl/lazy.py). Measured with tools/bench/startup.py (2 cores, llvmpipe): started here,
+# the window comes up with the dataset tree, earlier than with pyarrow imported in line; left to
+# the open worker, a bare window came first and the tree and first video frame later.
+import threading
+
+threading.Thread(target=_preload_readers, name="readers-import", daemon=True).start()
+
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, immapp
 
 from leropilot_gl.render.headless import init_null_platform

@@ -8,25 +8,37 @@ import sys
 
 # Headless subcommands: each module in leropilot_gl/commands exposes `register(subparsers)`,
 # which adds its parser and sets `func(args) -> int`. Modules must import lightly at top level.
-COMMAND_MODULES = ("info", "env", "edit", "restore", "hub", "export_frames", "watch", "doctor")
+# Command name -> module: a launch imports the one module it runs (the window none), never all.
+COMMANDS = {
+    "info": "info",
+    "env": "env",
+    "edit": "edit",
+    "restore": "restore",
+    "hub": "hub",
+    "export-frames": "export_frames",
+    "watch": "watch",
+    "doctor": "doctor",
+}
+COMMAND_MODULES = tuple(COMMANDS.values())
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The subcommands' parser: all of them (for --help), or only the command `only`."""
     parser = argparse.ArgumentParser(
         prog="leropilot-gl",
         description="View, clean and train with LeRobot datasets. With no subcommand, opens the app.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"leropilot_gl.commands.{name}").register(sub)
+    for name, module in COMMANDS.items():
+        if only is None or name == only:
+            importlib.import_module(f"leropilot_gl.commands.{module}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    known = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()  # noqa: SLF001
-    if argv and (argv[0] in known or argv[0] in ("-h", "--help")):
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
+        parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
         args = parser.parse_args(argv)
         try:
             return int(args.func(args) or 0)

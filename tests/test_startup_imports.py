@@ -49,3 +49,42 @@ def test_the_panels_import_without_waiting_for_opengl():
     loaded = _modules_after("import leropilot_gl.ui.layout, leropilot_gl.render.scene3d")
     assert "leropilot_gl.render.textures" in loaded and "leropilot_gl.render.scene3d" in loaded
     assert "OpenGL" not in loaded
+
+
+def test_the_app_imports_without_pyarrow():
+    """No module the window needs imports pyarrow (about 0.3 s): app.py loads it on a thread of its
+    own, and the dataset readers reach it through leropilot_gl.lazy when they first read."""
+    loaded = _modules_after(
+        "import sys\nsys.modules['pyarrow'] = None  # any import of it fails\n"
+        "import leropilot_gl.cli, leropilot_gl.app"
+    )
+    assert "leropilot_gl.app" in loaded and "leropilot_gl.dataset.open" in loaded
+    opened = _modules_after(
+        "from leropilot_gl.dataset import open_dataset\n"
+        "open_dataset('leropilot_gl/assets/sample/so101_sample')"
+    )
+    assert "pyarrow.parquet" in opened
+
+
+def test_a_launch_imports_only_the_command_it_runs():
+    window = _modules_after(
+        "import leropilot_gl.app as app\n"
+        "app.run_app = lambda *args, **kwargs: 0\n"
+        "from leropilot_gl.cli import main\n"
+        "assert main(['some/dataset']) == 0"
+    )
+    assert not [name for name in window if name.startswith("leropilot_gl.commands.")]
+    info = _modules_after(
+        "from leropilot_gl.cli import main\nassert main(['info', 'leropilot_gl/assets/sample/so101_sample']) == 0"
+    )
+    assert sorted(n for n in info if n.startswith("leropilot_gl.commands.")) == ["leropilot_gl.commands.info"]
+
+
+def test_the_command_table_names_every_registered_command():
+    from leropilot_gl.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    registered = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001
+    assert registered == set(COMMANDS)
+    for name in COMMANDS:
+        assert set(build_parser(name)._subparsers._group_actions[0].choices) == {name}  # noqa: SLF001

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from leropilot_gl.dataset import language
 from leropilot_gl.dataset.language import (
     LANGUAGE_EVENTS,
@@ -29,6 +27,10 @@ from leropilot_gl.dataset.language import (
     LanguageRow,
     LanguageTrack,
 )
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
 
 if TYPE_CHECKING:
     from leropilot_gl.dataset.journal import EditSession, WorkingEpisode

@@ -21,8 +21,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.backup import Backup, is_owned, swap_in
@@ -37,6 +35,11 @@ from leropilot_gl.dataset.journal import (
 from leropilot_gl.dataset.lock import DatasetLock, staging_path
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.open import open_dataset
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pq = lazy_module("pyarrow.parquet")
 
 _INPUTS_KEPT = 4  # source files held open at once by one writer
 ENCODERS = {"av1": "libsvtav1", "h264": "libx264", "hevc": "libx265"}
@@ -530,25 +533,13 @@ def video_order_warnings(index: DatasetIndex) -> list[str]:
     if index.version != L.V30 or not index.fps:
         return []
     half_frame = 0.5 / float(index.fps)
-    table = index.table
-    order = np.argsort(table.episode_index, kind="stable")
     out = []
     for key in index.video_keys:
-        vc = table.videos.get(key)
-        if vc is None:
+        columns = index.table.videos.get(key)
+        if columns is None:
             continue
-        # Columns, not episode objects: called on the UI thread, once per opened index.
-        files = vc.file[order].astype(np.int64)
-        has = files >= 0
-        files, starts, ends = files[has], vc.from_s[order][has], vc.to_s[order][has]
-        by_file = np.argsort(files, kind="stable")  # episode order kept within each file
-        files, starts, ends = files[by_file], starts[by_file], ends[by_file]
-        same = files[1:] == files[:-1]
-        bad = np.unique(files[1:][same & (starts[1:] < ends[:-1] - half_frame)])
-        seen, seen_at = np.unique(vc.file[order][has], return_index=True)
-        first_seen = dict(zip(seen.tolist(), seen_at.tolist(), strict=True))
-        for f in sorted(bad.tolist(), key=lambda f: first_seen[f]):
-            path = vc.paths[f]
+        for file_id in columns.files_out_of_order(half_frame):  # columnar: 100,000 episodes in ms
+            path = columns.paths[file_id]
             rel = path.relative_to(index.root) if path.is_relative_to(index.root) else path
             out.append(
                 f"{rel}: episodes out of order or overlapping; LeRobot's delete/split tools would "

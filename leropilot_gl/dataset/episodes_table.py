@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
 from leropilot_gl.dataset import layout as L
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pc = lazy_module("pyarrow.compute")
+pq = lazy_module("pyarrow.parquet")
 
 
 @dataclass
@@ -41,26 +43,27 @@ def read_episodes_v3(
             parquet = pq.ParquetFile(path, memory_map=True)
             names = parquet.schema_arrow.names
             wanted = names if with_stats else [n for n in names if not n.startswith(L.EP_STATS_PREFIX)]
-            tables.append(parquet.read(columns=wanted))
+            # One thread: as fast on 2 cores, less CPU on a busy machine, and pyarrow's worker
+            # heaps cost 25 MB of resident memory at 100,000 episodes.
+            tables.append(parquet.read(columns=wanted, use_threads=False))
         except Exception as exc:  # pyarrow raises several types for damaged files
             errors.append((path, f"unreadable ({exc})"))
     if not tables:
         return EpisodesTable(None, files, errors)
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
-    if L.EP_EPISODE_INDEX in table.column_names:
-        order = pc.sort_indices(table.column(L.EP_EPISODE_INDEX))
-        if len(order) and not _is_identity(order):
-            table = table.take(order)
+    if L.EP_EPISODE_INDEX in table.column_names and not _ascending(table.column(L.EP_EPISODE_INDEX)):
+        table = table.take(pc.sort_indices(table.column(L.EP_EPISODE_INDEX)))
     return EpisodesTable(table, files, errors)
 
 
-def _is_identity(order: pa.Array) -> bool:
-    import numpy as np
+def _ascending(column: pa.ChunkedArray) -> bool:
+    """True when the episode indices are already in order (the usual table): no sort needed."""
+    from leropilot_gl.dataset.model import numbers_to_numpy
 
-    from leropilot_gl.dataset.model import column_to_numpy
-
-    values = column_to_numpy(order)
-    return bool(np.array_equal(values, np.arange(len(values))))
+    if column.null_count:
+        return False
+    values = numbers_to_numpy(column, dtype="int64", fill=-1)
+    return bool((values[1:] >= values[:-1]).all())
 
 
 def episode_row_v3(root: Path, episode_index: int | None = None) -> dict[str, Any] | None:

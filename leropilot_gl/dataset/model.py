@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from leropilot_gl.dataset.problems import DatasetProblem, Severity
 
+# pyarrow is imported where it is used: every use follows an open (which imported it), and the
+# app's window does not wait for it (the panels import this module for its types).
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from leropilot_gl.dataset.info import DatasetInfo
 
 
@@ -108,6 +109,21 @@ class VideoColumns:
     paths: list[Path]  # each distinct file once
     exists: np.ndarray  # bool, per path: checked once per file
 
+    def files_out_of_order(self, tolerance_s: float) -> list[int]:
+        """Ids of the files where an episode starts before the one before it in episode order ends
+        (by more than tolerance_s), in the order the files first appear; without a per-episode loop."""
+        rows = np.flatnonzero(self.file >= 0)  # rows are in episode order already
+        order = rows[np.argsort(self.file[rows], kind="stable")]
+        files = self.file[order]
+        starts, ends = self.from_s[order], self.to_s[order]
+        bad = (files[1:] == files[:-1]) & (starts[1:] < ends[:-1] - tolerance_s)
+        found = np.unique(files[1:][bad])
+        if not len(found):
+            return []
+        first_row = np.full(len(self.paths), len(self.file), dtype=np.int64)
+        np.minimum.at(first_row, self.file[rows], rows)
+        return [int(f) for f in found[np.argsort(first_row[found], kind="stable")]]
+
 
 @dataclass
 class EpisodeColumns:
@@ -121,6 +137,10 @@ class EpisodeColumns:
     data_paths: list[Path]
     tasks: pa.Array  # list<string> per episode
     videos: dict[str, VideoColumns] = field(default_factory=dict)
+    # tasks_at's lookup (offsets, codes, distinct texts), built on first use
+    _task_lookup: tuple[np.ndarray, np.ndarray, list[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return len(self.episode_index)
@@ -130,6 +150,8 @@ class EpisodeColumns:
     ) -> EpisodeColumns:
         """The rows where keep is True plus episodes (index, length, tasks) that point at no
         data rows (in data_path, rows 0..0) and no video; sorted by episode index again."""
+        import pyarrow as pa
+
         n = len(added)
         eps = np.concatenate([self.episode_index[keep], np.array([a[0] for a in added], dtype=np.int64)])
         order = np.argsort(eps, kind="stable")
@@ -179,11 +201,17 @@ class EpisodeColumns:
         return pos if pos < n and eps[pos] == episode_index else None
 
     def tasks_at(self, pos: int) -> tuple[str, ...]:
-        value = self.tasks[pos].as_py()
-        return tuple(str(t) for t in value) if value else ()
+        """The task texts of the episode at row pos: a few microseconds, not a pyarrow scalar each
+        (walking 100,000 episodes spent half its time there)."""
+        if self._task_lookup is None:
+            self._task_lookup = _task_lookup(self.tasks)
+        offsets, codes, words = self._task_lookup
+        return tuple(words[c] for c in codes[offsets[pos] : offsets[pos + 1]].tolist())
 
     def first_task_rank(self) -> np.ndarray:
         """Per episode, the alphabetical rank of its first task (-1: none), for sorting by task."""
+        import pyarrow.compute as pc
+
         firsts = pc.list_slice(self.tasks, 0, 1)
         ranks = np.full(len(self.tasks), -1, dtype=np.int64)
         flat = pc.list_flatten(firsts)
@@ -203,6 +231,9 @@ class EpisodeColumns:
 
     def task_text_matches(self, text: str) -> np.ndarray:
         """Per episode: does any of its tasks contain `text` (case-insensitive)?"""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         flat = pc.list_flatten(self.tasks)
         hit = np.zeros(len(self.tasks), dtype=bool)
         if len(flat):
@@ -212,6 +243,25 @@ class EpisodeColumns:
             parents = _primitive_to_numpy(pc.list_parent_indices(self.tasks))
             hit[parents[found]] = True
         return hit
+
+
+def _task_lookup(tasks: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per row the span of its tasks in `codes`, each code an index into the distinct texts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(tasks, pa.ChunkedArray):
+        tasks = tasks.combine_chunks()
+    lengths = numbers_to_numpy(pc.list_value_length(tasks), dtype="int64", fill=0)  # null list: none
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = pc.list_flatten(tasks)  # skips null lists, as lengths counts them
+    if not len(flat):
+        return offsets, np.zeros(0, dtype=np.int64), []
+    encoded = pc.dictionary_encode(flat.cast(pa.string()))
+    words = [str(w) for w in encoded.dictionary.to_pylist()]
+    words.append("None")  # a null text in a list read as str(None) before; code -1 lands here
+    return offsets, numbers_to_numpy(encoded.indices, dtype="int64", fill=-1), words
 
 
 class EpisodeList(Sequence[EpisodeIndex]):
@@ -360,6 +410,8 @@ class ColumnReader:
         self.max_bytes = max_bytes
 
     def read(self, path: Path, key: str) -> np.ndarray:
+        import pyarrow.parquet as pq
+
         cache_key = (path, key)
         with self._lock:
             hit = self._cache.get(cache_key)
@@ -385,6 +437,8 @@ class ColumnReader:
 
 def column_to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A parquet column as numpy: list columns become 2-D (rows, dim)."""
+    import pyarrow as pa
+
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if (
         pa.types.is_list(arr.type)
@@ -402,6 +456,9 @@ def numbers_to_numpy(column: pa.ChunkedArray | pa.Array, *, dtype: str, fill: fl
 
     Done in numpy: pyarrow's fill_null with a Python value builds a scalar, which imports pandas.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     target = pa.from_numpy_dtype(np.dtype(dtype))
     if arr.type != target:
@@ -416,6 +473,8 @@ def numbers_to_numpy(column: pa.ChunkedArray | pa.Array, *, dtype: str, fill: fl
 
 
 def _primitive_to_numpy(arr: pa.Array) -> np.ndarray:
+    import pyarrow as pa
+
     # pyarrow's own to_numpy()/__array__ import pandas (about 1.5 s the first time); numbers without
     # nulls are read straight from the Arrow buffer instead, without a copy.
     if arr.null_count == 0 and (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)):

@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pq = lazy_module("pyarrow.parquet")
+
 
 INDEX_COLUMN = "__index_level_0__"
 

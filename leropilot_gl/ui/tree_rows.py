@@ -9,16 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from imgui_bundle import hello_imgui
 
 from leropilot_gl.dataset.episode_rows import RowColumns, rows_on_disk, rows_working
 from leropilot_gl.dataset.journal import Journal
 from leropilot_gl.dataset.model import DatasetIndex
+from leropilot_gl.lazy import lazy_module
 from leropilot_gl.quality.doctor_state import worst_severity
 from leropilot_gl.state import AppState, OpenDataset, TreeView
 from leropilot_gl.ui.task_list import episode_visible
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pc = lazy_module("pyarrow.compute")
 
 
 def shown_journal(state: AppState, dataset: OpenDataset) -> Journal | None:
