@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pyarrow as pa
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
 
 
 def apply_frame_values(

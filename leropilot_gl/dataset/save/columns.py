@@ -7,8 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pc = lazy_module("pyarrow.compute")
 
 
 def numpy_to_nested_lists(values: np.ndarray) -> pa.Array:

@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.journal import EditError, WorkingEpisode
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.problems import Severity
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pq = lazy_module("pyarrow.parquet")
 
 
 class PlanSources:

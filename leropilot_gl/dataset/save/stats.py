@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import language, layout as L
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex, column_to_numpy
 from leropilot_gl.dataset.save.columns import nested_lists_to_numpy
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pq = lazy_module("pyarrow.parquet")
 
 QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)
 

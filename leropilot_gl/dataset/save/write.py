@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from leropilot_gl.dataset import language, layout as L
 from leropilot_gl.dataset.annotations import apply_annotations
@@ -30,6 +28,11 @@ from leropilot_gl.dataset.save.stats import (
     numeric_stats,
     stats_to_json,
 )
+from leropilot_gl.lazy import lazy_module
+
+# pyarrow loads on first use: the window comes up before it (leropilot_gl/lazy.py)
+pa = lazy_module("pyarrow")
+pq = lazy_module("pyarrow.parquet")
 
 if TYPE_CHECKING:
     from leropilot_gl.dataset.save.swap import CrashPoints
