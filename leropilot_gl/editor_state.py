@@ -18,6 +18,7 @@ from typing import Literal, TypeVar
 from leropilot_gl.dataset.journal import EditError, EditSession, PreparedAttach
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.jobs import Job, pop_finished
+from leropilot_gl.paths import resolved
 
 T = TypeVar("T")
 ConfirmAction = Literal["save", "save_all", "discard", "compact", "restore"]
@@ -86,7 +87,7 @@ class EditorState:
         notices = []
         while self.session.writer.errors:
             notices.append(self.session.writer.errors.pop(0))
-        open_roots = {Path(i.root).resolve(): i for i in indexes}
+        open_roots = {resolved(i.root): i for i in indexes}
         for root, index in open_roots.items():
             attached = self.session.indexes.get(str(root))
             if (attached is None or attached is not index) and root not in self.attaching:
@@ -108,11 +109,11 @@ class EditorState:
         return notices
 
     def attached(self, root: Path) -> bool:
-        return Path(root).resolve() in self.session.journals
+        return resolved(root) in self.session.journals
 
     def busy(self, root: Path) -> bool:
         """A save or compact job is writing this dataset: it is locked for edits."""
-        return bool(self.jobs) and Path(root).resolve() in self.jobs  # no syscall per tree row when idle
+        return bool(self.jobs) and resolved(root) in self.jobs  # no syscall per tree row when idle
 
     # ------------------------------------------------------------------ operations with messages
     def run(self, fn: Callable[[], T], notify: Notify) -> T | None:

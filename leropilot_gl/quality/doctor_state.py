@@ -15,6 +15,7 @@ from typing import Any
 
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.problems import Severity
+from leropilot_gl.paths import resolved
 from leropilot_gl.quality.findings import Finding
 from leropilot_gl.quality.flags import FlagStore
 from leropilot_gl.quality.run import DoctorReport, Progress, run_doctor
@@ -89,7 +90,7 @@ class DoctorState:
         return None
 
     def report_for(self, root: Path | None) -> DoctorReport | None:
-        return self.reports.get(Path(root).resolve()) if root is not None else None
+        return self.reports.get(resolved(root)) if root is not None else None  # per frame: cached
 
     # ------------------------------------------------------------------ flags by hand
     def set_flag(self, root: Path, episode_index: int, note: str, executor: Executor) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from leropilot_gl.paths import resolved
 from leropilot_gl.quality.cache import doctor_dir
 
 
@@ -28,7 +29,7 @@ class FlagStore:
 
     @staticmethod
     def _key(root: Path | str) -> str:
-        return str(Path(root).resolve())
+        return str(resolved(root))  # asked per tree row: resolved once per path
 
     def for_dataset(self, root: Path | str) -> dict[int, str]:
         return {

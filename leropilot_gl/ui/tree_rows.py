@@ -15,6 +15,7 @@ from leropilot_gl.dataset.episode_rows import RowColumns, rows_on_disk, rows_wor
 from leropilot_gl.dataset.journal import Journal
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.lazy import lazy_module
+from leropilot_gl.paths import resolved
 from leropilot_gl.quality.doctor_state import worst_severity
 from leropilot_gl.state import AppState, OpenDataset, TreeView
 from leropilot_gl.ui.task_list import episode_visible
@@ -96,7 +97,7 @@ def _task_filter(state: AppState | None, root: Path) -> str | None:
     """The task the Tasks tab shows only, when it filters this dataset."""
     task_list = getattr(getattr(state, "watch", None), "task_list", None)
     active = getattr(task_list, "filter", None)
-    if active is None or Path(active[0]) != Path(root).resolve():
+    if active is None or Path(active[0]) != resolved(root):
         return None
     return str(active[1])
 
