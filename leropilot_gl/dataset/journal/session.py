@@ -3,6 +3,7 @@ the restore of journals from disk), and what happens after a save."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,6 +40,25 @@ class PreparedAttach:
     new_datasets: list[Journal]
     # journal file -> its log read back at restore, which the writer goes on appending to
     logs: dict[Path, LogState] = field(default_factory=dict)
+
+
+@dataclass
+class PreparedSave:
+    """A fresh, empty journal over a dataset a save (compact, restore) just wrote."""
+
+    index: DatasetIndex
+    journal: Journal
+
+
+def prepare_saved(root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> PreparedSave:
+    """EditSession.prepare_saved without a session (a job's worker has none to hand)."""
+    root = Path(root).resolve()
+    fingerprint = fingerprint or read_fingerprint(index) or meta_fingerprint(root)
+    journal = Journal(
+        root, dict(index.info), base_episodes_for(index, root), True, fingerprint, sig_source=index
+    )
+    journal.warm()
+    return PreparedSave(index, journal)
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,8 @@ class EditSession(EditOperations):
             new_datasets.append(other)
             if log is not None:
                 logs[journal_path(self.journal_dir, other.root)] = log
+        with contextlib.suppress(EditError):  # the UI says it when it first reads the list
+            journal.warm()  # here, not on the first frame after finish_attach
         return PreparedAttach(index, journal, notice, new_datasets, logs)
 
     def finish_attach(self, prepared: PreparedAttach) -> str | None:
@@ -265,23 +287,33 @@ class EditSession(EditOperations):
         )
 
     # ------------------------------------------------------------------ after save
-    def mark_saved(self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> None:
+    def prepare_saved(
+        self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None
+    ) -> PreparedSave:
+        """The fresh journal mark_saved swaps in, built (and its working list, kept list and
+        lookups made) on the save's worker: safe on any thread, reads no session state."""
+        return prepare_saved(root, index, fingerprint)
+
+    def mark_saved(
+        self,
+        root: str | Path,
+        index: DatasetIndex,
+        fingerprint: str | None = None,
+        *,
+        prepared: PreparedSave | None = None,
+    ) -> None:
         """The dataset on disk now holds the edits: start a fresh, empty journal over it.
 
         fingerprint: the saved dataset's, from the save job (SaveResult.fingerprint), so the
-        thread that owns the session never hashes meta/."""
+        thread that owns the session never hashes meta/. prepared: prepare_saved's journal for
+        this root and index, made on the job's worker: then this only swaps it in (O(1) on the
+        thread that owns the session, whatever the dataset's size); otherwise it is made here."""
         root = Path(root).resolve()
-        fingerprint = fingerprint or read_fingerprint(index)
+        if prepared is None or prepared.journal.root != root or prepared.index is not index:
+            prepared = prepare_saved(root, index, fingerprint)
         self.writer.submit(journal_path(self.journal_dir, root), None)
         self.indexes[str(root)] = index
-        self.journals[root] = Journal(
-            root,
-            dict(index.info),
-            base_episodes_for(index, root),
-            True,
-            fingerprint if fingerprint else meta_fingerprint(root),
-            sig_source=index,
-        )
+        self.journals[root] = prepared.journal
 
     def grow(self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> str | None:
         """The dataset gained episodes on disk (a recording): the journal's base follows the new
