@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from leropilot_gl.dataset.journal.fingerprint import episode_signatures
-from leropilot_gl.dataset.journal.ops import EditError, WorkingEpisode, apply_op, find_position, schema_key
+from leropilot_gl.dataset.journal.ops import (
+    EditError,
+    WorkingEpisode,
+    apply_op,
+    find_position,
+    paused_gc,
+    schema_key,
+)
 from leropilot_gl.dataset.model import DatasetIndex
 
 CACHED_LISTS = 8  # working lists kept per journal: 100,000 episodes cost 0.8 MB of pointers each
@@ -128,10 +135,11 @@ class Journal:
     def warm(self) -> None:
         """Make what the UI reads on its first frame (the working list, the kept episodes and the
         lookups): on a worker, before the journal is handed to the thread that owns the session."""
-        self.working()
-        self.kept_view()
-        self._by_uid()
-        self.first_playing("", -1)
+        with paused_gc():
+            self.working()
+            self.kept_view()
+            self._by_uid()
+            self.first_playing("", -1)
 
     def kept(self) -> list[WorkingEpisode]:
         return list(self.kept_view())
