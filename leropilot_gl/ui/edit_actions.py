@@ -406,13 +406,14 @@ def _start_saves(state: AppState, roots: list[Path], *, fast: bool = False) -> N
         state.notify("warning", str(exc))
         return
     journal_dir = ed.session.journal_dir
+    bases = _bases(ed, roots)
     ed.session.flush()
 
     def work(ctx: JobContext) -> SaveResult | SavedMany:
         results = write_plans(
             plans, journal_dir, progress=lambda f, t: ctx.progress(f, t), cancelled=lambda: ctx.cancelled
         )
-        _prepare_fresh(ed, results)
+        _prepare_fresh(ed, results, bases)
         return results[0] if len(results) == 1 else SavedMany(results)
 
     names = ", ".join(r.name for r in roots)
@@ -429,10 +430,11 @@ def _start_compact(state: AppState, root: Path) -> None:
 
     ed = editor(state)
     session = ed.session
+    bases = _bases(ed, [root])
 
     def work(ctx: JobContext) -> CompactResult:
         result = compact(session, root, progress=lambda f, t: ctx.progress(f, t), finish=False)
-        _prepare_fresh(ed, [result])
+        _prepare_fresh(ed, [result], bases)
         return result
 
     job = state.jobs.start(f"compact:{root}", f"Compacting {root.name}", work)
@@ -445,13 +447,14 @@ def _start_restore(state: AppState, root: Path) -> None:
     from leropilot_gl.dataset.journal import open_for_edit, read_fingerprint
 
     ed = editor(state)
+    bases = _bases(ed, [root])
 
     def work(ctx: JobContext) -> Restored:
         ctx.progress(0.1, "restoring")
         chosen = restore(root)
         index = open_for_edit(root)  # fingerprinted before the read
         result = Restored(root, chosen.id, index, read_fingerprint(index) or "")
-        _prepare_fresh(ed, [result])
+        _prepare_fresh(ed, [result], bases)
         return result
 
     job = state.jobs.start(f"restore:{root}", f"Restoring {root.name}", work)
@@ -459,7 +462,13 @@ def _start_restore(state: AppState, root: Path) -> None:
         ed.jobs[root] = job
 
 
-def _prepare_fresh(ed: EditorState, results: list[Landed]) -> None:
+def _bases(ed: EditorState, roots: list[Path]) -> dict[Path, list[WorkingEpisode]]:
+    """The journals' bases as a job starts (on the UI thread; a base is never changed in place):
+    the fresh journal after the job takes every episode that kept its index and length from them."""
+    return {_root(r): j.base for r in roots if (j := ed.session.journals.get(_root(r))) is not None}
+
+
+def _prepare_fresh(ed: EditorState, results: list[Landed], bases: dict[Path, list[WorkingEpisode]]) -> None:
     """On the job's worker, once the datasets are written: the fresh journals the landing swaps in,
     so the UI thread does not build a working episode per episode of each dataset."""
     from leropilot_gl.dataset.journal import prepare_saved
@@ -467,10 +476,9 @@ def _prepare_fresh(ed: EditorState, results: list[Landed]) -> None:
     for result in results:
         if result.index is None:
             continue
+        root = _root(result.root)
         try:
-            ed.fresh[_root(result.root)] = prepare_saved(
-                result.root, result.index, result.fingerprint or None
-            )
+            ed.fresh[root] = prepare_saved(root, result.index, result.fingerprint or None, bases.get(root))
         except Exception:  # noqa: BLE001 - the save itself landed; the landing builds the journal instead
             continue
 

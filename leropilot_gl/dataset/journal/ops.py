@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from leropilot_gl.dataset import layout as L
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.problems import Severity
@@ -122,11 +124,40 @@ def op_references(op: dict[str, Any], root: str) -> set[str]:
     return {r for r in refs if isinstance(r, str) and r.startswith("e")}
 
 
-def base_episodes(index: DatasetIndex, root: str | None = None) -> list[WorkingEpisode]:
-    # From the index's columns: no per-episode index object is made.
+class BaseEpisodes(list):
+    """A base working list with the columns it was made from (root, episode indexes, lengths): a
+    later base over the same dataset (a save landed, episodes were recorded) takes every episode
+    whose index and length did not change from it instead of making it again."""
+
+    columns: tuple[str, np.ndarray, np.ndarray] | None = None
+
+
+def base_episodes(
+    index: DatasetIndex, root: str | None = None, reuse: Sequence[WorkingEpisode] | None = None
+) -> list[WorkingEpisode]:
+    """The index's episodes as untouched working episodes, from its columns (no per-episode index
+    object is made). reuse: the base this replaces, whose unchanged episodes are taken as they are."""
     root = str(index.root) if root is None else root
     table = index.table
-    return base_run(root, table.episode_index.tolist(), table.length.tolist())
+    eps = np.array(table.episode_index, dtype=np.int64)  # copies: the columns stay as they were made
+    lens = np.array(table.length, dtype=np.int64)
+    out = BaseEpisodes()
+    old = getattr(reuse, "columns", None)
+    if old is None or old[0] != root or not len(eps):
+        out.extend(base_run(root, eps.tolist(), lens.tolist()))
+    else:
+        _, old_eps, old_lens = old
+        m = min(len(old_eps), len(eps))
+        same = np.zeros(len(eps), dtype=bool)
+        same[:m] = (old_eps[:m] == eps[:m]) & (old_lens[:m] == lens[:m])
+        edges = (np.flatnonzero(np.diff(same.astype(np.int8))) + 1).tolist()
+        for a, b in zip([0, *edges], [*edges, len(eps)], strict=True):
+            if same[a]:
+                out.extend(reuse[a:b])  # type: ignore[index]
+            else:
+                out.extend(base_run(root, eps[a:b].tolist(), lens[a:b].tolist()))
+    out.columns = (root, eps, lens)
+    return out
 
 
 # What a base episode holds besides its uid, slice and length (the dataclass defaults).
@@ -337,8 +368,10 @@ def apply_op(episodes: list[WorkingEpisode], op: dict[str, Any]) -> list[Working
     return out
 
 
-def base_episodes_for(index: DatasetIndex, root: Path) -> list[WorkingEpisode]:
-    return base_episodes(index, str(root))
+def base_episodes_for(
+    index: DatasetIndex, root: Path, reuse: Sequence[WorkingEpisode] | None = None
+) -> list[WorkingEpisode]:
+    return base_episodes(index, str(root), reuse)
 
 
 def episode_label(e: WorkingEpisode, position: int | None = None) -> str:

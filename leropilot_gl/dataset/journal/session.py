@@ -50,13 +50,18 @@ class PreparedSave:
     journal: Journal
 
 
-def prepare_saved(root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> PreparedSave:
-    """EditSession.prepare_saved without a session (a job's worker has none to hand)."""
+def prepare_saved(
+    root: str | Path,
+    index: DatasetIndex,
+    fingerprint: str | None = None,
+    reuse: list[WorkingEpisode] | None = None,
+) -> PreparedSave:
+    """EditSession.prepare_saved without a session (a job's worker has none to hand). reuse: the
+    base this journal replaces, whose episodes that kept their index and length are taken as they are."""
     root = Path(root).resolve()
     fingerprint = fingerprint or read_fingerprint(index) or meta_fingerprint(root)
-    journal = Journal(
-        root, dict(index.info), base_episodes_for(index, root), True, fingerprint, sig_source=index
-    )
+    base = base_episodes_for(index, root, reuse)
+    journal = Journal(root, dict(index.info), base, True, fingerprint, sig_source=index)
     journal.warm()
     return PreparedSave(index, journal)
 
@@ -288,11 +293,17 @@ class EditSession(EditOperations):
 
     # ------------------------------------------------------------------ after save
     def prepare_saved(
-        self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None
+        self,
+        root: str | Path,
+        index: DatasetIndex,
+        fingerprint: str | None = None,
+        reuse: list[WorkingEpisode] | None = None,
     ) -> PreparedSave:
         """The fresh journal mark_saved swaps in, built (and its working list, kept list and
-        lookups made) on the save's worker: safe on any thread, reads no session state."""
-        return prepare_saved(root, index, fingerprint)
+        lookups made) on the save's worker: safe on any thread, reads no session state.
+        reuse: the journal's base before the save (taken on the thread that owns the session),
+        whose episodes that kept their index and length are taken as they are."""
+        return prepare_saved(root, index, fingerprint, reuse)
 
     def mark_saved(
         self,
@@ -310,7 +321,8 @@ class EditSession(EditOperations):
         thread that owns the session, whatever the dataset's size); otherwise it is made here."""
         root = Path(root).resolve()
         if prepared is None or prepared.journal.root != root or prepared.index is not index:
-            prepared = prepare_saved(root, index, fingerprint)
+            old = self.journals.get(root)
+            prepared = prepare_saved(root, index, fingerprint, old.base if old is not None else None)
         self.writer.submit(journal_path(self.journal_dir, root), None)
         self.indexes[str(root)] = index
         self.journals[root] = prepared.journal
@@ -324,7 +336,7 @@ class EditSession(EditOperations):
         if j is None:
             return None
         before = (j.base, j.fingerprint, j.sigs, j.sig_source)
-        j.base = base_episodes_for(index, root)
+        j.base = base_episodes_for(index, root, j.base)  # only the recorded episodes are new
         j.forget_lists()
         if fingerprint is None:
             fingerprint = read_fingerprint(index)  # taken before this index was read
