@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from leropilot_gl.dataset.journal import EditError, EditSession, PreparedAttach
+from leropilot_gl.dataset.journal import EditError, EditSession, PreparedAttach, PreparedSave
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.jobs import Job, pop_finished
 from leropilot_gl.paths import resolved
@@ -64,6 +64,9 @@ class EditorState:
     attaching: dict[Path, Future[PreparedAttach]] = field(default_factory=dict)
     selected_uid: dict[Path, str] = field(default_factory=dict)  # root -> the working row shown
     jobs: dict[Path, Job] = field(default_factory=dict)  # root -> its running save/compact/restore
+    # root -> the fresh journal a save/compact/restore job made on its worker for the dataset it
+    # wrote; the landing swaps it in (EditSession.mark_saved(prepared=...)) instead of building it
+    fresh: dict[Path, PreparedSave] = field(default_factory=dict)
     drag_source: tuple[Path, str] | None = None  # (root, uid) of the episode being dragged
     trim_drag: TrimDrag | None = None
     confirm: ConfirmRequest | None = None

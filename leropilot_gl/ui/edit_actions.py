@@ -406,12 +406,14 @@ def _start_saves(state: AppState, roots: list[Path], *, fast: bool = False) -> N
         state.notify("warning", str(exc))
         return
     journal_dir = ed.session.journal_dir
+    bases = _bases(ed, roots)
     ed.session.flush()
 
     def work(ctx: JobContext) -> SaveResult | SavedMany:
         results = write_plans(
             plans, journal_dir, progress=lambda f, t: ctx.progress(f, t), cancelled=lambda: ctx.cancelled
         )
+        _prepare_fresh(ed, results, bases)
         return results[0] if len(results) == 1 else SavedMany(results)
 
     names = ", ".join(r.name for r in roots)
@@ -428,9 +430,12 @@ def _start_compact(state: AppState, root: Path) -> None:
 
     ed = editor(state)
     session = ed.session
+    bases = _bases(ed, [root])
 
     def work(ctx: JobContext) -> CompactResult:
-        return compact(session, root, progress=lambda f, t: ctx.progress(f, t), finish=False)
+        result = compact(session, root, progress=lambda f, t: ctx.progress(f, t), finish=False)
+        _prepare_fresh(ed, [result], bases)
+        return result
 
     job = state.jobs.start(f"compact:{root}", f"Compacting {root.name}", work)
     if job is not None:
@@ -442,16 +447,40 @@ def _start_restore(state: AppState, root: Path) -> None:
     from leropilot_gl.dataset.journal import open_for_edit, read_fingerprint
 
     ed = editor(state)
+    bases = _bases(ed, [root])
 
     def work(ctx: JobContext) -> Restored:
         ctx.progress(0.1, "restoring")
         chosen = restore(root)
         index = open_for_edit(root)  # fingerprinted before the read
-        return Restored(root, chosen.id, index, read_fingerprint(index) or "")
+        result = Restored(root, chosen.id, index, read_fingerprint(index) or "")
+        _prepare_fresh(ed, [result], bases)
+        return result
 
     job = state.jobs.start(f"restore:{root}", f"Restoring {root.name}", work)
     if job is not None:
         ed.jobs[root] = job
+
+
+def _bases(ed: EditorState, roots: list[Path]) -> dict[Path, list[WorkingEpisode]]:
+    """The journals' bases as a job starts (on the UI thread; a base is never changed in place):
+    the fresh journal after the job takes every episode that kept its index and length from them."""
+    return {_root(r): j.base for r in roots if (j := ed.session.journals.get(_root(r))) is not None}
+
+
+def _prepare_fresh(ed: EditorState, results: list[Landed], bases: dict[Path, list[WorkingEpisode]]) -> None:
+    """On the job's worker, once the datasets are written: the fresh journals the landing swaps in,
+    so the UI thread does not build a working episode per episode of each dataset."""
+    from leropilot_gl.dataset.journal import prepare_saved
+
+    for result in results:
+        if result.index is None:
+            continue
+        root = _root(result.root)
+        try:
+            ed.fresh[root] = prepare_saved(root, result.index, result.fingerprint or None, bases.get(root))
+        except Exception:  # noqa: BLE001 - the save itself landed; the landing builds the journal instead
+            continue
 
 
 def _poll_jobs(state: AppState) -> None:
@@ -462,6 +491,8 @@ def _poll_jobs(state: AppState) -> None:
             continue
         del ed.jobs[root]
         result = job.result
+        if job.status != "done" or result is None:
+            ed.fresh.pop(root, None)  # a job that failed after its worker made one: not landed
         if job.status != "done" or result is None or id(job) in landed:
             continue  # failures and cancels are reported by the app's job polling
         landed.add(id(job))
@@ -479,6 +510,8 @@ def _land(state: AppState, result: Landed) -> None:
     if index is None:
         return
     root = _root(result.root)
-    editor(state).session.mark_saved(root, index, result.fingerprint or None)
+    ed = editor(state)
+    # the worker's journal when it is for this very index (mark_saved checks), else built here
+    ed.session.mark_saved(root, index, result.fingerprint or None, prepared=ed.fresh.pop(root, None))
     selected = state.selection.dataset_root is not None and _root(state.selection.dataset_root) == root
     state.replace_index(index, select_episode=index.episodes[0].episode_index if selected else None)

@@ -94,7 +94,11 @@ def test_controller_edits_and_saves_without_a_frame(sample_uneven: Path, tmp_pat
         assert a in ed.jobs, "confirming did not start the save"
         refused = act.edit(state, lambda: ed.session.delete(a, ["e2"]))
         assert refused is None and state.notices[-1].text.startswith("a save is running")
-        _land_jobs(state)
+        for job in list(ed.jobs.values()):
+            job.wait()
+        prepared = ed.fresh[a]  # the fresh journal, made on the job's worker
+        act.edit_tick(state)
+        assert ed.session.journal(a) is prepared.journal and not ed.fresh  # only swapped in
         assert not ed.jobs and not ed.session.journal(a).dirty
         assert any(n.text.startswith("saved a") for n in state.notices), [n.text for n in state.notices]
         saved = open_dataset(a)

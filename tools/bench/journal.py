@@ -4,10 +4,15 @@
     python tools/bench/journal.py [--episodes 100000] [--code /work/main] [--edits 20]
 
 Each step is timed until its journal write is on disk (flush), on a session with a background
-writer as the app has: `ui ms` is the part the UI thread waits for, `disk ms` the rest. The other
-checkout's journal module is loaded from its file under a name of its own, in the same process,
-over the same dataset. Ends with one line:
-`summary: episodes=<n> edit_ms=<new> edit_ms_old=<old> restore_s=<new> restore_s_old=<old>`.
+writer as the app has: `ui ms` is the part the UI thread waits for, `disk ms` the rest. Attach,
+restore and mark_saved run as the app runs them: the part the app does on a worker
+(prepare_attach, prepare_saved in the save job) is the `worker ms` column, the rest is `ui ms`;
+a checkout without that split does it all in `ui ms`. The other checkout's journal module is
+loaded from its file under a name of its own, in the same process, over the same dataset. Ends
+with one line: `summary: episodes=<n> edit_ms=<new> edit_ms_old=<old> restore_s=<new>
+restore_s_old=<old> attach_ui_ms=<new> attach_ui_ms_old=<old> mark_saved_ui_ms=<new>
+mark_saved_ui_ms_old=<old> restore_ui_ms=<new> restore_ui_ms_old=<old>` (restore_s: worker and
+UI parts together).
 """
 
 from __future__ import annotations
@@ -57,13 +62,29 @@ def timed(session: object, step: Callable[[], object]) -> tuple[float, float]:
     return ui * 1000, (time.perf_counter() - started - ui) * 1000
 
 
+def split(first: Callable[[], object] | None, then: Callable[[object], object]) -> tuple[float, float]:
+    """(ms of then on the UI thread, ms of first on a worker): first's result is passed to then."""
+    started = time.perf_counter()
+    prepared = first() if first is not None else None
+    worker = time.perf_counter() - started
+    started = time.perf_counter()
+    then(prepared)
+    return (time.perf_counter() - started) * 1000, worker * 1000
+
+
+def attach_split(session: object, index: object) -> tuple[float, float]:
+    if hasattr(session, "prepare_attach"):
+        return split(lambda: session.prepare_attach(index), session.finish_attach)  # type: ignore[attr-defined]
+    return split(None, lambda _: session.attach(index))  # type: ignore[attr-defined]
+
+
 def run(module: ModuleType, root: Path, index: object, n: int, edits: int, tmp: Path) -> dict[str, tuple]:
     journals = tmp / f"journals-{module.__name__}"
     rows: dict[str, tuple] = {}
+    nan = float("nan")
     s = module.EditSession(journals, background_writes=True)
-    started = time.perf_counter()
-    s.attach(index)
-    rows["attach"] = ((time.perf_counter() - started) * 1000, 0.0)
+    ui, worker = attach_split(s, index)
+    rows["attach"] = (ui, 0.0, worker)
     rows["delete (first edit)"] = timed(s, lambda: s.delete(root, ["e5"]))
     rows["trim"] = timed(s, lambda: s.trim(root, f"e{n // 2}", 2, 8))
     rows["duplicate"] = timed(s, lambda: s.duplicate(root, f"e{n - 1}"))
@@ -82,14 +103,35 @@ def run(module: ModuleType, root: Path, index: object, n: int, edits: int, tmp: 
     live = [(e.uid, e.slice.start, e.slice.end, e.deleted) for e in s.journal(root).working()]
     files = sum(p.stat().st_size for p in journals.iterdir() if p.is_file())
     fresh = module.EditSession(journals, background_writes=True)
-    started = time.perf_counter()
-    fresh.attach(index)
+    ui, worker = attach_split(fresh, index)
+    rows["restore (fresh session)"] = (ui, 0.0, worker)
     restored = [(e.uid, e.slice.start, e.slice.end, e.deleted) for e in fresh.journal(root).working()]
-    rows["restore (fresh session)"] = ((time.perf_counter() - started) * 1000, 0.0)
     if restored != live:
         raise SystemExit(f"{module.__name__}: the restored working list differs from the live one")
     fingerprint = s.journal(root).fingerprint
-    rows["mark_saved"] = timed(s, lambda: s.mark_saved(root, index, fingerprint))
+    if hasattr(s, "prepare_saved"):
+        # the app's job passes the old base (prepare_saved reuse=): here that would take every
+        # episode (the index is the same), so the row with reuse is timed apart
+        before = s.journal(root).base
+        started = time.perf_counter()
+        s.prepare_saved(root, index, fingerprint, before)
+        rows["prepare_saved, same eps"] = (nan, 0.0, (time.perf_counter() - started) * 1000)
+        ui, worker = split(
+            lambda: s.prepare_saved(root, index, fingerprint),
+            lambda p: s.mark_saved(root, index, fingerprint, prepared=p),
+        )
+    else:
+        ui, worker = split(None, lambda _: s.mark_saved(root, index, fingerprint))
+    started = time.perf_counter()
+    s.flush()
+    rows["mark_saved"] = (ui, (time.perf_counter() - started) * 1000, worker)
+    # the first frame after it: what the tree and the pending-edits panel read
+    started = time.perf_counter()
+    j = s.journal(root)
+    j.working()
+    j.kept_view()
+    j.position_of(f"e{n - 1}")
+    rows["first read after save"] = ((time.perf_counter() - started) * 1000, 0.0)
     rows["journal files (KB)"] = (files / 1024, 0.0)
     return rows
 
@@ -110,20 +152,36 @@ def main(argv: list[str] | None = None) -> int:
         new = run(new_journal, root.resolve(), index, args.episodes, args.edits, tmp)
         old = run(other, root.resolve(), index, args.episodes, args.edits, tmp) if other else {}
     print(f"{args.episodes} episodes; new: this checkout; old: {args.code if other else '(not found)'}")
-    print(f"{'step':<26} {'new ui ms':>10} {'new disk ms':>12} {'old ui ms':>10} {'old disk ms':>12}")
-    for step, (ui, disk) in new.items():
-        o_ui, o_disk = old.get(step, (float("nan"), float("nan")))
-        print(f"{step:<26} {ui:>10.1f} {disk:>12.1f} {o_ui:>10.1f} {o_disk:>12.1f}")
+    nan = float("nan")
+    print(
+        f"{'step':<26} {'new ui ms':>10} {'new disk ms':>12} {'new worker ms':>14}"
+        f" {'old ui ms':>10} {'old disk ms':>12} {'old worker ms':>14}"
+    )
+    for step, row in new.items():
+        ui, disk, worker = (*row, nan)[:3]
+        o_ui, o_disk, o_worker = (*old.get(step, (nan, nan)), nan)[:3]
+        print(
+            f"{step:<26} {ui:>10.1f} {disk:>12.1f} {worker:>14.1f} {o_ui:>10.1f} {o_disk:>12.1f} {o_worker:>14.1f}"
+        )
 
     def edit_ms(rows: dict[str, tuple]) -> float:
         ui, disk = rows.get(f"trim x{args.edits} (median)", (float("nan"), float("nan")))
         return ui + disk
 
-    restore = new["restore (fresh session)"][0] / 1000
-    restore_old = old.get("restore (fresh session)", (float("nan"),))[0] / 1000
+    def ui_ms(rows: dict[str, tuple], step: str) -> float:
+        return rows.get(step, (nan,))[0]
+
+    def restore_s(rows: dict[str, tuple]) -> float:
+        row = rows.get("restore (fresh session)", (nan, 0.0, 0.0))
+        return (row[0] + (row[2] if len(row) > 2 else 0.0)) / 1000
+
     print(
         f"summary: episodes={args.episodes} edit_ms={edit_ms(new):.1f} edit_ms_old={edit_ms(old):.1f} "
-        f"restore_s={restore:.2f} restore_s_old={restore_old:.2f}"
+        f"restore_s={restore_s(new):.2f} restore_s_old={restore_s(old):.2f} "
+        f"attach_ui_ms={ui_ms(new, 'attach'):.1f} attach_ui_ms_old={ui_ms(old, 'attach'):.1f} "
+        f"mark_saved_ui_ms={ui_ms(new, 'mark_saved'):.1f} mark_saved_ui_ms_old={ui_ms(old, 'mark_saved'):.1f} "
+        f"restore_ui_ms={ui_ms(new, 'restore (fresh session)'):.1f} "
+        f"restore_ui_ms_old={ui_ms(old, 'restore (fresh session)'):.1f}"
     )
     return 0
 

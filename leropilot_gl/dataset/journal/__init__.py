@@ -42,7 +42,13 @@ from leropilot_gl.dataset.journal.ops import (
     op_references,
     schema_key,
 )
-from leropilot_gl.dataset.journal.session import Change, EditSession, PreparedAttach
+from leropilot_gl.dataset.journal.session import (
+    Change,
+    EditSession,
+    PreparedAttach,
+    PreparedSave,
+    prepare_saved,
+)
 from leropilot_gl.dataset.journal.store import (
     JOURNAL_DIR_ENV,
     JournalWriter,
@@ -73,6 +79,7 @@ __all__ = [
     "Journal",
     "JournalWriter",
     "PreparedAttach",
+    "PreparedSave",
     "Schema",
     "WorkingEpisode",
     "apply_op",
@@ -89,6 +96,7 @@ __all__ = [
     "op_references",
     "open_for_edit",
     "pending_roots",
+    "prepare_saved",
     "read_fingerprint",
     "remember_fingerprint",
     "schema_key",

@@ -3,6 +3,7 @@ the restore of journals from disk), and what happens after a save."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,6 +40,30 @@ class PreparedAttach:
     new_datasets: list[Journal]
     # journal file -> its log read back at restore, which the writer goes on appending to
     logs: dict[Path, LogState] = field(default_factory=dict)
+
+
+@dataclass
+class PreparedSave:
+    """A fresh, empty journal over a dataset a save (compact, restore) just wrote."""
+
+    index: DatasetIndex
+    journal: Journal
+
+
+def prepare_saved(
+    root: str | Path,
+    index: DatasetIndex,
+    fingerprint: str | None = None,
+    reuse: list[WorkingEpisode] | None = None,
+) -> PreparedSave:
+    """EditSession.prepare_saved without a session (a job's worker has none to hand). reuse: the
+    base this journal replaces, whose episodes that kept their index and length are taken as they are."""
+    root = Path(root).resolve()
+    fingerprint = fingerprint or read_fingerprint(index) or meta_fingerprint(root)
+    base = base_episodes_for(index, root, reuse)
+    journal = Journal(root, dict(index.info), base, True, fingerprint, sig_source=index)
+    journal.warm()
+    return PreparedSave(index, journal)
 
 
 @dataclass(frozen=True)
@@ -107,6 +132,8 @@ class EditSession(EditOperations):
             new_datasets.append(other)
             if log is not None:
                 logs[journal_path(self.journal_dir, other.root)] = log
+        with contextlib.suppress(EditError):  # the UI says it when it first reads the list
+            journal.warm()  # here, not on the first frame after finish_attach
         return PreparedAttach(index, journal, notice, new_datasets, logs)
 
     def finish_attach(self, prepared: PreparedAttach) -> str | None:
@@ -265,23 +292,40 @@ class EditSession(EditOperations):
         )
 
     # ------------------------------------------------------------------ after save
-    def mark_saved(self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> None:
+    def prepare_saved(
+        self,
+        root: str | Path,
+        index: DatasetIndex,
+        fingerprint: str | None = None,
+        reuse: list[WorkingEpisode] | None = None,
+    ) -> PreparedSave:
+        """The fresh journal mark_saved swaps in, built (and its working list, kept list and
+        lookups made) on the save's worker: safe on any thread, reads no session state.
+        reuse: the journal's base before the save (taken on the thread that owns the session),
+        whose episodes that kept their index and length are taken as they are."""
+        return prepare_saved(root, index, fingerprint, reuse)
+
+    def mark_saved(
+        self,
+        root: str | Path,
+        index: DatasetIndex,
+        fingerprint: str | None = None,
+        *,
+        prepared: PreparedSave | None = None,
+    ) -> None:
         """The dataset on disk now holds the edits: start a fresh, empty journal over it.
 
         fingerprint: the saved dataset's, from the save job (SaveResult.fingerprint), so the
-        thread that owns the session never hashes meta/."""
+        thread that owns the session never hashes meta/. prepared: prepare_saved's journal for
+        this root and index, made on the job's worker: then this only swaps it in (O(1) on the
+        thread that owns the session, whatever the dataset's size); otherwise it is made here."""
         root = Path(root).resolve()
-        fingerprint = fingerprint or read_fingerprint(index)
+        if prepared is None or prepared.journal.root != root or prepared.index is not index:
+            old = self.journals.get(root)
+            prepared = prepare_saved(root, index, fingerprint, old.base if old is not None else None)
         self.writer.submit(journal_path(self.journal_dir, root), None)
         self.indexes[str(root)] = index
-        self.journals[root] = Journal(
-            root,
-            dict(index.info),
-            base_episodes_for(index, root),
-            True,
-            fingerprint if fingerprint else meta_fingerprint(root),
-            sig_source=index,
-        )
+        self.journals[root] = prepared.journal
 
     def grow(self, root: str | Path, index: DatasetIndex, fingerprint: str | None = None) -> str | None:
         """The dataset gained episodes on disk (a recording): the journal's base follows the new
@@ -292,7 +336,7 @@ class EditSession(EditOperations):
         if j is None:
             return None
         before = (j.base, j.fingerprint, j.sigs, j.sig_source)
-        j.base = base_episodes_for(index, root)
+        j.base = base_episodes_for(index, root, j.base)  # only the recorded episodes are new
         j.forget_lists()
         if fingerprint is None:
             fingerprint = read_fingerprint(index)  # taken before this index was read

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from leropilot_gl.dataset.journal.fingerprint import episode_signatures
-from leropilot_gl.dataset.journal.ops import WorkingEpisode, apply_op, schema_key
+from leropilot_gl.dataset.journal.ops import (
+    EditError,
+    WorkingEpisode,
+    apply_op,
+    find_position,
+    paused_gc,
+    schema_key,
+)
 from leropilot_gl.dataset.model import DatasetIndex
 
 CACHED_LISTS = 8  # working lists kept per journal: 100,000 episodes cost 0.8 MB of pointers each
@@ -63,7 +70,8 @@ class Journal:
             return cached
         # replay from the nearest cached list below the cursor (the base when there is none)
         start = max((c for c in self._lists if c < self.cursor), default=0)
-        episodes = self._lists[start] if start else list(self.base)
+        # the base itself at cursor 0 (nothing changes a working list in place): no copy
+        episodes = self._lists[start] if start else self.base
         for op in self.ops[start : self.cursor]:
             episodes = apply_op(episodes, op)
         self.remember(self.cursor, episodes)
@@ -108,7 +116,10 @@ class Journal:
         working = self.working()
         if self._uid_lookup is not None and self._uid_lookup[0] is working:
             return self._uid_lookup[1].get(uid)
-        return next((i for i, e in enumerate(working) if e.uid == uid), None)
+        try:
+            return find_position(working, uid)
+        except EditError:
+            return None
 
     def first_playing(self, source_root: str, source_episode: int) -> int | None:
         """The first kept working episode cut from that source episode, O(1) per version."""
@@ -120,6 +131,15 @@ class Journal:
                     by_source.setdefault((e.slice.source_root, e.slice.source_episode), i)
             self._source_lookup = (working, by_source)
         return self._source_lookup[1].get((str(source_root), int(source_episode)))
+
+    def warm(self) -> None:
+        """Make what the UI reads on its first frame (the working list, the kept episodes and the
+        lookups): on a worker, before the journal is handed to the thread that owns the session."""
+        with paused_gc():
+            self.working()
+            self.kept_view()
+            self._by_uid()
+            self.first_playing("", -1)
 
     def kept(self) -> list[WorkingEpisode]:
         return list(self.kept_view())
