@@ -22,6 +22,7 @@ from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.save import SavePlan, SaveResult
 from leropilot_gl.editor_state import ConfirmRequest, EditorState
 from leropilot_gl.jobs import JobContext
+from leropilot_gl.paths import resolved
 from leropilot_gl.state import AppState, OpenDataset
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ def editor(state: AppState) -> EditorState:
 
 
 def _root(path: Path | str) -> Path:
-    return Path(path).resolve()
+    return resolved(path)  # asked per tree row and per frame: resolved once per path
 
 
 # ---------------------------------------------------------------------------- per frame
