@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from leropilot_gl.dataset.journal import WorkingEpisode
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.problems import Severity
+from leropilot_gl.paths import resolved
 
 SORT_KEYS = ("order", "episode", "length", "task", "problems", "doctor")
 
@@ -144,11 +144,17 @@ def rows_on_disk(index: DatasetIndex) -> RowColumns:
 
 def rows_working(index: DatasetIndex, working: Sequence[WorkingEpisode]) -> RowColumns:
     """Rows of the journal's working list of `index`'s dataset (deleted ones kept, struck through)."""
-    own = str(Path(index.root).resolve())
+    own = str(resolved(index.root))
     n = len(working)
-    episode_index = np.fromiter((e.slice.source_episode for e in working), dtype=np.int64, count=n)
-    length = np.fromiter((e.length for e in working), dtype=np.int64, count=n)
-    is_own = np.fromiter((e.slice.source_root == own for e in working), dtype=bool, count=n)
+    base_columns = getattr(working, "columns", None)  # journal.BaseEpisodes: an untouched base list
+    if base_columns is not None and len(base_columns[1]) == n and str(resolved(base_columns[0])) == own:
+        # No edits yet: the rows are the columns the base was made from (no walk over every episode).
+        episode_index, length = base_columns[1], base_columns[2]
+        is_own = np.ones(n, dtype=bool)
+    else:
+        episode_index = np.fromiter((e.slice.source_episode for e in working), dtype=np.int64, count=n)
+        length = np.fromiter((e.length for e in working), dtype=np.int64, count=n)
+        is_own = np.fromiter((e.slice.source_root == own for e in working), dtype=bool, count=n)
     table = index.table
     source_pos = np.full(n, -1, dtype=np.int64)
     if n and is_own.any():
