@@ -38,7 +38,7 @@ def episode_count_text(index: DatasetIndex, rows: RowColumns, view_kept: int) ->
     """The header's count: what Save would write, and what is on disk when that differs."""
     on_disk = len(index.episodes)
     if index.partial:  # a lazy Hub open: the other episodes files are on their way
-        return f"{on_disk} of {index.info.get('total_episodes', '?')} episodes listed, more loading"
+        return f"{on_disk} of {index.info.get('total_episodes', '?')} ep, more loading"
     if rows.working is None:
         return f"{on_disk} ep"
     kept = view_kept

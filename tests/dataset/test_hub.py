@@ -420,6 +420,7 @@ def test_lazy_open_of_10k_episodes_fetches_meta_then_one_episode(hf_home, stand_
         "videos/observation.images.wrist/chunk-000/file-000.mp4",
     ]
     assert sorted(fetched) == sorted(opened_meta + first)
+    open_gets = sum(r.method == "GET" for r in stand_in.requests)
     assert len(fetched) == len(set(fetched)) == 6  # one request per file, none twice
     open_bytes = sum(len(repo.files[p]) for p in fetched)
     total_bytes = sum(len(b) for b in repo.files.values())
@@ -449,7 +450,10 @@ def test_lazy_open_of_10k_episodes_fetches_meta_then_one_episode(hf_home, stand_
         (f"then the rest of meta/ ({len(rest)} files)", rest_bytes),
         ("the whole dataset", total_bytes),
     ]
-    print(f"\nlazy open of 10,000 episodes: {len(fetched)} files, then {len(rest)} meta/ files")
+    print(
+        f"\nlazy open of 10,000 episodes: {len(fetched)} files in {open_gets} GET requests "
+        f"(listing included), then {len(rest)} meta/ files"
+    )
     for label, size in rows:
         print(f"  {label:<38} {size:>10,} bytes")
     assert open_bytes + rest_bytes < total_bytes
@@ -470,3 +474,8 @@ def test_lazy_open_of_10k_episodes_fetches_meta_then_one_episode(hf_home, stand_
         (origin.root / rel).unlink()
     again, _ = hub.open_lazy("carol/big", endpoint=stand_in.url, progress=Recorder())
     assert again.partial and len(again.episodes) == 2_500
+
+    # Download (replace local) of that partial copy still fetches everything.
+    hub.download_replace("carol/big", endpoint=stand_in.url, progress=Recorder())
+    assert files_of(origin.root) == repo.files
+    assert len(journal.open_for_edit(origin.root).episodes) == 10_000

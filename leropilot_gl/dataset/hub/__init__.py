@@ -2,7 +2,8 @@
 
 The rule: the local copy (`HF_LEROBOT_HOME/<repo_id>`) is the one that is edited. Download
 replaces the local copy, Upload replaces the remote one; both are explicit. A lazy open fetches
-`meta/` first, then only the files the selected episode needs.
+info.json, the tasks and the first `meta/episodes` file (a partial index, not editable), the rest of
+`meta/` next, then only the files the selected episode needs.
 
 - `auth.py`: endpoint, dataset ids, token, whoami/login/logout, errors in one sentence.
 - `transfer.py`: the remote listing, file fetches, staging and swap, Download and Upload.
