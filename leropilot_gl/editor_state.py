@@ -92,6 +92,8 @@ class EditorState:
             notices.append(self.session.writer.errors.pop(0))
         open_roots = {resolved(i.root): i for i in indexes}
         for root, index in open_roots.items():
+            if index.partial:
+                continue  # a lazy Hub open listing some episodes: attached once complete
             attached = self.session.indexes.get(str(root))
             if (attached is None or attached is not index) and root not in self.attaching:
                 if attached is not None and self.session.journal(root).dirty:

@@ -31,6 +31,7 @@ class HubJob(Enum):
     LOGOUT = "logout"
     OPEN = "open"
     FETCH = "fetch"
+    META = "meta"  # the meta/ files a lazy open left on the Hub
     DOWNLOAD = "download"
     UPLOAD = "upload"
 
@@ -67,6 +68,7 @@ class HubSession:
     watched_jobs: dict[str, WatchedJob] = field(default_factory=dict)  # job name -> what it is for
     marked_indexes: set[int] = field(default_factory=set)  # ids of indexes mark_not_downloaded has seen
     last_fetch_check: tuple[Path, int, int] | None = None  # (root, episode, id(index)) looked at last
+    meta_fetch_started: set[int] = field(default_factory=set)  # ids of partial indexes seen to
     dialogs: HubDialogs = field(default_factory=HubDialogs)
 
     def request_open(self, repo_id: str) -> None:

@@ -307,6 +307,9 @@ class DatasetIndex:
     columns: ColumnReader = field(repr=False)
     # language/subtask annotations per episode index (dataset.language.read_layers)
     language: dict[int, Any] = field(default_factory=dict, repr=False)
+    # meta/ files the Hub still holds for this local copy: the index lists only some episodes and
+    # must not be edited (its meta/ is not whole) until it is replaced by the complete one.
+    pending_meta: tuple[str, ...] = field(default=(), repr=False)
     episodes: EpisodeList = field(init=False, repr=False)
     _problem_map: dict[int, list[DatasetProblem]] = field(init=False, repr=False, default_factory=dict)
     _problem_source: tuple[object, int] = field(init=False, repr=False, default=(None, -1))
@@ -317,6 +320,10 @@ class DatasetIndex:
     @property
     def name(self) -> str:
         return self.root.name
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.pending_meta)
 
     @property
     def dataset_info(self) -> DatasetInfo:

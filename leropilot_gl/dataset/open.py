@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +42,13 @@ pq = lazy_module("pyarrow.parquet")
 _FPS_TOLERANCE = 1e-3
 
 
-def open_dataset(root: str | Path) -> DatasetIndex:
-    """Open a LeRobot dataset folder (v2.0, v2.1 or v3.0) into one read-only index."""
+def open_dataset(root: str | Path, *, pending_meta: Sequence[str] = ()) -> DatasetIndex:
+    """Open a LeRobot dataset folder (v2.0, v2.1 or v3.0) into one read-only index.
+
+    pending_meta: meta/ files known to be on the Hub but not here yet (a lazy open). The index then
+    lists the episodes of the files present and is marked partial; info.json's totals and splits,
+    which count the whole dataset, are not held against it.
+    """
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DatasetOpenError(
@@ -80,7 +86,8 @@ def open_dataset(root: str | Path) -> DatasetIndex:
     else:
         builder.read_v2()
     cameras = builder.finish_cameras(cameras)
-    builder.check_totals()
+    if not pending_meta:
+        builder.check_totals()
     builder.check_tasks()
     builder.check_meta_files()
 
@@ -107,6 +114,7 @@ def open_dataset(root: str | Path) -> DatasetIndex:
         problems=problems,
         info=info,
         columns=ColumnReader(),
+        pending_meta=tuple(pending_meta),
     )
     _read_language(index)
     if not index.usable:

@@ -25,6 +25,7 @@ JOB_CHECK = "hub-check-login"
 JOB_LOGIN = "hub-login"
 JOB_LOGOUT = "hub-logout"
 JOB_FETCH = "hub-fetch-episode"
+JOB_META = "hub-fetch-meta"
 JOB_DOWNLOAD = "hub-download"
 JOB_UPLOAD = "hub-upload"
 JOB_OPEN_PREFIX = "hub-open:"
@@ -226,6 +227,39 @@ def _start_episode_fetch(state: AppState, dataset: OpenDataset, episode_index: i
     _start(state, JOB_FETCH, f"Hub: fetching episode {episode_index}", fetch, WatchedJob(HubJob.FETCH, root))
 
 
+def _start_meta_fetch(state: AppState, dataset: OpenDataset) -> None:
+    """A partial index (a lazy open): fetch the rest of meta/, then the complete index replaces it."""
+    origin = state.hub.origin_of(dataset.root)
+    if origin is None or origin.listing is None:
+        return
+    root = dataset.root
+
+    def fetch(ctx: JobContext) -> tuple[Path, DatasetIndex]:
+        return root, hub.fetch_remaining_meta(origin, progress=ctx)
+
+    _start(
+        state,
+        JOB_META,
+        f"Hub: listing all episodes of {origin.repo_id}",
+        fetch,
+        WatchedJob(HubJob.META, root),
+    )
+
+
+def _complete_partial_indexes(state: AppState) -> None:
+    """Each partial index of a Hub dataset gets the rest of meta/ fetched once; a partial index that
+    lands after the complete one (an episode fetch that read the copy mid-way) is completed again."""
+    session = state.hub
+    if state.jobs.is_running(JOB_META) or JOB_META in session.watched_jobs:
+        return
+    for dataset in state.datasets:
+        index = dataset.index
+        if index.partial and id(index) not in session.meta_fetch_started:
+            session.meta_fetch_started.add(id(index))
+            _start_meta_fetch(state, dataset)
+            return
+
+
 # ---------------------------------------------------------------------- tick (once per frame)
 def hub_tick(state: AppState) -> None:
     """Once per frame: start what was asked for and collect what finished. Never waits."""
@@ -249,6 +283,7 @@ def hub_tick(state: AppState) -> None:
             session.login.error = job.error or "cancelled"
             session.login.checked = True  # an unexpected failure is shown, not retried every frame
     _mark_reloaded_indexes(state)
+    _complete_partial_indexes(state)
     _fetch_selected_episode(state)
 
 
@@ -273,6 +308,11 @@ def _job_finished(state: AppState, name: str, watched: WatchedJob, result: objec
             session.marked_indexes.add(id(new_index))
             here = state.selection.dataset_root == root and state.selection.episode_index == episode_index
             state.replace_index(new_index, select_episode=episode_index if here else None)
+    elif kind is HubJob.META and isinstance(result, tuple):
+        root, new_index = result
+        if state.find_dataset(root) is not None:
+            session.marked_indexes.add(id(new_index))
+            state.replace_index(new_index)  # the selection stays; its episode is still listed
     elif kind is HubJob.DOWNLOAD and watched.root is not None:
         root = watched.root
         try:

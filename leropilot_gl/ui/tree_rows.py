@@ -37,6 +37,8 @@ def shown_journal(state: AppState, dataset: OpenDataset) -> Journal | None:
 def episode_count_text(index: DatasetIndex, rows: RowColumns, view_kept: int) -> str:
     """The header's count: what Save would write, and what is on disk when that differs."""
     on_disk = len(index.episodes)
+    if index.partial:  # a lazy Hub open: the other episodes files are on their way
+        return f"{on_disk} of {index.info.get('total_episodes', '?')} ep, more loading"
     if rows.working is None:
         return f"{on_disk} ep"
     kept = view_kept

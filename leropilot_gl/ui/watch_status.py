@@ -43,7 +43,8 @@ def gui_episode_mark(state: AppState, root: Path, episode_index: int) -> None:
 def watch_tick_hook(state: AppState) -> None:
     """Once per frame: a watcher per open dataset, and what they saw (no file work here)."""
     w = state.watch
-    open_roots = {d.resolved_root: d for d in state.datasets} if w.enabled else {}
+    # A partial index (a lazy Hub open) lacks episodes info.json counts: not a recording in progress.
+    open_roots = {d.resolved_root: d for d in state.datasets if not d.index.partial} if w.enabled else {}
     for root in [r for r in w.watchers if r not in open_roots]:
         w.watchers.pop(root).stop(wait=False)
         w.shown.pop(root, None)

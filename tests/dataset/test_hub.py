@@ -398,8 +398,10 @@ def test_token_never_appears_in_logs_output_or_our_files(
 
 
 def test_lazy_open_of_10k_episodes_fetches_meta_then_one_episode(hf_home, stand_in):
-    """10,000 episodes in 10 data files: the open fetches meta/ and the first episode's files;
-    selecting the last episode fetches its one data file. Requests and bytes are counted."""
+    """10,000 episodes in 10 data files and 4 episodes files: the open fetches info.json, the tasks,
+    the first episodes file and the first episode's files, and lists the first 2,500 episodes as a
+    partial index; the rest of meta/ comes next; selecting the last episode fetches its one data
+    file. Requests and bytes are counted at each step."""
     from tools.scale_dataset import cached_scale_dataset
 
     folder = cached_scale_dataset(10_000, per_data_file=1_000, per_meta_file=2_500)
@@ -408,38 +410,72 @@ def test_lazy_open_of_10k_episodes_fetches_meta_then_one_episode(hf_home, stand_
     index, origin = hub.open_lazy("carol/big", endpoint=stand_in.url, progress=rec)
     fetched = stand_in.resolved_paths("carol/big")
     meta = sorted(p for p in repo.files if p.startswith("meta/"))
+    episodes_meta = [p for p in meta if p.startswith("meta/episodes/")]
+    assert len(episodes_meta) == 4
+    opened_meta = ["meta/info.json", "meta/tasks.parquet", episodes_meta[0]]
+    assert sorted(set(meta) - set(episodes_meta)) == sorted(opened_meta[:2] + ["meta/stats.json"])
     first = [
         "data/chunk-000/file-000.parquet",
         "videos/observation.images.front/chunk-000/file-000.mp4",
         "videos/observation.images.wrist/chunk-000/file-000.mp4",
     ]
-    assert sorted(fetched) == sorted(meta + first)
-    assert len(fetched) == len(set(fetched)) == len(meta) + 3  # one request per file, none twice
-    fetched_bytes = sum(len(repo.files[p]) for p in fetched)
+    assert sorted(fetched) == sorted(opened_meta + first)
+    open_gets = sum(r.method == "GET" for r in stand_in.requests)
+    assert len(fetched) == len(set(fetched)) == 6  # one request per file, none twice
+    open_bytes = sum(len(repo.files[p]) for p in fetched)
     total_bytes = sum(len(b) for b in repo.files.values())
-    assert origin.fetched_bytes == fetched_bytes, "the bytes the open reports are the bytes served"
+    assert origin.fetched_bytes == open_bytes, "the bytes the open reports are the bytes served"
     assert any(line.startswith(f"opened carol/big: fetched {len(fetched)} files") for line in rec.lines)
-    episodes_meta = [p for p in meta if p.startswith("meta/episodes/")]
+
+    # Partial, not damaged: the first file's 2,500 episodes, no totals or splits warnings.
+    assert index.partial and sorted(index.pending_meta) == sorted(episodes_meta[1:] + ["meta/stats.json"])
+    assert len(index.episodes) == 2_500
+    assert not [p for p in index.problems if p.severity is not Severity.INFO], index.problems
+    assert not any("total_episodes" in p.message or "split" in p.message for p in index.problems)
+
+    stand_in.clear_log()
+    complete = hub.fetch_remaining_meta(origin, progress=rec)
+    rest = stand_in.resolved_paths("carol/big")
+    assert sorted(rest) == sorted(episodes_meta[1:] + ["meta/stats.json"])
+    rest_bytes = sum(len(repo.files[p]) for p in rest)
+    assert origin.fetched_bytes == open_bytes + rest_bytes
+    assert not complete.partial and len(complete.episodes) == 10_000
+    assert not [p for p in complete.problems if p.severity is not Severity.INFO], complete.problems
+
     rows = [
-        ("meta/ without episodes", sum(len(repo.files[p]) for p in meta if p not in episodes_meta)),
-        (f"meta/episodes ({len(episodes_meta)} files)", sum(len(repo.files[p]) for p in episodes_meta)),
-        ("  of which the first file", len(repo.files[episodes_meta[0]])),
+        ("info.json + tasks", sum(len(repo.files[p]) for p in opened_meta[:2])),
+        ("  first episodes file", len(repo.files[episodes_meta[0]])),
         ("first episode's data and videos", sum(len(repo.files[p]) for p in first)),
-        ("fetched by the open", fetched_bytes),
+        ("fetched by the open", open_bytes),
+        (f"then the rest of meta/ ({len(rest)} files)", rest_bytes),
         ("the whole dataset", total_bytes),
     ]
-    requests = [r for r in stand_in.requests if r.method == "GET"]
-    print(f"\nlazy open of 10,000 episodes: {len(fetched)} files, {len(requests)} GET requests")
+    print(
+        f"\nlazy open of 10,000 episodes: {len(fetched)} files in {open_gets} GET requests "
+        f"(listing included), then {len(rest)} meta/ files"
+    )
     for label, size in rows:
-        print(f"  {label:<34} {size:>10,} bytes")
-    assert fetched_bytes < total_bytes
-    assert len(index.episodes) == 10_000
-    last = index.episode(9_999)
+        print(f"  {label:<38} {size:>10,} bytes")
+    assert open_bytes + rest_bytes < total_bytes
+    last = complete.episode(9_999)
     assert not last.data_path.exists() and all(v.exists for v in last.videos.values())
 
     stand_in.clear_log()
-    new_index = hub.fetch_episode(origin, index, 9_999, progress=rec)
+    new_index = hub.fetch_episode(origin, complete, 9_999, progress=rec)
     assert stand_in.resolved_paths("carol/big") == ["data/chunk-000/file-009.parquet"]
-    assert origin.fetched_bytes == fetched_bytes + len(repo.files["data/chunk-000/file-009.parquet"])
+    assert origin.fetched_bytes == open_bytes + rest_bytes + len(
+        repo.files["data/chunk-000/file-009.parquet"]
+    )
     assert new_index.episode(9_999).column("episode_index").tolist() == [9_999] * 10
-    assert not new_index.episode(9_999).problems
+    assert not new_index.episode(9_999).problems and not new_index.partial
+
+    # A local copy left partial (closed before the rest came) opens partial again, not damaged.
+    for rel in episodes_meta[1:]:
+        (origin.root / rel).unlink()
+    again, _ = hub.open_lazy("carol/big", endpoint=stand_in.url, progress=Recorder())
+    assert again.partial and len(again.episodes) == 2_500
+
+    # Download (replace local) of that partial copy still fetches everything.
+    hub.download_replace("carol/big", endpoint=stand_in.url, progress=Recorder())
+    assert files_of(origin.root) == repo.files
+    assert len(journal.open_for_edit(origin.root).episodes) == 10_000

@@ -185,3 +185,47 @@ def test_upload_confirmation_refusal_and_result(app_state, stand_in, tmp_path):
     assert {p: b for p, b in uploaded.files.items() if p != ".gitattributes"} == files_of(local)
     for name in ("refused", "upload_dialog", "upload_done"):
         assert _not_blank(seen[name]), name
+
+
+@pytest.mark.gui
+def test_lazy_open_at_scale_lists_a_partial_index_then_the_whole(app_state, stand_in):
+    """10,000 episodes in 4 episodes files: the app lists the first file's 2,500 episodes, says more
+    are loading and does not attach the partial index for editing; the rest of meta/ then replaces
+    it with all 10,000. A job under the meta fetch's name holds it back while the partial state is
+    looked at."""
+    import threading
+
+    from tools.scale_dataset import cached_scale_dataset
+
+    state = app_state
+    folder = cached_scale_dataset(10_000, per_data_file=1_000, per_meta_file=2_500)
+    stand_in.add_dataset("carol/big", folder)
+    release = threading.Event()
+    seen: dict = {}
+
+    def test(ctx):
+        state.jobs.start(hub_actions.JOB_META, "held", lambda job_ctx: release.wait(120))
+        state.hub.request_open("carol/big")
+        assert yield_until(ctx, lambda: bool(state.datasets), max_frames=1200), "never opened"
+        ctx.yield_(10)
+        index = state.datasets[0].index
+        seen["partial"] = (index.partial, len(index.episodes))
+        seen["attached_partial"] = state.edits.session.indexes.get(str(index.root.resolve()))
+        seen["partial_tree"] = screenshot(ctx, "hub_lazy_partial_10k")
+        release.set()
+        assert yield_until(ctx, lambda: not state.datasets[0].index.partial, max_frames=1200)
+        assert yield_until(
+            ctx,
+            lambda: state.edits.session.indexes.get(str(state.datasets[0].root.resolve())) is not None,
+            max_frames=600,
+        ), "the complete index was never attached for editing"
+        ctx.yield_(5)
+        seen["complete"] = len(state.datasets[0].index.episodes)
+        seen["complete_tree"] = screenshot(ctx, "hub_lazy_complete_10k")
+
+    run_app_test(state, test, window_size=WINDOW)
+    assert seen["partial"] == (True, 2_500)
+    assert seen["attached_partial"] is None, "a partial index is never attached for editing"
+    assert seen["complete"] == 10_000
+    for name in ("partial_tree", "complete_tree"):
+        assert _not_blank(seen[name]), name

@@ -2,7 +2,8 @@
 
 The rule: the local copy (`HF_LEROBOT_HOME/<repo_id>`) is the one that is edited. Download
 replaces the local copy, Upload replaces the remote one; both are explicit. A lazy open fetches
-`meta/` first, then only the files the selected episode needs.
+info.json, the tasks and the first `meta/episodes` file (a partial index, not editable), the rest of
+`meta/` next, then only the files the selected episode needs.
 
 - `auth.py`: endpoint, dataset ids, token, whoami/login/logout, errors in one sentence.
 - `transfer.py`: the remote listing, file fetches, staging and swap, Download and Upload.
@@ -42,9 +43,13 @@ from leropilot_gl.dataset.hub.lazy import (
     HubDataset,
     episode_files,
     fetch_episode,
+    fetch_remaining_meta,
+    first_meta,
     mark_not_downloaded,
     missing_files,
     open_lazy,
+    open_local,
+    remaining_meta,
 )
 from leropilot_gl.dataset.hub.transfer import (
     DATASET_FOLDERS,
@@ -94,6 +99,8 @@ __all__ = [
     "episode_files",
     "fetch_episode",
     "fetch_files",
+    "fetch_remaining_meta",
+    "first_meta",
     "first_line",
     "format_size",
     "hub_api",
@@ -107,8 +114,10 @@ __all__ = [
     "mark_not_downloaded",
     "missing_files",
     "open_lazy",
+    "open_local",
     "pending_edit_count",
     "recover_interrupted",
+    "remaining_meta",
     "remove_stale_partials",
     "repo_url",
     "resolve_endpoint",

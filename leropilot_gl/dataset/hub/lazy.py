@@ -1,5 +1,7 @@
-"""Opening a Hub dataset lazily: `meta/` and the first episode's files first, then only the files
-an episode needs when it is selected. Missing files the Hub has are INFO notes, not errors."""
+"""Opening a Hub dataset lazily: info.json, the tasks, the first `meta/episodes` file and the first
+episode's files first; the rest of `meta/` next (in the background, the index listing only the
+episodes of the files present until then); then only the files an episode needs when it is
+selected. Missing files the Hub has are INFO notes, not errors."""
 
 from __future__ import annotations
 
@@ -86,6 +88,39 @@ def mark_not_downloaded(index: DatasetIndex, listing: RemoteListing) -> DatasetI
     return index
 
 
+# ---------------------------------------------------------------------- meta/ in two steps
+# Not needed to list episodes: fetched with the later episodes files, after the open.
+DEFERRED_META = (L.STATS_PATH,)
+
+
+def first_meta(listing: RemoteListing) -> list[str]:
+    """What the open fetches of meta/: with more than one episodes file, all but the later ones and
+    the stats (they come next, the index partial until then); else all of meta/ at once."""
+    meta = listing.under(META_PREFIX)
+    later_episodes = [p for p in meta if p.startswith(L.EPISODES_V3_DIR + "/")][1:]
+    if not later_episodes:
+        return meta
+    return [p for p in meta if p not in later_episodes and p not in DEFERRED_META]
+
+
+def remaining_meta(root: Path, listing: RemoteListing) -> list[str]:
+    """meta/ files the Hub holds that the local copy lacks."""
+    return [p for p in listing.under(META_PREFIX) if not (root / p).is_file()]
+
+
+def open_local(root: Path, listing: RemoteListing | None) -> DatasetIndex:
+    """Read the local copy: partial (episodes of the meta files present, not attachable for
+    editing) while meta/ files are still on the Hub only, else complete with its meta fingerprint."""
+    from leropilot_gl.dataset.journal import open_for_edit  # fingerprinted before the read
+    from leropilot_gl.dataset.open import open_dataset
+
+    if listing is None:
+        return open_for_edit(root)
+    pending = remaining_meta(root, listing)
+    index = open_dataset(root, pending_meta=pending) if pending else open_for_edit(root)
+    return mark_not_downloaded(index, listing)
+
+
 # ---------------------------------------------------------------------- open lazily
 @dataclass
 class HubDataset:
@@ -107,14 +142,14 @@ def open_lazy(
     fresh: bool = False,
     local_root: Path | None = None,
 ) -> tuple[DatasetIndex, HubDataset]:
-    """Open a Hub dataset: meta/ and the first episode's files, nothing more.
+    """Open a Hub dataset: info.json, the tasks, the first episodes file and the first episode's
+    files, nothing more. The index is partial when meta/ files are still to come:
+    `fetch_remaining_meta` fetches them and returns the complete index.
 
     With a local copy and fresh=False the local copy is used as it is (the Hub is only asked for its
-    file list, so later episodes can be fetched). Otherwise meta/ and the first episode land in a
-    staging folder that replaces the local copy only when complete.
+    file list, so later episodes can be fetched). Otherwise the files land in a staging folder that
+    replaces the local copy only when complete.
     """
-    from leropilot_gl.dataset.journal import open_for_edit  # fingerprinted before the read
-
     root = Path(local_root) if local_root is not None else local_root_for(repo_id)
     prepare_local_root(root, progress)
     if root.exists() and not fresh:
@@ -123,15 +158,12 @@ def open_lazy(
         except HubError as exc:
             progress.log(f"working offline from the local copy: {exc}")
             listing = None
-        index = open_for_edit(root)
-        if listing is not None:
-            mark_not_downloaded(index, listing)
-        return index, HubDataset(repo_id, root, endpoint, listing)
+        return open_local(root, listing), HubDataset(repo_id, root, endpoint, listing)
 
     listing = list_remote(repo_id, endpoint=endpoint)
     staged = staging_dir(root, "partial")
     try:
-        meta = listing.under(META_PREFIX)
+        meta = first_meta(listing)
         progress.log(
             f"{repo_id}: {len(listing.files)} files on the Hub, {format_size(listing.size_of(listing.files))}"
         )
@@ -147,9 +179,30 @@ def open_lazy(
         f"opened {repo_id}: fetched {len(meta) + len(first)} files, {format_size(fetched)} "
         f"of {format_size(listing.size_of(listing.files))} (meta/ {format_size(listing.size_of(meta))})"
     )
-    index = mark_not_downloaded(open_for_edit(root), listing)
+    index = open_local(root, listing)
+    if index.partial:
+        progress.log(
+            f"{len(index.episodes)} of {index.info.get('total_episodes', '?')} episodes listed; "
+            f"{len(index.pending_meta)} meta/ files to fetch next"
+        )
     first_ep = int(index.table.episode_index.min())
     return index, HubDataset(repo_id, root, endpoint, listing, {first_ep}, fetched)
+
+
+def fetch_remaining_meta(hub: HubDataset, *, progress: Progress) -> DatasetIndex:
+    """Fetch the meta/ files a lazy open left on the Hub, then re-read the local copy: the complete
+    index (or a partial one again if another fetch is still writing)."""
+    if hub.listing is None:
+        raise HubError(f"{hub.repo_id}: the Hub could not be reached to list the remaining episodes")
+    pending = remaining_meta(hub.root, hub.listing)
+    if pending:
+        fetch_files(hub.listing, pending, hub.root, endpoint=hub.endpoint, progress=progress)
+        hub.fetched_bytes += hub.listing.size_of(pending)
+        progress.log(
+            f"{hub.repo_id}: fetched the remaining {len(pending)} meta/ files, "
+            f"{format_size(hub.listing.size_of(pending))}"
+        )
+    return open_local(hub.root, hub.listing)
 
 
 def fetch_episode(
@@ -157,8 +210,6 @@ def fetch_episode(
 ) -> DatasetIndex | None:
     """Fetch the files one episode needs that are not here yet, then re-read the local copy.
     Returns the new index, or None when nothing was missing."""
-    from leropilot_gl.dataset.journal import open_for_edit  # fingerprinted before the read
-
     missing = missing_files(index, episode_index)
     if not missing:
         hub.fetched_episodes.add(episode_index)
@@ -174,4 +225,4 @@ def fetch_episode(
     fetch_files(hub.listing, available, hub.root, endpoint=hub.endpoint, progress=progress)
     hub.fetched_episodes.add(episode_index)
     hub.fetched_bytes += hub.listing.size_of(available)
-    return mark_not_downloaded(open_for_edit(hub.root), hub.listing)
+    return open_local(hub.root, hub.listing)
