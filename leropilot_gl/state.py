@@ -11,7 +11,7 @@ import numpy as np
 
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.episode_rows import EpisodeFilter, RowColumns
-from leropilot_gl.dataset.hub import looks_like_repo_id
+from leropilot_gl.dataset.hub import lazy as hub_lazy, looks_like_repo_id
 from leropilot_gl.dataset.journal import open_for_edit
 from leropilot_gl.dataset.watch import WatchState
 from leropilot_gl.editor_state import EditorState
@@ -136,6 +136,11 @@ class AppState:
             self.select_episode(existing.root, int(existing.index.table.episode_index[0]))
             return
         # The "changed on disk" fingerprint is taken before the read, in the same worker.
+        origin = self.hub.origin_of(Path(key))
+        if origin is not None and origin.listing is not None:
+            # A Hub dataset reloaded from disk: partial again while meta/ files are still on the Hub.
+            self.opening[key] = self.executor.submit(hub_lazy.open_local, Path(key), origin.listing)
+            return
         self.opening[key] = self.executor.submit(open_for_edit, key)
 
     def poll_opening(self) -> None:
