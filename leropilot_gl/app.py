@@ -16,8 +16,6 @@ preload_in_background()
 
 
 def _preload_readers() -> None:
-    import importlib
-
     # PyAV last: the first frames' decoder. Its compiled modules hold the GIL while they load, so
     # imported by the decoder once the window drew, they stalled frames (longest frame 0.7 s) and
     # the first video frame came 1.83 s after launch; loaded here, before the window, 1.16 s and
@@ -25,13 +23,13 @@ def _preload_readers() -> None:
     for group in (("pyarrow", "pyarrow.compute", "pyarrow.parquet"), ("av",)):
         try:
             for name in group:
-                importlib.import_module(name)
+                __import__(name)  # the import statement's path: `-X importtime` lists it
         except ImportError:  # the user of it imports it again and reports why it cannot
             pass
 
 
-# The dataset readers' pyarrow and the video decoder's PyAV, on a thread of its own: no module imported below needs it
-# (leropilot_gl/lazy.py). Measured with tools/bench/startup.py (2 cores, llvmpipe): started here,
+# The dataset readers' pyarrow and the video decoder's PyAV, on a thread of its own: no module
+# imported below needs them (leropilot_gl/lazy.py). Measured with tools/bench/startup.py (2 cores, llvmpipe): started here,
 # the window comes up with the dataset tree, earlier than with pyarrow imported in line; left to
 # the open worker, a bare window came first and the tree and first video frame later.
 import threading
