@@ -29,9 +29,10 @@ def _preload_readers() -> None:
 
 
 # The dataset readers' pyarrow and the video decoder's PyAV, on a thread of its own: no module
-# imported below needs them (leropilot_gl/lazy.py). Measured with tools/bench/startup.py (2 cores, llvmpipe): started here,
-# the window comes up with the dataset tree, earlier than with pyarrow imported in line; left to
-# the open worker, a bare window came first and the tree and first video frame later.
+# imported below needs them (leropilot_gl/lazy.py). Measured with tools/bench/startup.py (2 cores,
+# llvmpipe): started here, the window comes up with the dataset tree, earlier than with pyarrow
+# imported in line; left to the open worker, a bare window came first and the tree and first video
+# frame later.
 import threading
 
 threading.Thread(target=_preload_readers, name="readers-import", daemon=True).start()
