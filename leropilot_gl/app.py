@@ -16,19 +16,23 @@ preload_in_background()
 
 
 def _preload_readers() -> None:
-    import importlib
+    # PyAV last: the first frames' decoder. Its compiled modules hold the GIL while they load, so
+    # imported by the decoder once the window drew, they stalled frames (longest frame 0.7 s) and
+    # the first video frame came 1.83 s after launch; loaded here, before the window, 1.16 s and
+    # frames of at most 37 ms (tools/bench/startup.py, alternating, 2 cores).
+    for group in (("pyarrow", "pyarrow.compute", "pyarrow.parquet"), ("av",)):
+        try:
+            for name in group:
+                __import__(name)  # the import statement's path: `-X importtime` lists it
+        except ImportError:  # the user of it imports it again and reports why it cannot
+            pass
 
-    try:
-        for name in ("pyarrow", "pyarrow.compute", "pyarrow.parquet"):
-            importlib.import_module(name)
-    except ImportError:  # the open imports it again and reports why it cannot
-        pass
 
-
-# The dataset readers' pyarrow, on a thread of its own: no module imported below needs it
-# (leropilot_gl/lazy.py). Measured with tools/bench/startup.py (2 cores, llvmpipe): started here,
-# the window comes up with the dataset tree, earlier than with pyarrow imported in line; left to
-# the open worker, a bare window came first and the tree and first video frame later.
+# The dataset readers' pyarrow and the video decoder's PyAV, on a thread of its own: no module
+# imported below needs them (leropilot_gl/lazy.py). Measured with tools/bench/startup.py (2 cores,
+# llvmpipe): started here, the window comes up with the dataset tree, earlier than with pyarrow
+# imported in line; left to the open worker, a bare window came first and the tree and first video
+# frame later.
 import threading
 
 threading.Thread(target=_preload_readers, name="readers-import", daemon=True).start()

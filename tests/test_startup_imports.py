@@ -18,6 +18,21 @@ LATER = (
     "trimesh",
     "yourdfpy",
     "lerobot",
+    # the doctor's checks, the 3D view's robot code and the environment manager's helpers
+    "leropilot_gl.quality.run",
+    "leropilot_gl.quality.video",
+    "leropilot_gl.robot.urdf",
+    "leropilot_gl.robot.review",
+    "leropilot_gl.render.scene3d",
+    "leropilot_gl.render.motion_inputs",
+    "leropilot_gl.envs.compat",
+    "leropilot_gl.envs.ffmpeg",
+    "leropilot_gl.envs.settings",
+    # and the standard or small libraries only they use
+    "xml.etree.ElementTree",
+    "urllib.request",
+    "http.client",
+    "packaging",
 )
 
 
@@ -42,6 +57,40 @@ def test_the_envs_surface_still_loads_on_use():
         "assert set(envs.__all__) <= set(envs._LAZY)"
     )
     assert "pydantic" in loaded and "leropilot_gl.envs.manager" in loaded
+
+
+def test_the_lazy_packages_still_export_their_names():
+    """quality and robot load their names on first use: each name resolves, to the same object as
+    in its module, and the 3D panel's units are the robot's."""
+    from leropilot_gl import quality, robot
+    from leropilot_gl.quality import video
+    from leropilot_gl.robot.units import JointUnits
+    from leropilot_gl.ui.view3d import UNIT_CHOICES
+
+    for package in (quality, robot):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, name
+    assert quality.Cancelled is video.Cancelled
+    assert [value for value, _ in UNIT_CHOICES if value] == [
+        JointUnits.DEGREES.value,
+        JointUnits.RANGE_100.value,
+        JointUnits.RADIANS.value,
+    ]
+
+
+def test_the_3d_panel_modules_load_on_the_executor_with_the_robot_settings():
+    loaded = _modules_after(
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "import tempfile\nfrom pathlib import Path\n"
+        "from leropilot_gl.render.view3d_state import View3DState\n"
+        "view = View3DState(config_dir=Path(tempfile.mkdtemp()))\n"
+        "with ThreadPoolExecutor(1) as ex:\n"
+        "    view.load_prefs_async(ex)\n"
+        "    while not view.load_prefs_async(ex):\n"
+        "        pass\n"
+    )
+    assert {"leropilot_gl.robot.urdf", "leropilot_gl.render.scene3d", "leropilot_gl.robot.review"} <= loaded
+    assert "xml.etree.ElementTree" not in loaded and "trimesh" not in loaded  # only with a URDF
 
 
 def test_the_panels_import_without_waiting_for_opengl():

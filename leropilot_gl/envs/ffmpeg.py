@@ -12,7 +12,6 @@ import re
 import shutil
 import stat
 import subprocess
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -74,6 +73,8 @@ def download(url: str, cache_dir: Path, version: str, *, timeout_s: float = 60.0
     slot = cache_slot(cache_dir, version)
     slot.parent.mkdir(parents=True, exist_ok=True)
     part = slot.with_name(slot.name + ".download")
+    import urllib.request  # http, email, ssl: only when a download runs, not at the app's start
+
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as response, open(part, "wb") as out:  # noqa: S310
             shutil.copyfileobj(response, out)

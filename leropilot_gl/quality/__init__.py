@@ -2,13 +2,34 @@
 
 Use: report = run_doctor(open_dataset(path))   # findings, cached per episode
 report.findings, report.suggested_trims(), report.flagged_episodes()
+
+The names below load on first use: the checks (and what they import) are not needed for the
+app's first window, only when a check runs.
 """
 
-from leropilot_gl.quality.findings import KINDS, Finding, sort_findings
-from leropilot_gl.quality.flags import FlagStore
-from leropilot_gl.quality.run import DoctorReport, Progress, run_doctor
-from leropilot_gl.quality.thresholds import Thresholds
-from leropilot_gl.quality.video import Cancelled
+import importlib
+
+_LAZY = {
+    "KINDS": "findings",
+    "Cancelled": "progress",
+    "DoctorReport": "run",
+    "Finding": "findings",
+    "FlagStore": "flags",
+    "Progress": "progress",
+    "Thresholds": "thresholds",
+    "run_doctor": "run",
+    "sort_findings": "findings",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "KINDS",

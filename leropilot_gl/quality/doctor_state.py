@@ -11,16 +11,25 @@ import threading
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leropilot_gl.dataset.model import DatasetIndex
 from leropilot_gl.dataset.problems import Severity
 from leropilot_gl.paths import resolved
 from leropilot_gl.quality.findings import Finding
 from leropilot_gl.quality.flags import FlagStore
-from leropilot_gl.quality.run import DoctorReport, Progress, run_doctor
+from leropilot_gl.quality.progress import Cancelled, Progress
 from leropilot_gl.quality.thresholds import Thresholds
-from leropilot_gl.quality.video import Cancelled
+
+if TYPE_CHECKING:
+    from leropilot_gl.quality.run import DoctorReport
+
+
+def _run_doctor(*args: Any, **kwargs: Any) -> DoctorReport:
+    """run_doctor, imported on the worker: the checks' modules load there, never in a frame."""
+    from leropilot_gl.quality.run import run_doctor
+
+    return run_doctor(*args, **kwargs)
 
 
 @dataclass
@@ -53,7 +62,7 @@ class DoctorState:
         self.job_root = Path(index.root).resolve()
         flags = self.flags.for_dataset(index.root) if self.flags is not None else {}
         self.job = executor.submit(
-            run_doctor,
+            _run_doctor,
             index,
             thresholds=self.thresholds,
             pixels=self.pixels,
@@ -119,6 +128,8 @@ class DoctorState:
                     "manual", Severity.WARNING, f"flagged by hand: {note}" if note else "flagged by hand", ep
                 )
             )
+        from leropilot_gl.quality.run import DoctorReport  # loaded by the check that made `report`
+
         fields: dict[str, Any] = dict(report.__dict__)
         fields.pop("by_episode", None)
         fields["findings"] = kept

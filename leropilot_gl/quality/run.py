@@ -18,6 +18,7 @@ from leropilot_gl.dataset.problems import Severity
 from leropilot_gl.quality.cache import ResultCache, episode_keys
 from leropilot_gl.quality.cheap import cheap_checks
 from leropilot_gl.quality.findings import Finding, sort_findings
+from leropilot_gl.quality.progress import Progress
 from leropilot_gl.quality.thresholds import Thresholds
 from leropilot_gl.quality.video import (
     Cancelled,
@@ -32,30 +33,6 @@ from leropilot_gl.quality.video import (
 from leropilot_gl.quality.video_order import video_order_findings
 
 IDLE_KINDS = ("idle_start", "idle_end")
-
-
-class Progress:
-    """Counters a worker writes and the UI reads (plain ints under a lock)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.stage = "starting"
-        self.done_frames = 0
-        self.total_frames = 0
-
-    def set(self, stage: str, total_frames: int | None = None) -> None:
-        with self._lock:
-            self.stage = stage
-            if total_frames is not None:
-                self.total_frames, self.done_frames = total_frames, 0
-
-    def add(self, frames: int) -> None:
-        with self._lock:
-            self.done_frames += frames
-
-    def snapshot(self) -> tuple[str, int, int]:
-        with self._lock:
-            return self.stage, self.done_frames, self.total_frames
 
 
 @dataclass

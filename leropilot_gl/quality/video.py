@@ -18,6 +18,7 @@ import numpy as np
 from leropilot_gl.dataset.model import DatasetIndex, EpisodeIndex
 from leropilot_gl.dataset.problems import Severity
 from leropilot_gl.quality.findings import Finding, runs
+from leropilot_gl.quality.progress import Cancelled
 from leropilot_gl.quality.thresholds import Thresholds
 
 BATCH_FRAMES = 32
@@ -70,10 +71,6 @@ class FileSignal:
     change_max: np.ndarray  # largest |thumb[i] - thumb[i-1]|: about 0 when a frame repeats
     decoded: int  # frames that decoded (fewer than asked when the file is damaged)
     error: str | None = None
-
-
-class Cancelled(Exception):
-    pass
 
 
 def scan_file(

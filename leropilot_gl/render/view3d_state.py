@@ -7,6 +7,7 @@ created and released by the UI (it owns the GL context); this module does not im
 
 from __future__ import annotations
 
+import importlib
 import json
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -17,21 +18,39 @@ import numpy as np
 
 from leropilot_gl.dataset import DatasetIndex, EpisodeIndex
 from leropilot_gl.render.camera import OrbitCamera
-from leropilot_gl.render.motion_inputs import motion_features_for, read_motion_columns
-from leropilot_gl.robot import (
-    JointUnits,
-    MotionFeatures,
-    RobotModel,
-    RobotPrefs,
-    RobotPrefsStore,
-    bundled_urdf_for,
-    load_robot,
-)
-from leropilot_gl.robot.review import EpisodeMotion, episode_motion, episode_sync_rows
-from leropilot_gl.robot.sync import JointLag
 
 if TYPE_CHECKING:
     from leropilot_gl.render.scene3d import RobotSceneRenderer
+    from leropilot_gl.robot import JointUnits, MotionFeatures, RobotModel, RobotPrefs, RobotPrefsStore
+    from leropilot_gl.robot.review import EpisodeMotion
+    from leropilot_gl.robot.sync import JointLag
+
+# What the 3D and Sync panels use, imported on the executor with the saved robot settings (see
+# `load_prefs_async`, which both panels wait for): the app's first window loads none of it, and no
+# frame waits for it. URDF parsing and meshes (yourdfpy, trimesh) load later still, in load_robot.
+PANEL_MODULES = (
+    "leropilot_gl.robot.prefs",
+    "leropilot_gl.robot.pose",
+    "leropilot_gl.robot.units",
+    "leropilot_gl.robot.urdf",
+    "leropilot_gl.robot.review",
+    "leropilot_gl.render.motion_inputs",
+    "leropilot_gl.render.scene3d",
+)
+
+
+def _read_prefs(config_dir: Path | None, executor: Executor) -> RobotPrefsStore:
+    for name in PANEL_MODULES:
+        importlib.import_module(name)
+    from leropilot_gl.robot.prefs import RobotPrefsStore
+
+    return RobotPrefsStore(config_dir, executor)
+
+
+def _load_robot(urdf_path: Path, package_dirs: tuple[str, ...]) -> RobotModel:
+    from leropilot_gl.robot.urdf import load_robot
+
+    return load_robot(urdf_path, package_dirs=package_dirs)
 
 
 @dataclass(frozen=True)
@@ -89,12 +108,14 @@ class View3DState:
         """True once the saved choices are read; the first call starts reading them on `executor`
         (and later writes go there too), so no frame waits on robot_prefs.json."""
         if self._prefs_store is None and self._prefs_future is None:
-            self._prefs_future = executor.submit(RobotPrefsStore, self.config_dir, executor)
+            self._prefs_future = executor.submit(_read_prefs, self.config_dir, executor)
         future = self._prefs_future
         if self._prefs_store is None and future is not None and future.done():
             self._prefs_future = None
             exc = future.exception()
             if exc is not None:  # unreadable in a way the store does not handle: start empty
+                from leropilot_gl.robot.prefs import RobotPrefsStore
+
                 store = RobotPrefsStore(self.config_dir, executor, read=False)
                 store.problem = f"robot settings are unreadable ({exc}); starting fresh"
                 store.set_aside_before_write()
@@ -111,11 +132,15 @@ class View3DState:
                 self._prefs_store = self._prefs_future.result()
                 self._prefs_future = None
             else:
+                from leropilot_gl.robot.prefs import RobotPrefsStore
+
                 self._prefs_store = RobotPrefsStore(self.config_dir)
         return self._prefs_store
 
     def prefs_for(self, robot_type: str | None) -> RobotPrefs:
         if self._prefs_store is None and self._prefs_future is not None:
+            from leropilot_gl.robot.prefs import RobotPrefs  # json and dataclasses: cheap
+
             return RobotPrefs()  # still reading: the defaults, until the next frame has the file
         return self.prefs_store.get(robot_type)
 
@@ -141,6 +166,8 @@ class View3DState:
         prefs = self.prefs_for(robot_type)
         if prefs.urdf_path:
             return RobotSource(Path(prefs.urdf_path), tuple(prefs.package_dirs), bundled=False)
+        from leropilot_gl.robot.pose import bundled_urdf_for  # loaded with the prefs
+
         bundled = bundled_urdf_for(robot_type)
         if bundled is not None:
             return RobotSource(bundled, tuple(prefs.package_dirs), bundled=True)
@@ -161,9 +188,7 @@ class View3DState:
             return
         if self.robot is None and self.robot_error is None and self.robot_future is None:
             self._robot_future_source = source
-            self.robot_future = executor.submit(
-                load_robot, source.urdf_path, package_dirs=source.package_dirs
-            )
+            self.robot_future = executor.submit(_load_robot, source.urdf_path, source.package_dirs)
         if self.robot is None:
             return
         prefs = self.prefs_for(dataset.robot_type)
@@ -181,6 +206,9 @@ class View3DState:
             self.motion = None  # the old episode's pose must not stand in for this one
         if self.motion_future is None:  # one at a time: a newer wish waits for the running one
             self._motion_future_key = wanted
+            from leropilot_gl.render.motion_inputs import motion_features_for
+            from leropilot_gl.robot.units import JointUnits
+
             units = JointUnits(prefs.units) if prefs.units in {u.value for u in JointUnits} else None
             self.motion_future = executor.submit(
                 load_episode_motion,
@@ -193,6 +221,8 @@ class View3DState:
             )
 
     def _update_sync_only(self, executor: Executor, dataset: DatasetIndex, episode: EpisodeIndex) -> None:
+        from leropilot_gl.render.motion_inputs import motion_features_for
+
         features = motion_features_for(dataset, self.prefs_for(dataset.robot_type))
         key = (dataset.root, episode.episode_index, episode.length, features.state, features.action)
         if key == self._sync_key or self.sync_future is not None:
@@ -253,6 +283,9 @@ def load_episode_motion(
     motion_features: MotionFeatures | None = None,
 ) -> EpisodeMotion:
     """Worker: read the episode's state and action columns and prepare them for the view."""
+    from leropilot_gl.render.motion_inputs import motion_features_for, read_motion_columns
+    from leropilot_gl.robot.review import episode_motion
+
     motion_features = motion_features or motion_features_for(dataset, None)
     cols = read_motion_columns(dataset, episode, motion_features)
     return episode_motion(
@@ -272,6 +305,9 @@ def load_episode_sync_rows(
     dataset: DatasetIndex, episode: EpisodeIndex, motion_features: MotionFeatures | None = None
 ) -> list[JointLag]:
     """Worker: lag of state behind action per shared dimension, without a robot model."""
+    from leropilot_gl.render.motion_inputs import motion_features_for, read_motion_columns
+    from leropilot_gl.robot.review import episode_sync_rows
+
     features = motion_features or motion_features_for(dataset, None)
     if not features.state or not features.action:
         return []

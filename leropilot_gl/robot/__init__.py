@@ -1,27 +1,57 @@
-"""Robots: URDF and meshes, joint mapping, units, forward kinematics, sync lag. No imgui, no GL."""
+"""Robots: URDF and meshes, joint mapping, units, forward kinematics, sync lag. No imgui, no GL.
 
-from leropilot_gl.robot.features import MotionFeatures, align_names, find_motion_features, gather
-from leropilot_gl.robot.mapping import (
-    SINGLE_ARM,
-    JointMapping,
-    JointTarget,
-    auto_map,
-    mapping_from_json,
-    normalize_joint_name,
-)
-from leropilot_gl.robot.model import JointSpec, MeshData, RobotModel, VisualSpec
-from leropilot_gl.robot.pose import (
-    BUNDLED_SO101_URDF,
-    JointTrajectories,
-    bundled_urdf_for,
-    end_effector_paths,
-    joint_trajectories,
-    world_from_arm,
-)
-from leropilot_gl.robot.prefs import RobotPrefs, RobotPrefsStore, default_config_dir
-from leropilot_gl.robot.sync import JointLag, estimate_lag, sync_table
-from leropilot_gl.robot.units import JointUnits, UnitGuess, guess_units, is_gripper, to_joint_values
-from leropilot_gl.robot.urdf import RobotLoadError, load_robot, resolve_mesh_path
+The names below load on first use: the app's first window needs none of them, and the 3D panel
+reaches them when it first draws (URDF parsing and meshes on its worker).
+"""
+
+import importlib
+
+_LAZY = {
+    "BUNDLED_SO101_URDF": "pose",
+    "JointLag": "sync",
+    "JointMapping": "mapping",
+    "JointSpec": "model",
+    "JointTarget": "mapping",
+    "JointTrajectories": "pose",
+    "JointUnits": "units",
+    "MeshData": "model",
+    "MotionFeatures": "features",
+    "RobotLoadError": "urdf",
+    "RobotModel": "model",
+    "RobotPrefs": "prefs",
+    "RobotPrefsStore": "prefs",
+    "SINGLE_ARM": "mapping",
+    "UnitGuess": "units",
+    "VisualSpec": "model",
+    "align_names": "features",
+    "auto_map": "mapping",
+    "bundled_urdf_for": "pose",
+    "default_config_dir": "prefs",
+    "end_effector_paths": "pose",
+    "estimate_lag": "sync",
+    "find_motion_features": "features",
+    "gather": "features",
+    "guess_units": "units",
+    "is_gripper": "units",
+    "joint_trajectories": "pose",
+    "load_robot": "urdf",
+    "mapping_from_json": "mapping",
+    "normalize_joint_name": "mapping",
+    "resolve_mesh_path": "urdf",
+    "sync_table": "sync",
+    "to_joint_values": "units",
+    "world_from_arm": "pose",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BUNDLED_SO101_URDF",

@@ -8,7 +8,6 @@ Slow (parsing, mesh files): call from a worker, never from a UI frame.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +38,8 @@ def load_robot(
     simplify_cell_m: float = DEFAULT_SIMPLIFY_CELL_M,
 ) -> RobotModel:
     """Parse the URDF and load its visual meshes; simplify_cell_m=0 keeps every triangle."""
+    import xml.etree.ElementTree as ET  # here, on the loading worker: not at the app's start
+
     urdf_path = Path(urdf_path).expanduser().resolve()
     if not urdf_path.is_file():
         raise RobotLoadError(f"URDF file not found: {urdf_path}")

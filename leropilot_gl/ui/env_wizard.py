@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
-from leropilot_gl.envs import BASE_INSTALL
-from leropilot_gl.envs.compat import order_pythons
-from leropilot_gl.envs.ffmpeg import cache_slot
 from leropilot_gl.envs.wizard import FETCH_JOB, STEPS, EnvManagerState
 from leropilot_gl.state import AppState
 
@@ -167,6 +164,9 @@ def _gui_python_torch(state: AppState) -> None:
     envs, draft = state.envs, state.envs.draft
     info = draft.inspection
     assert info is not None
+    # loaded on the executor by the inspection that filled `info`: a lookup here
+    from leropilot_gl.envs.compat import order_pythons
+
     # installed Pythons first, then the ones uv downloads; none that uv cannot get
     offered = order_pythons(info.python_choices, envs.pythons) or [(v, "") for v in info.python_choices]
     choices = [v for v, _ in offered]
@@ -232,6 +232,10 @@ def _gui_robots(state: AppState) -> None:
     envs, draft = state.envs, state.envs.draft
     info = draft.inspection
     assert info is not None and envs.settings is not None
+    # the inspection and the Python/torch step loaded these on the executor: lookups here
+    from leropilot_gl.envs.ffmpeg import cache_slot
+    from leropilot_gl.envs.inspector import BASE_INSTALL
+
     imgui.text("Robot extras to install")
     base, _ = imgui.checkbox(f"{BASE_INSTALL}###base", not draft.robots)
     if base and draft.robots:

@@ -9,7 +9,6 @@ import json
 from imgui_bundle import hello_imgui, icons_fontawesome_6 as fa, imgui, imgui_ctx
 
 from leropilot_gl.dataset.hub import resolve_endpoint
-from leropilot_gl.envs.settings import pip_suggestion
 from leropilot_gl.envs.wizard import EnvManagerState
 from leropilot_gl.hub_state import HubLogin
 from leropilot_gl.settings import INDEX_STRATEGIES
@@ -67,6 +66,9 @@ def _gui_pip_suggestion(envs: EnvManagerState) -> None:
     s = envs.settings
     assert s is not None
     if "pip-suggestion" not in envs.text_buffers:
+        # envs.settings is loaded by the worker that read `s` (EnvManagerState): a lookup here
+        from leropilot_gl.envs.settings import pip_suggestion
+
         # pip's files are read once, not on every frame the panel is drawn
         envs.text_buffers["pip-suggestion"] = json.dumps(pip_suggestion(s))
     wanted = json.loads(envs.text_buffers["pip-suggestion"])

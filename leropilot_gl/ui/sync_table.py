@@ -6,7 +6,6 @@ import math
 
 from imgui_bundle import icons_fontawesome_6 as fa, imgui, imgui_ctx
 
-from leropilot_gl.render.motion_inputs import motion_features_for, numeric_sizes
 from leropilot_gl.state import AppState
 
 FLAG_COLOR = imgui.ImVec4(1.0, 0.42, 0.38, 1.0)
@@ -25,6 +24,9 @@ def gui_motion_features(state: AppState) -> None:
     if not view.load_prefs_async(state.executor):  # read on the executor, never in a frame
         imgui.text_disabled("Reading the saved robot settings...")
         return
+    # Loaded on the executor with the robot settings (View3DState.load_prefs_async): a lookup.
+    from leropilot_gl.render.motion_inputs import motion_features_for, numeric_sizes
+
     prefs = view.prefs_for(index.robot_type)
     features = motion_features_for(index, prefs)
     imgui.text_wrapped(features.describe())

@@ -16,18 +16,18 @@ from imgui_bundle import (
     imgui_ctx,
 )
 
-from leropilot_gl.render.scene3d import PosedArm, RobotSceneRenderer, Trail
 from leropilot_gl.render.view3d_state import View3DState
-from leropilot_gl.robot import JointUnits, world_from_arm
 from leropilot_gl.state import AppState
 from leropilot_gl.ui.folder_browser import choose_path
 
 CANVAS_ID = "##view3d_canvas"
+# robot.units.JointUnits values, written out: the robot modules load with the panel's first draw
+# (View3DState.load_prefs_async), not with the app (tests/test_startup_imports.py checks them).
 UNIT_CHOICES: list[tuple[str | None, str]] = [
     (None, "Auto"),
-    (JointUnits.DEGREES.value, "degrees"),
-    (JointUnits.RANGE_100.value, "-100..100"),
-    (JointUnits.RADIANS.value, "radians"),
+    ("degrees", "degrees"),
+    ("range_100", "-100..100"),
+    ("radians", "radians"),
 ]
 NO_JOINT = "(none)"
 WARNING_COLOR = imgui.ImVec4(1.0, 0.72, 0.3, 1.0)
@@ -255,6 +255,9 @@ def _gui_canvas(state: AppState) -> None:
     )
     _handle_mouse(view, height)
     if view.renderer is None:
+        # Loaded on the executor with the robot settings, which gui_view3d waited for: a lookup.
+        from leropilot_gl.render.scene3d import RobotSceneRenderer
+
         view.renderer = RobotSceneRenderer()
     texture_id = _render(state, width, height)
     draw_list = imgui.get_window_draw_list()
@@ -287,6 +290,9 @@ def _handle_mouse(view: View3DState, height: int) -> None:
 
 
 def _render(state: AppState, width: int, height: int) -> int:
+    from leropilot_gl.render.scene3d import PosedArm, Trail  # loaded with the robot settings
+    from leropilot_gl.robot.pose import world_from_arm
+
     view = state.view3d
     renderer = view.renderer
     robot, motion = view.robot, view.motion
