@@ -268,6 +268,34 @@ def step_count(config: EnvironmentConfig) -> int:
     return 5 + (1 if _torch_requirements(config) else 0) + (1 if config.install_ffmpeg else 0)
 
 
+def _script_values(
+    config: EnvironmentConfig, settings: Settings, inputs: PlanInputs
+) -> list[tuple[str, str, str | list[str]]]:
+    """The values both install scripts start with: (bash name, PowerShell name, value or list).
+    One table, so the two dialects cannot drift apart in what they install."""
+    return [
+        ("ENV_DIR", "EnvDir", str(inputs.env_dir)),
+        ("ENV_NAME", "EnvName", config.title),
+        ("REPO_URL", "RepoUrl", config.repo_url),
+        ("REPO_CACHE", "RepoCache", str(inputs.repo_cache)),
+        ("REF", "Ref", config.ref),
+        ("COMMIT", "Commit", config.commit_hash or config.ref),
+        ("PYTHON_VERSION", "PythonVersion", config.python_version),
+        ("GIT", "Git", inputs.git),
+        ("UV", "Uv", inputs.uv),
+        ("PROJECT", "Project", config.project_name),
+        ("INDEX_ARGS", "IndexArgs", _index_args(settings)),
+        ("STRATEGY_ARGS", "StrategyArgs", _strategy_args(settings)),
+        ("SOURCES_ARGS", "SourcesArgs", _sources_args(config)),
+        ("TORCH_REQS", "TorchReqs", _torch_requirements(config)),
+        ("TORCH_CONSTRAINTS", "TorchConstraints", torch_constraints(config)),
+        ("TORCH_INDEX", "TorchIndex", _torch_index(config, settings)),
+        ("EXTRAS_TARGET_SUFFIX", "ExtrasSuffix", _editable_target(config, "")),
+        ("FFMPEG_SOURCE", "FfmpegSource", inputs.ffmpeg_source),
+        ("FFMPEG_HINT", "FfmpegHint", inputs.ffmpeg_cache_hint),
+    ]
+
+
 def generate_bash(config: EnvironmentConfig, settings: Settings, inputs: PlanInputs) -> str:
     q = bash_quote
     total = step_count(config)
@@ -276,26 +304,12 @@ def generate_bash(config: EnvironmentConfig, settings: Settings, inputs: PlanInp
         "# LeRobot environment install script (leropilot-gl). Edit freely before running.",
         "set -euo pipefail",
         "",
-        f"ENV_DIR={q(str(inputs.env_dir))}",
-        f"ENV_NAME={q(config.title)}",
-        f"REPO_URL={q(config.repo_url)}",
-        f"REPO_CACHE={q(str(inputs.repo_cache))}",
-        f"REF={q(config.ref)}",
-        f"COMMIT={q(config.commit_hash or config.ref)}",
-        f"PYTHON_VERSION={q(config.python_version)}",
-        f"GIT={q(inputs.git)}",
-        f"UV={q(inputs.uv)}",
-        f"PROJECT={q(config.project_name)}",
-        "INDEX_ARGS=(" + " ".join(q(a) for a in _index_args(settings)) + ")",
-        "STRATEGY_ARGS=(" + " ".join(q(a) for a in _strategy_args(settings)) + ")",
-        "SOURCES_ARGS=(" + " ".join(q(a) for a in _sources_args(config)) + ")",
-        "TORCH_REQS=(" + " ".join(q(r) for r in _torch_requirements(config)) + ")",
-        "TORCH_CONSTRAINTS=(" + " ".join(q(r) for r in torch_constraints(config)) + ")",
-        f"TORCH_INDEX={q(_torch_index(config, settings))}",
-        f"EXTRAS_TARGET_SUFFIX={q(_editable_target(config, ''))}",
-        f"FFMPEG_SOURCE={q(inputs.ffmpeg_source)}",
-        f"FFMPEG_HINT={q(inputs.ffmpeg_cache_hint)}",
     ]
+    for name, _, value in _script_values(config, settings, inputs):
+        if isinstance(value, list):
+            lines.append(f"{name}=(" + " ".join(q(v) for v in value) + ")")
+        else:
+            lines.append(f"{name}={q(value)}")
     lines += [f"export {k}={q(v)}" for k, v in _env_vars(settings).items()]
     lines += [
         'SRC="$ENV_DIR/src"',
@@ -382,24 +396,12 @@ def generate_powershell(config: EnvironmentConfig, settings: Settings, inputs: P
         "# LeRobot environment install script (leropilot-gl). Edit freely before running.",
         "$ErrorActionPreference = 'Stop'",
         "",
-        f"$EnvDir = {q(str(inputs.env_dir))}",
-        f"$RepoUrl = {q(config.repo_url)}",
-        f"$RepoCache = {q(str(inputs.repo_cache))}",
-        f"$Commit = {q(config.commit_hash or config.ref)}",
-        f"$PythonVersion = {q(config.python_version)}",
-        f"$Git = {q(inputs.git)}",
-        f"$Uv = {q(inputs.uv)}",
-        f"$Project = {q(config.project_name)}",
-        "$IndexArgs = @(" + ", ".join(q(a) for a in _index_args(settings)) + ")",
-        "$StrategyArgs = @(" + ", ".join(q(a) for a in _strategy_args(settings)) + ")",
-        "$SourcesArgs = @(" + ", ".join(q(a) for a in _sources_args(config)) + ")",
-        "$TorchReqs = @(" + ", ".join(q(r) for r in _torch_requirements(config)) + ")",
-        "$TorchConstraints = @(" + ", ".join(q(r) for r in torch_constraints(config)) + ")",
-        f"$TorchIndex = {q(_torch_index(config, settings))}",
-        f"$ExtrasSuffix = {q(_editable_target(config, ''))}",
-        f"$FfmpegSource = {q(inputs.ffmpeg_source)}",
-        f"$FfmpegHint = {q(inputs.ffmpeg_cache_hint)}",
     ]
+    for _, name, value in _script_values(config, settings, inputs):
+        if isinstance(value, list):
+            lines.append(f"${name} = @(" + ", ".join(q(v) for v in value) + ")")
+        else:
+            lines.append(f"${name} = {q(value)}")
     lines += [f"$env:{k} = {q(v)}" for k, v in _env_vars(settings).items()]
     lines += [
         "$Src = Join-Path $EnvDir 'src'",
