@@ -22,10 +22,14 @@ def _codes_on_screen(state, shot) -> dict[str, tuple[int, int] | None]:
 
 
 def _settled(state) -> bool:
-    """Every tile shows the playhead's frame (nothing buffering)."""
+    """Every tile shows the playhead's frame of the selected episode (nothing buffering). The tiles
+    switch to a newly selected episode on the next frame's tick: until then they are the old one's."""
     frame = state.time.frame_index
-    return bool(state.playback.tiles) and all(
-        not t.buffering and t.shown_frame == frame for t in state.playback.tiles.values()
+    selected = (state.selection.dataset_root, state.selection.episode_index)
+    return (
+        state.playback.episode_key == selected
+        and bool(state.playback.tiles)
+        and all(not t.buffering and t.shown_frame == frame for t in state.playback.tiles.values())
     )
 
 

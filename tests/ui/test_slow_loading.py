@@ -10,9 +10,9 @@ from imgui_bundle import imgui
 from leropilot_gl import state as state_module
 from leropilot_gl.app import SAMPLE_DATASET
 from leropilot_gl.dataset.journal import open_for_edit
-from leropilot_gl.render import view3d_state
 from leropilot_gl.render.view3d_state import View3DState
-from leropilot_gl.robot import RobotPrefsStore
+from leropilot_gl.robot import prefs as robot_prefs
+from leropilot_gl.robot.prefs import RobotPrefsStore
 from tests.ui.conftest import run_app_test, screenshot, yield_until
 
 
@@ -32,7 +32,8 @@ def test_frames_keep_coming_while_a_slow_loader_runs(app_state, tmp_path, monkey
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(state_module, "open_for_edit", slow_open)
-    monkeypatch.setattr(view3d_state, "RobotPrefsStore", SlowPrefsStore)
+    # the 3D panels import the store on their worker, from its module: patch it there
+    monkeypatch.setattr(robot_prefs, "RobotPrefsStore", SlowPrefsStore)
     app_state.view3d = View3DState(config_dir=tmp_path)
     app_state.open_dataset_async(SAMPLE_DATASET)
     seen: dict = {}
