@@ -9,6 +9,8 @@ dataset, while the window is already drawing. No imgui, no GL: every layer may u
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -31,3 +33,18 @@ class LazyModule:
 def lazy_module(name: str) -> Any:
     """A stand-in for `import name`, typed Any so that call sites read as the module itself."""
     return LazyModule(name)
+
+
+def lazy_exports(package: str, names: dict[str, str]) -> Callable[[str], object]:
+    """A package's module `__getattr__` (PEP 562): `names` maps each exported name to the submodule
+    that defines it, imported on the first read of the name, which is then kept in the package."""
+
+    def __getattr__(name: str) -> object:
+        module = names.get(name)
+        if module is None:  # also how `from package import submodule` finds the submodule
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return __getattr__

@@ -4,10 +4,11 @@ The names below load their module on first use: the app's window comes up before
 readers are imported, and a worker pays for them when it opens the first dataset.
 """
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING
+
+from leropilot_gl.lazy import lazy_exports
 
 _LAZY = {
     "CameraInfo": "model",
@@ -41,13 +42,7 @@ if TYPE_CHECKING:
     from leropilot_gl.dataset.save import SavePlan, SaveResult, plan_save, save, save_all
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:  # also how `from leropilot_gl.dataset import layout` finds the submodule
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -3,7 +3,7 @@
 No imgui, no GL: the wizard panels, the CLI and the tests all use this surface.
 """
 
-import importlib
+from leropilot_gl.lazy import lazy_exports
 
 # Loaded on first use: pydantic, pygit2 and uv checks cost ~0.2 s to import, and the app's
 # window must not wait for them before anyone opens an environment panel.
@@ -53,13 +53,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

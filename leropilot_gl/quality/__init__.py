@@ -7,7 +7,7 @@ The names below load on first use: the checks (and what they import) are not nee
 app's first window, only when a check runs.
 """
 
-import importlib
+from leropilot_gl.lazy import lazy_exports
 
 _LAZY = {
     "KINDS": "findings",
@@ -22,13 +22,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -4,7 +4,7 @@ The names below load on first use: the app's first window needs none of them, an
 reaches them when it first draws (URDF parsing and meshes on its worker).
 """
 
-import importlib
+from leropilot_gl.lazy import lazy_exports
 
 _LAZY = {
     "BUNDLED_SO101_URDF": "pose",
@@ -44,13 +44,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

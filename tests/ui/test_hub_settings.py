@@ -34,7 +34,7 @@ def test_mirror_typed_in_settings_is_the_hub_datasets_come_from(app_state, stand
         ctx.set_ref(MENU)
         ctx.menu_click("Environments/Settings")
         assert yield_until(ctx, lambda: state.envs.settings is not None), "settings never loaded"
-        seen["shared"] = state.envs.settings is state.settings
+        seen["one_settings"] = state.envs.settings is state.settings
         ctx.set_ref(SETTINGS_WINDOW)
         ctx.item_input_value("**/###hub-endpoint", stand_in.url)
         ctx.yield_(2)
@@ -59,7 +59,7 @@ def test_mirror_typed_in_settings_is_the_hub_datasets_come_from(app_state, stand
         ctx.item_click("Close##login")
 
     run_app_test(state, test, window_size=WINDOW)
-    assert seen["shared"], "Environment settings edit the app's one settings"
+    assert seen["one_settings"], "Environment settings edit the app's one settings"
     assert state.settings.hub_endpoint == stand_in.url
     assert stand_in.resolved_paths("bob/gr00t"), "the dataset came from the mirror"
     assert state.hub.origin_of(hub.local_root_for("bob/gr00t")).endpoint == stand_in.url
