@@ -5,7 +5,7 @@ and the checks that need no writing (episodes left incomplete, video files left 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,20 +165,16 @@ def plan_save(
     )
 
 
-def predict_out_of_order(episodes: list[WorkingEpisode], indexes: dict[str, DatasetIndex]) -> list[str]:
-    """Video files that saving these episodes in this order would leave with episodes out of order
-    or overlapping (a move, swap, duplicate or trim in a shared file), before anything is written.
-    The same rule as the saved layout's check: one output file per source file. As columns: a
-    plan of 100,000 episodes costs numpy calls."""
+def _rows_by_source(
+    episodes: list[WorkingEpisode], indexes: dict[str, DatasetIndex]
+) -> Iterator[tuple[DatasetIndex, np.ndarray, np.ndarray]]:
+    """Per source dataset of a plan: its index, the plan positions of the episodes found in it, and
+    those episodes' rows in its table (columns: no per-episode lookup)."""
     n = len(episodes)
     roots = [e.slice.source_root for e in episodes]
-    source = np.fromiter((e.slice.source_episode for e in episodes), np.int64, n)
-    start = np.fromiter((e.slice.start for e in episodes), np.float64, n)
-    end = np.fromiter((e.slice.end for e in episodes), np.float64, n)
     ids = {r: i for i, r in enumerate(dict.fromkeys(roots))}
     root_id = np.fromiter((ids[r] for r in roots), np.int64, n)
-    # (first plan position, key, path, ranges in plan order, tolerance) per source file
-    groups: list[tuple[int, str, Path, np.ndarray, np.ndarray, float]] = []
+    source = np.fromiter((e.slice.source_episode for e in episodes), np.int64, n)
     for root, i in ids.items():
         index = indexes.get(root)
         if index is None:
@@ -189,7 +185,20 @@ def predict_out_of_order(episodes: list[WorkingEpisode], indexes: dict[str, Data
             continue
         pos = np.clip(np.searchsorted(eps, source[here]), 0, len(eps) - 1)
         found = eps[pos] == source[here]
-        here, pos = here[found], pos[found]
+        yield index, here[found], pos[found]
+
+
+def predict_out_of_order(episodes: list[WorkingEpisode], indexes: dict[str, DatasetIndex]) -> list[str]:
+    """Video files that saving these episodes in this order would leave with episodes out of order
+    or overlapping (a move, swap, duplicate or trim in a shared file), before anything is written.
+    The same rule as the saved layout's check: one output file per source file. As columns: a
+    plan of 100,000 episodes costs numpy calls."""
+    n = len(episodes)
+    start = np.fromiter((e.slice.start for e in episodes), np.float64, n)
+    end = np.fromiter((e.slice.end for e in episodes), np.float64, n)
+    # (first plan position, key, path, ranges in plan order, tolerance) per source file
+    groups: list[tuple[int, str, Path, np.ndarray, np.ndarray, float]] = []
+    for index, here, pos in _rows_by_source(episodes, indexes):
         fps = float(index.fps or 0) or 1.0
         for key, vc in index.table.videos.items():
             files = vc.file[pos].astype(np.int64)
@@ -249,23 +258,8 @@ def incomplete_episodes(
     plan_episodes: list[WorkingEpisode], indexes: dict[str, DatasetIndex]
 ) -> dict[int, list[str]]:
     """New position -> cameras whose video file is missing (the save keeps their references)."""
-    n = len(plan_episodes)
-    roots = [e.slice.source_root for e in plan_episodes]
-    ids = {r: i for i, r in enumerate(dict.fromkeys(roots))}
-    root_id = np.fromiter((ids[r] for r in roots), np.int64, n)
-    source = np.fromiter((e.slice.source_episode for e in plan_episodes), np.int64, n)
     missing: dict[int, list[str]] = {}
-    for root, i in ids.items():
-        index = indexes.get(root)
-        if index is None:
-            continue
-        here = np.flatnonzero(root_id == i)
-        eps = index.table.episode_index
-        if len(eps) == 0:
-            continue
-        pos = np.clip(np.searchsorted(eps, source[here]), 0, len(eps) - 1)
-        ok = eps[pos] == source[here]
-        here, pos = here[ok], pos[ok]
+    for index, here, pos in _rows_by_source(plan_episodes, indexes):
         for key in sorted(index.table.videos):
             vc = index.table.videos[key]
             files = vc.file[pos].astype(np.int64)
