@@ -20,16 +20,6 @@ from leropilot_gl.dataset.journal import (
 from tests.conftest import copy_dataset, tree_checksum
 
 
-@pytest.fixture
-def uneven(sample_uneven: Path, tmp_path: Path) -> Path:
-    return copy_dataset(sample_uneven, tmp_path, "uneven")
-
-
-@pytest.fixture
-def av1(sample_av1: Path, tmp_path: Path) -> Path:
-    return copy_dataset(sample_av1, tmp_path, "av1")
-
-
 def session_with(tmp_path: Path, *roots: Path) -> EditSession:
     session = EditSession(tmp_path / "journals")
     for root in roots:

@@ -19,19 +19,9 @@ from leropilot_gl.dataset.journal import (
     stored_cursor,
     write_saving_marker,
 )
-from tests.conftest import REPO_ROOT, copy_dataset
+from tests.conftest import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "data" / "journals"
-
-
-@pytest.fixture
-def uneven(sample_uneven: Path, tmp_path: Path) -> Path:
-    return copy_dataset(sample_uneven, tmp_path, "uneven")
-
-
-@pytest.fixture
-def av1(sample_av1: Path, tmp_path: Path) -> Path:
-    return copy_dataset(sample_av1, tmp_path, "av1")
 
 
 def state(session: EditSession) -> tuple:
