@@ -3,12 +3,14 @@ suggested trims, undo, flag an episode by hand."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from imgui_bundle import hello_imgui, imgui
 
 from leropilot_gl.dataset import EditSession
 from leropilot_gl.editor_state import EditorState
+from leropilot_gl.quality import doctor_state
 from tests.conftest import copy_dataset
 from tests.quality import defects as D
 from tests.quality.conftest import defects_dataset  # noqa: F401  # the fixture
@@ -21,8 +23,18 @@ def _done(ctx, step: str) -> None:
     assert not ctx.is_error(), f"{step}: the test engine failed here (its log is printed above)"
 
 
-def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
     root = copy_dataset(defects_dataset, tmp_path, "defects").resolve()
+    # The check waits on its worker until the test has seen frames drawn while it runs: a small
+    # dataset is otherwise checked between two frames on an idle machine.
+    release = threading.Event()
+    run_doctor = doctor_state._run_doctor  # noqa: SLF001
+
+    def held_run_doctor(*args, **kwargs):
+        release.wait(120)
+        return run_doctor(*args, **kwargs)
+
+    monkeypatch.setattr(doctor_state, "_run_doctor", held_run_doctor)
     app_state.edits = EditorState(session=EditSession(tmp_path / "journals", background_writes=True))
     app_state.doctor.cache_dir = tmp_path / "doctor-cache"
     app_state.open_dataset_async(root)
@@ -44,7 +56,10 @@ def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path) -> None:
         ctx.item_click("###doctor_run")
         ctx.yield_(1)
         _done(ctx, "click Run doctor")
-        seen["running"] = doctor.running
+        frame = imgui.get_frame_count()
+        ctx.yield_(3)
+        seen["running"] = doctor.running and imgui.get_frame_count() > frame
+        release.set()
         assert yield_until(ctx, lambda: doctor.report_for(root) is not None and not doctor.running), (
             "the doctor never finished"
         )
