@@ -123,6 +123,11 @@ class TextureSink:
             texture.release()
 
 
+def file_frame(video, frame: int, dataset_fps: float, video_fps: float) -> int:  # noqa: ANN001  # EpisodeVideo
+    """The episode frame's index in its mp4 (as EpisodeMedia.file_frame_index computes it)."""
+    return round((video.from_s + frame / dataset_fps) * video_fps)
+
+
 class BareThreads:
     """The best a thread pool can do here: our PyAV decoders kept open, one thread per core, each
     camera of a seek handed to whichever thread is free, frames written into the same buffers
@@ -165,7 +170,7 @@ class BareThreads:
         for key in self.keys:
             video = ep.videos[key]
             decoder = self._decoders[video.path]
-            self._jobs.put((video.path, round((video.from_s + frame / self.index.fps) * decoder.info.fps)))
+            self._jobs.put((video.path, file_frame(video, frame, self.index.fps, decoder.info.fps)))
         for _ in self.keys:
             self._done.get()
 
@@ -249,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             decoder = bare.get(video.path)
             if decoder is None:
                 decoder = bare[video.path] = VideoDecoder(str(video.path))
-            decoder.get_frame_at(round((video.from_s + frame / index.fps) * decoder.metadata.average_fps))
+            decoder.get_frame_at(file_frame(video, frame, index.fps, decoder.metadata.average_fps))
 
     from leropilot_gl.media import PyAVDecoder
 
@@ -263,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             decoder = bare_pyav.get(video.path)
             if decoder is None:
                 decoder = bare_pyav[video.path] = PyAVDecoder(video.path, rgba=True)
-            decoder.get_frame(round((video.from_s + frame / index.fps) * decoder.info.fps))
+            decoder.get_frame(file_frame(video, frame, index.fps, decoder.info.fps))
 
     threads = BareThreads(index, keys, os.cpu_count() or 1)
 
