@@ -138,15 +138,8 @@ class BareThreads:
         import queue
         import threading
 
-        from leropilot_gl.media import PyAVDecoder
-
         self.index, self.keys, self.count = index, keys, count
-        self._decoders: dict[Path, PyAVDecoder] = {}
-        for episode in index.episodes:
-            for video in episode.videos.values():
-                if video.path not in self._decoders:
-                    self._decoders[video.path] = PyAVDecoder(video.path, rgba=True)
-        self._buffers: dict[Path, object] = {}
+        self._decoders: dict[Path, tuple[object, object]] = {}  # file -> (PyAVDecoder, its buffer)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(count)]
@@ -154,23 +147,25 @@ class BareThreads:
             thread.start()
 
     def _run(self) -> None:
-        import numpy as np
-
         while (job := self._jobs.get()) is not None:
-            path, file_index = job
-            decoder = self._decoders[path]
-            out = self._buffers.get(path)
-            if out is None:
-                out = self._buffers[path] = np.zeros((decoder.info.height, decoder.info.width, 4), np.uint8)
+            decoder, out, file_index = job
             decoder.get_frame(file_index, out=out)
-            self._done.put(path)
+            self._done.put(file_index)
 
     def seek(self, episode: int, frame: int) -> None:
+        import numpy as np
+
+        from leropilot_gl.media import PyAVDecoder
+
         ep = self.index.episode(episode)
         for key in self.keys:
             video = ep.videos[key]
-            decoder = self._decoders[video.path]
-            self._jobs.put((video.path, file_frame(video, frame, self.index.fps, decoder.info.fps)))
+            if video.path not in self._decoders:  # opened on first use, as the other bare paths
+                decoder = PyAVDecoder(video.path, rgba=True)
+                out = np.zeros((decoder.info.height, decoder.info.width, 4), np.uint8)
+                self._decoders[video.path] = (decoder, out)
+            decoder, out = self._decoders[video.path]
+            self._jobs.put((decoder, out, file_frame(video, frame, self.index.fps, decoder.info.fps)))
         for _ in self.keys:
             self._done.get()
 
@@ -179,7 +174,7 @@ class BareThreads:
             self._jobs.put(None)
         for thread in self._threads:
             thread.join()
-        for decoder in self._decoders.values():
+        for decoder, _ in self._decoders.values():
             decoder.close()
 
 
