@@ -105,7 +105,10 @@ def test_doctor_panel(app_state, defects_dataset: Path, tmp_path: Path, monkeypa
         seen["manual"] = [f.message for f in doctor.report_for(root).by_episode[D.IDLE] if f.kind == "manual"]
         seen["shot_flag"] = screenshot(ctx, "doctor_flagged")
 
-    run_app_test(app_state, test)
+    try:
+        run_app_test(app_state, test)
+    finally:
+        release.set()  # a failure before the release must not leave the check waiting on its worker
     assert seen["running"], "the check did not run in the background"
     assert seen["black"] == (D.BLACK, D.BLACK_FROM)
     assert seen["idle"] == (D.IDLE, D.IDLE_END_FROM)
