@@ -302,8 +302,14 @@ def gui_status_bar(state: AppState) -> None:
         imgui.text(f"{dataset.index.name} / episode {episode.episode_index}")
 
 
-def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hello_imgui.RunnerParams:
-    """The app as RunnerParams: used by run_app and by the GUI tests (persist_layout=False)."""
+def build_runner_params(
+    state: AppState, *, persist_layout: bool = True, multisample: bool = True
+) -> hello_imgui.RunnerParams:
+    """The app as RunnerParams: used by run_app and by the GUI tests (persist_layout=False).
+
+    multisample=False turns off the window's MSAA (hello_imgui asks for 8 samples): without a
+    display the renderer is Mesa's llvmpipe, where MSAA doubles the CPU cost of every frame.
+    """
     ui = _UiOnlyState()
     state.playback_view.panel_objects["app_ui"] = ui  # GUI tests read the menus' own state through this
     params = hello_imgui.RunnerParams()
@@ -318,6 +324,8 @@ def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hell
     params.imgui_window_params.show_menu_view = False  # ours comes after File and Edit, with Debug inside
     params.imgui_window_params.show_status_bar = True
     params.imgui_window_params.enable_viewports = False
+    if not multisample:
+        params.renderer_backend_options.open_gl_options.anti_aliasing_samples = 0
     params.callbacks.default_icon_font = hello_imgui.DefaultIconFont.font_awesome6
     params.callbacks.show_menus = lambda: gui_menus(state, ui)
     params.callbacks.show_status = lambda: gui_status_bar(state)
@@ -397,7 +405,8 @@ def run_app(dataset_args: list[str], *, offscreen_png: str | None = None, max_wa
         state.open_dataset_async(target)
     if offscreen_png:
         init_null_platform()  # the whole app without a display or GPU
-        params = build_runner_params(state, persist_layout=False)  # never touch the user's layout
+        # Never touch the user's layout; no MSAA on a software renderer.
+        params = build_runner_params(state, persist_layout=False, multisample=False)
         params.fps_idling.enable_idling = False  # no user input will come to wake an idling loop
         started_at = time.monotonic()
         tick_then_check = params.callbacks.post_new_frame

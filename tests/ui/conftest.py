@@ -20,7 +20,7 @@ def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (14
     from leropilot_gl.app import add_ons, build_runner_params
 
     init_null_platform()  # reset by glfwTerminate when the previous app exited
-    params = build_runner_params(state, persist_layout=False)
+    params = build_runner_params(state, persist_layout=False, multisample=False)
     params.app_window_params.window_geometry.size = window_size
     params.fps_idling.enable_idling = False
 

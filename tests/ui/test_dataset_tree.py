@@ -84,7 +84,7 @@ def test_layout_and_settings_are_remembered(tmp_path):
 
     def run_once(state, test_fn):
         init_null_platform()
-        params = build_runner_params(state, persist_layout=True)
+        params = build_runner_params(state, persist_layout=True, multisample=False)
         params.app_window_params.restore_previous_geometry = False
         params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
         params.ini_filename = str(ini)
