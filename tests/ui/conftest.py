@@ -10,6 +10,7 @@ import pytest
 
 from leropilot_gl.render.headless import init_null_platform
 
+WAIT_FRAME_S = 1 / 30  # the frame rate while a test waits on background work, at most
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -51,8 +52,12 @@ def yield_until(
     while not condition():
         if frames >= max_frames and time.monotonic() >= deadline:
             return condition()
+        started = time.monotonic()
         ctx.yield_()
         frames += 1
+        # The frame loop waits while this thread sleeps: frames drawn back to back on llvmpipe
+        # would take both cores from the work being waited for (a recorder, an install, decoding).
+        time.sleep(max(0.0, WAIT_FRAME_S - (time.monotonic() - started)))
     return True
 
 
