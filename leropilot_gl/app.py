@@ -308,7 +308,7 @@ def build_runner_params(
     """The app as RunnerParams: used by run_app and by the GUI tests (persist_layout=False).
 
     multisample=False turns off the window's MSAA (hello_imgui asks for 8 samples): without a
-    display the renderer is Mesa's llvmpipe, where MSAA doubles the CPU cost of every frame.
+    display the renderer is usually Mesa's llvmpipe, where MSAA doubles the CPU cost of every frame.
     """
     ui = _UiOnlyState()
     state.playback_view.panel_objects["app_ui"] = ui  # GUI tests read the menus' own state through this
@@ -405,7 +405,7 @@ def run_app(dataset_args: list[str], *, offscreen_png: str | None = None, max_wa
         state.open_dataset_async(target)
     if offscreen_png:
         init_null_platform()  # the whole app without a display or GPU
-        # Never touch the user's layout; no MSAA on a software renderer.
+        # Never touch the user's layout; no MSAA, which llvmpipe would draw on the CPU.
         params = build_runner_params(state, persist_layout=False, multisample=False)
         params.fps_idling.enable_idling = False  # no user input will come to wake an idling loop
         started_at = time.monotonic()

@@ -10,7 +10,7 @@ import pytest
 
 from leropilot_gl.render.headless import init_null_platform
 
-WAIT_FRAME_S = 1 / 30  # the frame rate while a test waits on background work, at most
+WAIT_FRAME_S = 1 / 30  # the shortest frame while a test waits on background work (30 fps at most)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -46,6 +46,7 @@ def yield_until(
 
     Gives up only after both max_frames frames and min_wait_s seconds: frames come fast on an idle
     machine and slowly on a loaded one, and workers (mesh loading, decoding) slow down with them.
+    Frames come at most every WAIT_FRAME_S, leaving the CPU to the work being waited for.
     """
     deadline = time.monotonic() + min_wait_s
     frames = 0
