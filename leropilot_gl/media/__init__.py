@@ -18,7 +18,7 @@ from leropilot_gl.media.decoders import (
     VideoInfo,
     open_decoder,
 )
-from leropilot_gl.media.episode import CameraSource, EpisodeMedia, TileFrame
+from leropilot_gl.media.episode import CameraSource, EpisodeMedia, TileFrame, file_frame_index
 from leropilot_gl.media.pool import DecodePool, PoolStats
 
 __all__ = [
@@ -37,5 +37,6 @@ __all__ = [
     "TileFrame",
     "TorchcodecDecoder",
     "VideoInfo",
+    "file_frame_index",
     "open_decoder",
 ]

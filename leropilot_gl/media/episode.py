@@ -103,7 +103,7 @@ class EpisodeMedia:
         info = self.pool.info(source.path) if source.problem is None else None
         if info is None:
             return None
-        return round((source.from_s + frame_index / self.dataset_fps) * info.fps)
+        return file_frame_index(source.from_s, frame_index, self.dataset_fps, info.fps)
 
     def frame(self, video_key: str, frame_index: int) -> TileFrame:
         """The cached frame or None (then the tile keeps what it shows and marks itself buffering)."""
@@ -255,6 +255,11 @@ class EpisodeMedia:
                 keys.append((source.path, index))
         self.pool.wait(keys, timeout_s)
         return {key: self.frame(key, frame_index) for key in self.sources}
+
+
+def file_frame_index(from_s: float, frame_index: int, dataset_fps: float, video_fps: float) -> int:
+    """An episode frame's index inside an mp4 whose episode segment starts at from_s seconds."""
+    return round((from_s + frame_index / dataset_fps) * video_fps)
 
 
 def _bits(camera) -> int:

@@ -123,11 +123,6 @@ class TextureSink:
             texture.release()
 
 
-def file_frame(video, frame: int, dataset_fps: float, video_fps: float) -> int:  # noqa: ANN001  # EpisodeVideo
-    """The episode frame's index in its mp4 (as EpisodeMedia.file_frame_index computes it)."""
-    return round((video.from_s + frame / dataset_fps) * video_fps)
-
-
 class BareThreads:
     """The best a thread pool can do here: our PyAV decoders kept open, one thread per core, each
     camera of a seek handed to whichever thread is free, frames written into the same buffers
@@ -155,7 +150,7 @@ class BareThreads:
     def seek(self, episode: int, frame: int) -> None:
         import numpy as np
 
-        from leropilot_gl.media import PyAVDecoder
+        from leropilot_gl.media import PyAVDecoder, file_frame_index
 
         ep = self.index.episode(episode)
         for key in self.keys:
@@ -165,7 +160,9 @@ class BareThreads:
                 out = np.zeros((decoder.info.height, decoder.info.width, 4), np.uint8)
                 self._decoders[video.path] = (decoder, out)
             decoder, out = self._decoders[video.path]
-            self._jobs.put((decoder, out, file_frame(video, frame, self.index.fps, decoder.info.fps)))
+            self._jobs.put(
+                (decoder, out, file_frame_index(video.from_s, frame, self.index.fps, decoder.info.fps))
+            )
         for _ in self.keys:
             self._done.get()
 
@@ -208,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from leropilot_gl.dataset import open_dataset
-    from leropilot_gl.media import DecodePool, EpisodeMedia, FrameCache
+    from leropilot_gl.media import DecodePool, EpisodeMedia, FrameCache, file_frame_index
     from tools.frame_code import read_frame_code
 
     root = bench_dataset(args.root)
@@ -249,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
             decoder = bare.get(video.path)
             if decoder is None:
                 decoder = bare[video.path] = VideoDecoder(str(video.path))
-            decoder.get_frame_at(file_frame(video, frame, index.fps, decoder.metadata.average_fps))
+            decoder.get_frame_at(
+                file_frame_index(video.from_s, frame, index.fps, decoder.metadata.average_fps)
+            )
 
     from leropilot_gl.media import PyAVDecoder
 
@@ -263,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             decoder = bare_pyav.get(video.path)
             if decoder is None:
                 decoder = bare_pyav[video.path] = PyAVDecoder(video.path, rgba=True)
-            decoder.get_frame(file_frame(video, frame, index.fps, decoder.info.fps))
+            decoder.get_frame(file_frame_index(video.from_s, frame, index.fps, decoder.info.fps))
 
     threads = BareThreads(index, keys, os.cpu_count() or 1)
 
