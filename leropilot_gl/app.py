@@ -302,14 +302,9 @@ def gui_status_bar(state: AppState) -> None:
         imgui.text(f"{dataset.index.name} / episode {episode.episode_index}")
 
 
-def build_runner_params(
-    state: AppState, *, persist_layout: bool = True, multisample: bool = True
-) -> hello_imgui.RunnerParams:
-    """The app as RunnerParams: used by run_app and by the GUI tests (persist_layout=False).
-
-    multisample=False turns off the window's MSAA (hello_imgui asks for 8 samples): without a
-    display the renderer is usually Mesa's llvmpipe, where MSAA doubles the CPU cost of every frame.
-    """
+def build_runner_params(state: AppState, *, persist_layout: bool = True) -> hello_imgui.RunnerParams:
+    """The app as RunnerParams: used by run_app and, through headless_runner_params, by the GUI
+    tests (persist_layout=False)."""
     ui = _UiOnlyState()
     state.playback_view.panel_objects["app_ui"] = ui  # GUI tests read the menus' own state through this
     params = hello_imgui.RunnerParams()
@@ -324,8 +319,6 @@ def build_runner_params(
     params.imgui_window_params.show_menu_view = False  # ours comes after File and Edit, with Debug inside
     params.imgui_window_params.show_status_bar = True
     params.imgui_window_params.enable_viewports = False
-    if not multisample:
-        params.renderer_backend_options.open_gl_options.anti_aliasing_samples = 0
     params.callbacks.default_icon_font = hello_imgui.DefaultIconFont.font_awesome6
     params.callbacks.show_menus = lambda: gui_menus(state, ui)
     params.callbacks.show_status = lambda: gui_status_bar(state)
@@ -359,6 +352,19 @@ def build_runner_params(
         params.ini_filename = f"{APP_NAME}/layout.ini"
     else:
         params.ini_disable = True
+    return params
+
+
+def headless_runner_params(state: AppState, *, persist_layout: bool = False) -> hello_imgui.RunnerParams:
+    """The app without a display or GPU (GLFW's Null platform + EGL): `--offscreen` and the GUI tests.
+
+    No MSAA (hello_imgui asks for 8 samples): the renderer is then usually Mesa's llvmpipe, where
+    MSAA doubles the CPU cost of every frame. No idling: no user input will come to wake the loop.
+    """
+    init_null_platform()  # again after each run: the previous app's glfwTerminate reset it
+    params = build_runner_params(state, persist_layout=persist_layout)
+    params.renderer_backend_options.open_gl_options.anti_aliasing_samples = 0
+    params.fps_idling.enable_idling = False
     return params
 
 
@@ -404,10 +410,7 @@ def run_app(dataset_args: list[str], *, offscreen_png: str | None = None, max_wa
     for target in targets:
         state.open_dataset_async(target)
     if offscreen_png:
-        init_null_platform()  # the whole app without a display or GPU
-        # Never touch the user's layout; no MSAA, which llvmpipe would draw on the CPU.
-        params = build_runner_params(state, persist_layout=False, multisample=False)
-        params.fps_idling.enable_idling = False  # no user input will come to wake an idling loop
+        params = headless_runner_params(state)  # never touches the user's layout
         started_at = time.monotonic()
         tick_then_check = params.callbacks.post_new_frame
         params.callbacks.post_new_frame = lambda: (

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from leropilot_gl.render.headless import init_null_platform
-
 WAIT_FRAME_S = 1 / 30  # the shortest frame while a test waits on background work (30 fps at most)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -18,12 +16,10 @@ def run_app_test(state, test_fn: Callable, *, window_size: tuple[int, int] = (14
     """Run the whole app (every panel) around `state` and drive it with test_fn(ctx)."""
     from imgui_bundle.immapp import testing
 
-    from leropilot_gl.app import add_ons, build_runner_params
+    from leropilot_gl.app import add_ons, headless_runner_params
 
-    init_null_platform()  # reset by glfwTerminate when the previous app exited
-    params = build_runner_params(state, persist_layout=False, multisample=False)
+    params = headless_runner_params(state)
     params.app_window_params.window_geometry.size = window_size
-    params.fps_idling.enable_idling = False
 
     def with_patient_watchdog(ctx) -> None:
         # The engine kills a test after 60 s by default: meant for hangs, but a loaded 2-core

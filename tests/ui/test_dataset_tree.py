@@ -75,20 +75,17 @@ def test_layout_and_settings_are_remembered(tmp_path):
     from imgui_bundle import hello_imgui
     from imgui_bundle.immapp import testing
 
-    from leropilot_gl.app import add_ons, build_runner_params
-    from leropilot_gl.render.headless import init_null_platform
+    from leropilot_gl.app import add_ons, headless_runner_params
     from leropilot_gl.state import AppState
 
     ini = tmp_path / "layout.ini"
     koch = SHARED / "koch_screwdriver_v2.1_novideo"
 
     def run_once(state, test_fn):
-        init_null_platform()
-        params = build_runner_params(state, persist_layout=True, multisample=False)
+        params = headless_runner_params(state, persist_layout=True)
         params.app_window_params.restore_previous_geometry = False
         params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
         params.ini_filename = str(ini)
-        params.fps_idling.enable_idling = False
         testing.run(test_function=test_fn, runner_params=params, add_ons_params=add_ons())
 
     first = AppState()
